@@ -1,0 +1,30 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { CustomerEntity } from './customer.entity';
+
+/** A phone or e-mail of a customer: encrypted value, and the keyed hash it is found by (I5, X1). */
+@Entity({ name: 'customer_contacts' })
+@Index('customer_contacts_lookup_uq', ['kind', 'valueHash'], { unique: true })
+@Index('customer_contacts_customer_idx', ['customerId'])
+export class CustomerContactEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId!: string;
+
+  @ManyToOne(() => CustomerEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'customer_contacts_customer_fk' })
+  customer?: CustomerEntity;
+
+  @Column({ type: 'varchar', length: 8 })
+  kind!: 'phone' | 'email';
+
+  @Column({ name: 'value_hash', type: 'char', length: 64 })
+  valueHash!: string;
+
+  @Column({ name: 'value_enc', type: 'text' })
+  valueEnc!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { CustomerEntity } from './customer.entity';
+
+/** The id a partner system knows the customer by. */
+@Entity({ name: 'customer_external_ids' })
+@Index('customer_external_ids_customer_idx', ['customerId'])
+export class CustomerExternalIdEntity {
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  source!: string;
+
+  @PrimaryColumn({ name: 'external_id', type: 'varchar', length: 64 })
+  externalId!: string;
+
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId!: string;
+
+  @ManyToOne(() => CustomerEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'customer_external_ids_customer_fk' })
+  customer?: CustomerEntity;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,45 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * X1: contacts are stored encrypted (AES-256-GCM, the key id kept with each value so keys can rotate) and
+ * found through a keyed hash (HMAC-SHA256), never by their plaintext.
+ * Stored form: `<keyId>:<iv b64>:<tag b64>:<ciphertext b64>`.
+ */
+export class PiiCipher {
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(
+    keySpec: string,
+    private readonly activeKeyId: string,
+    private readonly hmacKey: Buffer,
+  ) {
+    for (const pair of keySpec.split(',')) {
+      const [id, b64] = pair.split(':');
+      const key = Buffer.from(b64, 'base64');
+      if (key.length !== 32) throw new Error(`PII key ${id} must be 32 bytes (base64 of 32 random bytes)`);
+      this.keys.set(id, key);
+    }
+    if (!this.keys.has(activeKeyId)) throw new Error(`PII_ACTIVE_KEY ${activeKeyId} is not among PII_KEYS`);
+  }
+
+  encrypt(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
+    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [this.activeKeyId, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(':');
+  }
+
+  decrypt(stored: string): string {
+    const [keyId, iv, tag, ciphertext] = stored.split(':');
+    const key = this.keys.get(keyId);
+    if (!key) throw new Error(`PII key ${keyId} is not configured`);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString('utf8');
+  }
+
+  /** Keyed hash of a normalised value, scoped by kind so a phone and an e-mail never collide. */
+  lookupHash(kind: string, normalised: string): string {
+    return createHmac('sha256', this.hmacKey).update(`${kind}\u0000${normalised}`).digest('hex');
+  }
+}

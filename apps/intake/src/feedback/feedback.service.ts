@@ -1,0 +1,132 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '@closeloop/messaging';
+import { isUniqueViolation } from '@closeloop/persistence';
+import {
+  DomainError,
+  FeedbackEvents,
+  hasRole,
+  type SubmitFeedbackReply,
+  type SubmitFeedbackRequest,
+} from '@closeloop/contracts';
+import { classify } from '../classification/classifier';
+import { ContactRaceError, CustomerMatcher } from '../customers/customer-matcher';
+import { SettingsRepository } from '../settings/settings.repository';
+import { businessDate, formatTicketNo } from '../ticket-numbers/ticket-number';
+import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator';
+import { FeedbackRepository } from './feedback.repository';
+
+const MAX_ATTEMPTS = 3;
+
+@Injectable()
+export class FeedbackService {
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly feedback: FeedbackRepository,
+    private readonly customers: CustomerMatcher,
+    private readonly settings: SettingsRepository,
+    private readonly allocator: TicketNumberAllocator,
+  ) {}
+
+  /**
+   * Records a feedback: matches the customer (I5), classifies it (I4), gives it a ticket number (I3) and
+   * stores it with its `feedback.received.v1` event in one transaction. A repeated request (I6) gets the
+   * first answer and changes nothing.
+   */
+  async submit(request: SubmitFeedbackRequest): Promise<SubmitFeedbackReply> {
+    if (!hasRole(request.caller, 'admin', 'supervisor', 'agent')) throw new DomainError('FORBIDDEN');
+    const input = request.feedback;
+    const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+
+    const earlier = await this.feedback.findEarlier(request.idempotencyKey, input.channel, input.channelMessageId);
+    if (earlier) return this.replay(earlier, request.idempotencyKey, requestHash);
+
+    const identity = this.customers.identify(input.customer);
+    const classification = classify(input, await this.settings.get('classification'));
+    const numbering = await this.settings.get('ticketNumber');
+    const receivedAt = new Date();
+    const date = businessDate(receivedAt, numbering.timeZone);
+    const ticketNo = formatTicketNo(date, await this.allocator.next(date), numbering.minDigits);
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.unitOfWork.run(async (tx) => {
+          const customerId = await this.customers.matchOrCreate(tx.manager, identity);
+          const id = randomUUID();
+          const reply = { id, ticketNo, customerId, type: input.type, ...pick(classification, 'category', 'level') };
+          await this.feedback.insert(tx.manager, {
+            id,
+            ticketNo,
+            businessDate: date,
+            channel: input.channel,
+            channelMessageId: input.channelMessageId ?? null,
+            idempotencyKey: request.idempotencyKey ?? null,
+            requestHash,
+            customerId,
+            type: input.type,
+            category: classification.category,
+            level: classification.level,
+            emotion: input.emotion ?? null,
+            description: input.description,
+            customerRequest: input.request ?? null,
+            expectedBy: input.expectedBy ? new Date(input.expectedBy) : null,
+            storeId: input.storeId ?? null,
+            receivedAt,
+            classifiedBy: classification.classifiedBy,
+            createdBy: request.caller.userId,
+            reply,
+          });
+          await tx.publish(FeedbackEvents.received, {
+            feedbackId: id,
+            ticketNo,
+            customerId,
+            channel: input.channel,
+            type: input.type,
+            category: classification.category,
+            level: classification.level,
+            emotion: input.emotion,
+            receivedAt: receivedAt.toISOString(),
+            expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
+            storeId: input.storeId,
+          });
+          return { ...reply, replayed: false };
+        });
+      } catch (error) {
+        if (error instanceof ContactRaceError && attempt < MAX_ATTEMPTS) continue;
+        if (isUniqueViolation(error, 'feedback_idempotency_key_uq', 'feedback_channel_message_uq')) {
+          // A concurrent identical request won: answer with its result (the number we drew stays unused).
+          const winner = await this.feedback.findEarlier(request.idempotencyKey, input.channel, input.channelMessageId);
+          if (winner) return this.replay(winner, request.idempotencyKey, requestHash);
+        }
+        throw error;
+      }
+    }
+  }
+
+  private replay(
+    earlier: { reply: Omit<SubmitFeedbackReply, 'replayed'>; requestHash: string; idempotencyKey: string | null },
+    idempotencyKey: string | undefined,
+    requestHash: string,
+  ): SubmitFeedbackReply {
+    if (idempotencyKey && earlier.idempotencyKey === idempotencyKey && earlier.requestHash !== requestHash) {
+      throw new DomainError('IDEMPOTENCY.KEY_REUSED');
+    }
+    return { ...earlier.reply, replayed: true };
+  }
+}
+
+function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, value[key]])) as Pick<T, K>;
+}
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

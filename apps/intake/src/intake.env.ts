@@ -1,0 +1,33 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { CommonEnv } from '@closeloop/runtime';
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
+
+/**
+ * Development keys only: documented in the README, refused when NODE_ENV=production.
+ * Generate real ones with `openssl rand -base64 32`.
+ */
+export const DEV_PII_KEYS = 'dev1:ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLXByb2Q=';
+export const DEV_PII_HMAC_KEY = 'ZGV2LW9ubHktaG1hYy1rZXktZG8tbm90LXVzZS1pbi1wcm9k';
+
+export class IntakeEnv extends CommonEnv {
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  override HTTP_PORT = 3001;
+
+  /** AES-256-GCM keys as `id:base64key` pairs, comma separated; new values use PII_ACTIVE_KEY (X1). */
+  @Matches(/^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]+)*$/, {
+    message: 'PII_KEYS must be id:base64key[,id:base64key...]',
+  })
+  PII_KEYS = DEV_PII_KEYS;
+
+  @IsString()
+  PII_ACTIVE_KEY = 'dev1';
+
+  /** Key of the HMAC-SHA256 used to find contacts without decrypting them. */
+  @Matches(/^[A-Za-z0-9+/=]{32,}$/, { message: 'PII_HMAC_KEY must be base64 of at least 24 bytes' })
+  PII_HMAC_KEY = DEV_PII_HMAC_KEY;
+}

@@ -1,0 +1,16 @@
+/** The calendar date of an instant in a time zone, as `YYYY-MM-DD` (I3: the business date). */
+export function businessDate(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(instant);
+  const get = (type: string) => parts.find((part) => part.type === type)!.value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** I3: `YYYYMMDD` + the daily sequence zero-padded to `minDigits`, growing past it when needed. */
+export function formatTicketNo(date: string, sequence: number, minDigits: number): string {
+  return `${date.replace(/-/g, '')}${String(sequence).padStart(minDigits, '0')}`;
+}

@@ -1,0 +1,29 @@
+// Three projects: unit (pure, fast), integration (one service against real Postgres + NATS),
+// e2e (the built platform driven through the gateway's HTTP API). See docs/testing.md.
+const swc = ['@swc/jest', JSON.parse(require('fs').readFileSync(__dirname + '/.swcrc', 'utf8'))];
+const moduleNameMapper = {
+  '^@closeloop/(contracts|messaging|persistence|observability|calendar|runtime)$': '<rootDir>/libs/$1/src',
+  '^@closeloop/(contracts|messaging|persistence|observability|calendar|runtime)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@closeloop/testing$': '<rootDir>/test/harness',
+  '^@closeloop/testing/(.*)$': '<rootDir>/test/harness/$1',
+};
+const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/harness/global-setup.ts',
+      globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
+    },
+  ],
+};

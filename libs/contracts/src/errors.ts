@@ -1,0 +1,67 @@
+/**
+ * Stable error codes, shared by every service and mapped to HTTP problem+json in one place (the gateway's
+ * problem filter). A code, once published, never changes meaning.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than allowed' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Invalid e-mail or password' },
+  FORBIDDEN: { status: 403, title: 'Not allowed for this role' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  'TICKET.NOT_FOUND': { status: 404, title: 'Ticket not found' },
+  'USER.EMAIL_TAKEN': { status: 409, title: 'A user with this e-mail exists' },
+  'IDEMPOTENCY.KEY_REUSED': {
+    status: 422,
+    title: 'This Idempotency-Key was already used with a different request',
+  },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'A service needed for this request is unavailable' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface FieldError {
+  /** Dotted path of the offending field, e.g. `customer.phone`. */
+  field: string;
+  message: string;
+}
+
+/** The serialisable form of an error, as carried in an RPC reply. */
+export interface ErrorBody {
+  code: ErrorCode;
+  detail?: string;
+  fields?: FieldError[];
+}
+
+/** An expected, classified failure. Anything else is an internal error. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly fields?: FieldError[],
+  ) {
+    super(detail ?? ErrorCodes[code].title);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return ErrorCodes[this.code].status;
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, detail: this.message, ...(this.fields ? { fields: this.fields } : {}) };
+  }
+
+  static fromBody(body: ErrorBody): DomainError {
+    const code: ErrorCode = body.code in ErrorCodes ? body.code : 'INTERNAL';
+    return new DomainError(code, body.detail, body.fields);
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && value in ErrorCodes;
+}

@@ -1,0 +1,47 @@
+/** Messaging settings of one deployment (or one isolated test run). Validated with the service's env. */
+export interface MessagingConfig {
+  /** Subject prefix: every subject is `<prefix>.events.*` or `<prefix>.rpc.*`. Tests use their own. */
+  prefix: string;
+  /** The JetStream stream holding every domain event under `<prefix>.events.>`. */
+  streamName: string;
+  /** How long the stream keeps events (partners replay from it). */
+  streamMaxAgeMs: number;
+  /** JetStream drops a re-published `Nats-Msg-Id` inside this window. Must exceed `republishWindowMs`. */
+  duplicateWindowMs: number;
+  /** Sent outbox rows are kept this long, then deleted. */
+  outboxRetentionMs: number;
+  /** After a reconnect, rows sent this recently are published again (same id), in case the broker lost them. */
+  republishWindowMs: number;
+  outboxBatchSize: number;
+  outboxPollMs: number;
+  /** A consumed event that failed this many times becomes a dead letter. */
+  maxDeliveries: number;
+  /** Delay before redelivery after the n-th failure (the last value repeats). */
+  retryBackoffMs: number[];
+  /** Events handled at once by one consumer in one process. */
+  consumerConcurrency: number;
+  ackWaitMs: number;
+  rpcTimeoutMs: number;
+}
+
+export function streamNameFor(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_EVENTS`;
+}
+
+export function defaultMessagingConfig(prefix: string): MessagingConfig {
+  return {
+    prefix,
+    streamName: streamNameFor(prefix),
+    streamMaxAgeMs: 7 * 24 * 3600_000,
+    duplicateWindowMs: 10 * 60_000,
+    outboxRetentionMs: 60 * 60_000,
+    republishWindowMs: 5 * 60_000,
+    outboxBatchSize: 256,
+    outboxPollMs: 200,
+    maxDeliveries: 5,
+    retryBackoffMs: [500, 2_000, 10_000, 30_000],
+    consumerConcurrency: 16,
+    ackWaitMs: 30_000,
+    rpcTimeoutMs: 10_000,
+  };
+}

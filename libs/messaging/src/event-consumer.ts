@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import {
+  CORRELATION_HEADER,
+  acceptCorrelationId,
+  createLogger,
+  errorFields,
+  runWithContext,
+} from '@closeloop/observability';
+import { quoteIdent } from '@closeloop/persistence';
+import {
+  DomainError,
+  EventEnvelopeShape,
+  eventSubject,
+  validateContract,
+  type DeadLetterReplayResult,
+  type DeadLetterView,
+  type EventDefinition,
+  type EventEnvelope,
+} from '@closeloop/contracts';
+import type { MessagingConfig } from './config';
+import { isNotFound } from './nats';
+import type { Tx, UnitOfWork } from './unit-of-work';
+
+/** A failure that no retry can fix: the event goes straight to the dead letters. */
+export class PermanentEventError extends Error {
+  override readonly name = 'PermanentEventError';
+}
+
+export interface EventHandler<T extends object> {
+  readonly event: EventDefinition<T>;
+  /** Runs inside the consumer's transaction; its writes, its emitted events and the inbox row commit together. */
+  handle(data: T, tx: Tx, envelope: EventEnvelope<T>): Promise<void>;
+}
+
+export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored';
+
+/**
+ * A durable JetStream pull consumer with an inbox. Each event is handled in one transaction that also
+ * records its id in the inbox, so a redelivered event changes nothing; the message is acked only after
+ * that commit. Transient failures are nak'ed with backoff; after `maxDeliveries` (or at once, for an
+ * invalid or permanently failing event) it becomes a dead letter that an admin can replay.
+ */
+export class EventConsumer {
+  private readonly log = createLogger('event-consumer');
+  private readonly handlers = new Map<string, EventHandler<object>>();
+  private readonly schema: string;
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    /** Durable name, unique per consuming service and purpose, e.g. `routing-feedback`. */
+    readonly name: string,
+    handlers: EventHandler<object>[],
+    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    schema: string,
+    private readonly config: MessagingConfig,
+  ) {
+    for (const handler of handlers) this.handlers.set(handler.event.type, handler);
+    this.schema = quoteIdent(schema);
+  }
+
+  /** One filter subject (nats-server 2.9 allows one): the event type when there is one, else all events. */
+  private filterSubject(): string {
+    const types = [...this.handlers.keys()];
+    return types.length === 1
+      ? eventSubject(this.config.prefix, types[0] as EventEnvelope['type'])
+      : eventSubject(this.config.prefix, '>');
+  }
+
+  /** Creates the durable consumer if needed (idempotent) and starts pulling. */
+  async start(): Promise<void> {
+    await this.ensureConsumer();
+    const js = jetstream(this.nc);
+    const consumer = await js.consumers.get(this.config.streamName, this.name);
+    this.messages = await consumer.consume({ max_messages: this.config.consumerConcurrency * 2 });
+    this.loop = this.pull(this.messages);
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const wanted = {
+      durable_name: this.name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.filterSubject(),
+      ack_wait: this.config.ackWaitMs * 1_000_000,
+      // Our own bound decides dead-lettering; the server's is only a backstop above it.
+      max_deliver: this.config.maxDeliveries + 5,
+      max_ack_pending: Math.max(1000, this.config.consumerConcurrency * 4),
+    };
+    try {
+      const info = await this.jsm.consumers.info(this.config.streamName, this.name);
+      if (info.config.filter_subject !== wanted.filter_subject || info.config.ack_wait !== wanted.ack_wait) {
+        await this.jsm.consumers.update(this.config.streamName, this.name, {
+          filter_subject: wanted.filter_subject,
+          ack_wait: wanted.ack_wait,
+          max_deliver: wanted.max_deliver,
+        });
+      }
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.jsm.consumers.add(this.config.streamName, wanted);
+    }
+  }
+
+  private async pull(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      while (this.inFlight.size >= this.config.consumerConcurrency) await Promise.race(this.inFlight);
+      const task = this.onMessage(msg).finally(() => this.inFlight.delete(task));
+      this.inFlight.add(task);
+    }
+  }
+
+  private async onMessage(msg: JsMsg): Promise<void> {
+    const correlationId = acceptCorrelationId(msg.headers?.get(CORRELATION_HEADER));
+    await runWithContext({ correlationId }, async () => {
+      const deliveries = msg.info.deliveryCount;
+      let envelope: EventEnvelope | undefined;
+      try {
+        envelope = this.decode(msg);
+        const outcome = await this.process(envelope);
+        msg.ack();
+        if (outcome === 'duplicate') this.log.debug({ eventId: envelope.id }, 'duplicate event ignored');
+      } catch (error) {
+        const permanent = error instanceof PermanentEventError || error instanceof DomainError;
+        if (permanent || deliveries >= this.config.maxDeliveries) {
+          try {
+            await this.deadLetter(msg, envelope, error, deliveries);
+            msg.term(String((error as Error)?.message ?? error).slice(0, 200));
+          } catch (dlqError) {
+            this.log.error(errorFields(dlqError), 'could not record dead letter; will retry');
+            msg.nak(this.backoff(deliveries));
+          }
+          return;
+        }
+        this.log.warn(
+          { ...errorFields(error), eventId: envelope?.id, deliveries },
+          'event handling failed; will retry',
+        );
+        msg.nak(this.backoff(deliveries));
+      }
+    });
+  }
+
+  private backoff(deliveries: number): number {
+    const steps = this.config.retryBackoffMs;
+    return steps[Math.min(deliveries, steps.length) - 1] ?? steps[steps.length - 1];
+  }
+
+  private decode(msg: JsMsg): EventEnvelope {
+    let body: unknown;
+    try {
+      body = msg.json();
+    } catch {
+      throw new PermanentEventError('message body is not JSON');
+    }
+    return validateContract(EventEnvelopeShape, body) as unknown as EventEnvelope;
+  }
+
+  /** Handles one event exactly once: inbox row, handler writes and emitted events commit together. */
+  async process(envelope: EventEnvelope, afterInbox?: (tx: Tx) => Promise<void>): Promise<ProcessOutcome> {
+    const handler = this.handlers.get(envelope.type);
+    if (!handler) return 'ignored';
+    const data = validateContract(handler.event.payload, envelope.data);
+    return this.unitOfWork.run(async (tx) => {
+      await afterInbox?.(tx);
+      const inserted: unknown[] = await tx.manager.query(
+        `INSERT INTO ${this.schema}.inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.name, envelope.id, envelope.type],
+      );
+      if (inserted.length === 0) return 'duplicate';
+      await handler.handle(data, tx, { ...envelope, data });
+      return 'handled';
+    });
+  }
+
+  private async deadLetter(
+    msg: JsMsg,
+    envelope: EventEnvelope | undefined,
+    error: unknown,
+    deliveries: number,
+  ): Promise<void> {
+    const message = errorMessage(error);
+    await this.dataSource.query(
+      `INSERT INTO ${this.schema}.dead_letters
+         (id, consumer, event_id, event_type, body, raw, error, deliveries, stream_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (consumer, event_id) DO UPDATE
+         SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, failed_at = now(), replayed_at = NULL`,
+      [
+        randomUUID(),
+        this.name,
+        envelope?.id ?? null,
+        envelope?.type ?? msg.headers?.get('cl-event-type') ?? 'unknown',
+        envelope ? JSON.stringify(envelope) : null,
+        // A body that did not parse is kept (bounded) for diagnosis; valid ones are kept as JSON above.
+        envelope ? null : msg.string().slice(0, 65_536),
+        message,
+        deliveries,
+        msg.info.streamSequence,
+      ],
+    );
+    this.log.error({ eventId: envelope?.id, type: envelope?.type, deliveries, error: message }, 'dead letter');
+  }
+
+  async listDeadLetters(options: { ids?: string[]; limit?: number; includeReplayed?: boolean } = {}): Promise<DeadLetterView[]> {
+    const rows: DeadLetterRow[] = await this.dataSource.query(
+      `SELECT id, consumer, event_id, event_type, error, deliveries, failed_at, replayed_at
+       FROM ${this.schema}.dead_letters
+       WHERE consumer = $1 AND ($2::uuid[] IS NULL OR id = ANY($2)) AND ($3 OR replayed_at IS NULL)
+       ORDER BY failed_at LIMIT $4`,
+      [this.name, options.ids ?? null, options.includeReplayed ?? false, options.limit ?? 1000],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      consumer: row.consumer,
+      eventId: row.event_id,
+      eventType: row.event_type,
+      error: row.error,
+      deliveries: row.deliveries,
+      failedAt: new Date(row.failed_at).toISOString(),
+      replayedAt: row.replayed_at ? new Date(row.replayed_at).toISOString() : null,
+    }));
+  }
+
+  /**
+   * Runs pending dead letters through the handler again, on the same exactly-once path; a replayed letter
+   * is marked in the same transaction. One that fails again stays pending with its new error.
+   */
+  async replayDeadLetters(options: { ids?: string[]; limit?: number } = {}): Promise<DeadLetterReplayResult> {
+    const result: DeadLetterReplayResult = { replayed: [], failed: [] };
+    const rows: { id: string; body: EventEnvelope | null }[] = await this.dataSource.query(
+      `SELECT id, body FROM ${this.schema}.dead_letters
+       WHERE consumer = $1 AND replayed_at IS NULL AND ($2::uuid[] IS NULL OR id = ANY($2))
+       ORDER BY failed_at LIMIT $3`,
+      [this.name, options.ids ?? null, options.limit ?? 1000],
+    );
+    for (const row of rows) {
+      try {
+        if (!row.body) throw new PermanentEventError('the message could not be decoded; nothing to replay');
+        const envelope = validateContract(EventEnvelopeShape, row.body) as unknown as EventEnvelope;
+        await runWithContext({ correlationId: acceptCorrelationId(envelope.correlationid) }, () =>
+          this.process(envelope, async (tx) => {
+            await tx.manager.query(`UPDATE ${this.schema}.dead_letters SET replayed_at = now() WHERE id = $1`, [
+              row.id,
+            ]);
+          }),
+        );
+        result.replayed.push(row.id);
+      } catch (error) {
+        const message = errorMessage(error);
+        await this.dataSource.query(`UPDATE ${this.schema}.dead_letters SET error = $2 WHERE id = $1`, [
+          row.id,
+          message,
+        ]);
+        result.failed.push({ id: row.id, error: message });
+      }
+    }
+    return result;
+  }
+}
+
+interface DeadLetterRow {
+  id: string;
+  consumer: string;
+  event_id: string | null;
+  event_type: string;
+  error: string;
+  deliveries: number;
+  failed_at: string | Date;
+  replayed_at: string | Date | null;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof DomainError && error.fields?.length) {
+    return `${error.message}: ${error.fields.map((f) => `${f.field} ${f.message}`).join('; ')}`.slice(0, 2000);
+  }
+  return String((error as Error)?.message ?? error).slice(0, 2000);
+}

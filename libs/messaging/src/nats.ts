@@ -1,0 +1,71 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import { createLogger, errorFields } from '@closeloop/observability';
+import { eventSubject } from '@closeloop/contracts';
+import type { MessagingConfig } from './config';
+
+const log = createLogger('nats');
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  const nc = await connect({
+    servers: url,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    timeout: 5_000,
+  });
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'error') {
+        log.warn({ status: status.type }, `NATS connection ${status.type}`);
+      }
+    }
+  })().catch((error: unknown) => log.error(errorFields(error), 'NATS status loop failed'));
+  return nc;
+}
+
+const ns = (ms: number) => ms * 1_000_000;
+
+/**
+ * Creates or updates the events stream from configuration. Idempotent: every service calls it at start-up
+ * and after a reconnect (the broker may have come back without it).
+ */
+export async function ensureEventStream(jsm: JetStreamManager, config: MessagingConfig): Promise<void> {
+  const wanted = {
+    name: config.streamName,
+    subjects: [eventSubject(config.prefix, '>')],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: ns(config.streamMaxAgeMs),
+    duplicate_window: ns(config.duplicateWindowMs),
+  };
+  try {
+    const info = await jsm.streams.info(config.streamName);
+    const current = info.config;
+    if (
+      current.max_age !== wanted.max_age ||
+      current.duplicate_window !== wanted.duplicate_window ||
+      current.subjects.join() !== wanted.subjects.join()
+    ) {
+      await jsm.streams.update(config.streamName, { ...current, ...wanted });
+    }
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    try {
+      await jsm.streams.add(wanted);
+    } catch (addError) {
+      // Another replica created it between our info and add: fine.
+      if (!String((addError as Error).message).includes('already in use')) throw addError;
+    }
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  const message = String((error as Error)?.message ?? '');
+  return /not found/i.test(message);
+}
+
+export async function natsManager(nc: NatsConnection): Promise<JetStreamManager> {
+  return jetstreamManager(nc, { timeout: 10_000 });
+}

@@ -1,0 +1,188 @@
+import type { DataSource } from 'typeorm';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { CORRELATION_HEADER, createLogger, errorFields } from '@closeloop/observability';
+import { quoteIdent } from '@closeloop/persistence';
+import { eventSubject, type EventEnvelope } from '@closeloop/contracts';
+import type { MessagingConfig } from './config';
+import { ensureEventStream, natsManager } from './nats';
+
+interface PendingRow {
+  id: string;
+  event_type: string;
+  envelope: EventEnvelope;
+}
+
+/**
+ * Publishes outbox rows to JetStream. Safe with any number of replicas: each batch is claimed with
+ * `FOR UPDATE SKIP LOCKED`, published with `Nats-Msg-Id` = event id, and marked sent only after the
+ * publish ack. Sent rows are kept for `outboxRetentionMs`; after a reconnect the recent ones are published
+ * again with the same ids, because this broker flushes to disk lazily and may have lost them in a crash
+ * (duplicates are dropped by the stream's window and by every consumer's inbox).
+ */
+export class OutboxRelay {
+  private readonly log = createLogger('outbox-relay');
+  private readonly table: string;
+  private readonly js: JetStreamClient;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private kicked = false;
+  private lastCleanup = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly nc: NatsConnection,
+    schema: string,
+    private readonly config: MessagingConfig,
+  ) {
+    this.table = `${quoteIdent(schema)}.outbox`;
+    this.js = jetstream(nc, { timeout: 5_000 });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+    void this.watchReconnects();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await this.loop;
+  }
+
+  /** Called after a transaction that wrote outbox rows commits, so events leave without waiting for a poll. */
+  kick(): void {
+    this.kicked = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.publishBatch();
+        await this.cleanupIfDue();
+      } catch (error) {
+        this.log.error(errorFields(error), 'outbox relay pass failed; retrying');
+        await this.sleep(this.config.outboxPollMs * 5);
+        continue;
+      }
+      if (published < this.config.outboxBatchSize) await this.sleep(this.config.outboxPollMs);
+    }
+  }
+
+  /** Claims and publishes one batch; returns how many rows were published. Public for tests and tools. */
+  async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows: PendingRow[] = await manager.query(
+        `SELECT id, event_type, envelope FROM ${this.table}
+         WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.config.outboxBatchSize],
+      );
+      if (rows.length === 0) return 0;
+      // Not awaited one by one: publishes on one connection keep their order and pipeline their acks.
+      const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
+      const sentIds: string[] = [];
+      const sentSeqs: string[] = [];
+      const failed: { id: string; error: string }[] = [];
+      results.forEach((result, i) => {
+        if (result.status === 'fulfilled') {
+          sentIds.push(rows[i].id);
+          sentSeqs.push(String(result.value));
+        } else {
+          failed.push({ id: rows[i].id, error: String((result.reason as Error)?.message ?? result.reason) });
+        }
+      });
+      if (sentIds.length > 0) {
+        await manager.query(
+          `UPDATE ${this.table} AS o SET sent_at = now(), stream_seq = v.seq::bigint, last_error = NULL
+           FROM unnest($1::uuid[], $2::text[]) AS v(id, seq) WHERE o.id = v.id`,
+          [sentIds, sentSeqs],
+        );
+      }
+      if (failed.length > 0) {
+        await manager.query(
+          `UPDATE ${this.table} AS o SET attempts = attempts + 1, last_error = v.error
+           FROM unnest($1::uuid[], $2::text[]) AS v(id, error) WHERE o.id = v.id`,
+          [failed.map((f) => f.id), failed.map((f) => f.error.slice(0, 500))],
+        );
+        this.log.warn({ failed: failed.length, first: failed[0].error }, 'some outbox rows were not published');
+      }
+      return sentIds.length;
+    });
+  }
+
+  private async publish(row: PendingRow): Promise<number> {
+    const h = natsHeaders();
+    if (row.envelope.correlationid) h.set(CORRELATION_HEADER, row.envelope.correlationid);
+    h.set('cl-event-type', row.event_type);
+    const ack = await this.js.publish(
+      eventSubject(this.config.prefix, row.envelope.type),
+      JSON.stringify(row.envelope),
+      { msgID: row.id, headers: h },
+    );
+    return ack.seq;
+  }
+
+  private async cleanupIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastCleanup < 60_000) return;
+    this.lastCleanup = now;
+    await this.dataSource.query(
+      `DELETE FROM ${this.table} WHERE id IN (
+         SELECT id FROM ${this.table} WHERE sent_at < now() - make_interval(secs => $1) LIMIT 10000)`,
+      [this.config.outboxRetentionMs / 1000],
+    );
+  }
+
+  /** Marks recently sent rows unsent so they go out again with the same ids. */
+  async republishRecent(): Promise<number> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `UPDATE ${this.table} SET sent_at = NULL
+       WHERE sent_at IS NOT NULL AND sent_at > now() - make_interval(secs => $1)`,
+      [this.config.republishWindowMs / 1000],
+    );
+    this.kick();
+    return result[1];
+  }
+
+  private async watchReconnects(): Promise<void> {
+    try {
+      for await (const status of this.nc.status()) {
+        if (!this.running) return;
+        if (status.type !== 'reconnect') continue;
+        try {
+          await ensureEventStream(await natsManager(this.nc), this.config);
+          const count = await this.republishRecent();
+          this.log.warn({ count }, 'reconnected to NATS: re-publishing recently sent events');
+        } catch (error) {
+          this.log.error(errorFields(error), 'could not re-publish after reconnect');
+        }
+      }
+    } catch (error) {
+      this.log.error(errorFields(error), 'relay reconnect watcher stopped');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.kicked) {
+      this.kicked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        self.kicked = false;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+
+export interface ServiceDataSourceOptions {
+  /** postgres://user:pass@host:port/db */
+  url: string;
+  /** The service's own schema: no service reads or writes another's. */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  poolSize: number;
+  applicationName: string;
+}
+
+/** One data source per service schema; never `synchronize`: the schema changes only through migrations. */
+export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
+  const config: DataSourceOptions = {
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: {
+      max: options.poolSize,
+      application_name: options.applicationName,
+      // Fail fast instead of hanging forever when the pool is exhausted or the server is gone.
+      connectionTimeoutMillis: 10_000,
+    },
+  };
+  return new DataSource(config);
+}
+
+export function quoteIdent(identifier: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(identifier)) throw new Error(`unsafe SQL identifier: ${identifier}`);
+  return `"${identifier}"`;
+}

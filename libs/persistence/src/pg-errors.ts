@@ -1,0 +1,34 @@
+/** Postgres SQLSTATE codes the services react to. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_SERIALIZATION_FAILURE = '40001';
+export const PG_DEADLOCK_DETECTED = '40P01';
+
+export function pgErrorCode(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function pgConstraint(error: unknown): string | undefined {
+  const candidate = error as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const name = candidate?.driverError?.constraint ?? candidate?.constraint;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Errors worth retrying the whole transaction for (a concurrent writer won a race). */
+export function isTransientPgError(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return (
+    code === PG_SERIALIZATION_FAILURE ||
+    code === PG_DEADLOCK_DETECTED ||
+    code === '57P01' /* admin shutdown */ ||
+    code === '08006' /* connection failure */ ||
+    code === '08003'
+  );
+}
+
+/** A unique violation, optionally only of the named constraints or indexes. */
+export function isUniqueViolation(error: unknown, ...constraints: string[]): boolean {
+  if (pgErrorCode(error) !== PG_UNIQUE_VIOLATION) return false;
+  return constraints.length === 0 || constraints.includes(pgConstraint(error) ?? '');
+}

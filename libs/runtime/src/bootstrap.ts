@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DynamicModule, Type } from '@nestjs/common';
+import {
+  CORRELATION_HEADER,
+  NestPinoLogger,
+  acceptCorrelationId,
+  createLogger,
+  errorFields,
+  runWithContext,
+} from '@closeloop/observability';
+import { ProblemFilter, sendProblem } from './problem';
+
+export interface BootstrapOptions {
+  service: string;
+  host: string;
+  port: number;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+const log = createLogger('bootstrap');
+
+/**
+ * Creates the service's Nest app on Fastify with structured logs, a correlation id per request (from the
+ * `x-correlation-id` header or new), problem+json errors everywhere, and graceful shutdown on SIGTERM/SIGINT.
+ */
+export async function bootstrapService(
+  module: Type<unknown> | DynamicModule,
+  options: BootstrapOptions,
+): Promise<NestFastifyApplication> {
+  process.on('unhandledRejection', (reason) => log.error(errorFields(reason), 'unhandled rejection'));
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, logger: false });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const correlationId = acceptCorrelationId(request.headers[CORRELATION_HEADER]);
+    (request as typeof request & { correlationId: string }).correlationId = correlationId;
+    void reply.header(CORRELATION_HEADER, correlationId);
+    runWithContext({ correlationId }, done);
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    logger: new NestPinoLogger(),
+    bufferLogs: false,
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  // Errors raised before Nest sees the request (malformed JSON, body too large) get the same shape.
+  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await options.configure?.(app);
+  await app.listen(options.port, options.host);
+  log.info({ port: options.port, host: options.host }, `${options.service} listening`);
+  return app;
+}
+
+/** Entry-point wrapper: a failure to start is printed plainly and exits non-zero. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    log.fatal(errorFields(error), 'failed to start');
+    // eslint-disable-next-line no-console
+    console.error(`\n${String((error as Error)?.message ?? error)}\n`);
+    process.exit(1);
+  });
+}

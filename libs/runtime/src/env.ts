@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { flattenValidationErrors } from '@closeloop/contracts';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * Environment every service reads. Defaults are for local development only (README: configuration table);
+ * a service refuses to start on a bad value and names the variable.
+ */
+export class CommonEnv {
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/closeloop';
+
+  @Matches(/^(nats|tls):\/\/.+/, { message: 'NATS_URL must be a nats:// URL' })
+  NATS_URL = 'nats://127.0.0.1:4222';
+
+  /** Subject prefix and stream name root; lets several deployments or test runs share one NATS. */
+  @Matches(/^[a-z][a-z0-9_-]{0,30}$/, { message: 'NATS_PREFIX must be lowercase letters, digits, _ or -' })
+  NATS_PREFIX = 'closeloop';
+
+  @IsOptional()
+  @IsString()
+  HTTP_HOST = '127.0.0.1';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT?: number;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  PG_POOL_SIZE = 10;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OUTBOX_RETENTION_SECONDS = 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OUTBOX_REPUBLISH_WINDOW_SECONDS = 300;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  EVENT_MAX_DELIVERIES = 5;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  EVENT_CONSUMER_CONCURRENCY = 16;
+}
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Reads and validates the environment into `cls`; unknown variables are ignored, bad ones throw EnvError. */
+export function loadEnv<T extends object>(cls: ClassConstructor<T>, source: NodeJS.ProcessEnv = process.env): T {
+  const defaults = new cls() as Record<string, unknown>;
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults)) {
+    const value = source[key];
+    raw[key] = value === undefined || value === '' ? defaults[key] : value;
+  }
+  for (const key of Object.keys(source)) {
+    if (!(key in raw) && Reflect.getMetadata('design:type', cls.prototype, key) !== undefined) raw[key] = source[key];
+  }
+  const env = plainToInstance(cls, raw);
+  const errors = validateSync(env, { whitelist: true });
+  if (errors.length > 0) {
+    throw new EnvError(flattenValidationErrors(errors).map((e) => `${e.field}: ${e.message}`));
+  }
+  return env;
+}

@@ -1,0 +1,247 @@
+import {
+  Controller,
+  Get,
+  HttpException,
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { createLogger, errorFields } from '@closeloop/observability';
+import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
+import {
+  connectNats,
+  defaultMessagingConfig,
+  ensureEventStream,
+  natsManager,
+  OutboxRelay,
+  OutboxWriter,
+  RpcClient,
+  RpcServer,
+  UnitOfWork,
+  type MessagingConfig,
+} from '@closeloop/messaging';
+import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
+import { ConsumerRegistry } from './consumer-registry';
+import type { CommonEnv } from './env';
+import {
+  JETSTREAM_MANAGER,
+  MESSAGING_CONFIG,
+  NATS_CONNECTION,
+  SERVICE_ENV,
+  SERVICE_INFO,
+  type ServiceInfo,
+} from './tokens';
+
+export interface PlatformOptions {
+  service: ServiceName;
+  schema: string;
+  env: CommonEnv;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Function[];
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+}
+
+const log = createLogger('platform');
+
+export function messagingConfigFrom(env: CommonEnv): MessagingConfig {
+  return {
+    ...defaultMessagingConfig(env.NATS_PREFIX),
+    outboxRetentionMs: env.OUTBOX_RETENTION_SECONDS * 1000,
+    republishWindowMs: env.OUTBOX_REPUBLISH_WINDOW_SECONDS * 1000,
+    maxDeliveries: env.EVENT_MAX_DELIVERIES,
+    consumerConcurrency: env.EVENT_CONSUMER_CONCURRENCY,
+  };
+}
+
+/** `GET /health`: 200 when this service's Postgres and NATS answer, 503 problem otherwise. */
+@Controller()
+class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+  ) {}
+
+  @Get('health')
+  async health(): Promise<{ status: 'ok'; service: string; checks: Record<string, 'up'> }> {
+    const [postgres, nats] = await Promise.all([
+      withTimeout(this.dataSource.query('SELECT 1'), 2_000).then(
+        () => 'up' as const,
+        (error: unknown) => `down: ${String((error as Error)?.message ?? error)}`,
+      ),
+      withTimeout(this.nc.flush(), 2_000).then(
+        () => 'up' as const,
+        (error: unknown) => `down: ${String((error as Error)?.message ?? error)}`,
+      ),
+    ]);
+    if (postgres !== 'up' || nats !== 'up') {
+      throw new HttpException(
+        { code: 'SERVICE_UNAVAILABLE', detail: `postgres ${postgres}; nats ${nats}`, service: this.info.service },
+        503,
+      );
+    }
+    return { status: 'ok', service: this.info.service, checks: { postgres, nats } };
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+    );
+  });
+}
+
+/** Starts the relay and consumers once everything is wired; stops them in order on shutdown. */
+@Injectable()
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    private readonly relay: OutboxRelay,
+    private readonly rpcServer: RpcServer,
+    private readonly consumers: ConsumerRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureEventStream(this.jsm, this.config);
+    this.relay.start();
+    this.serveDeadLetterAdmin();
+    for (const consumer of this.consumers.all()) await consumer.start();
+    log.info({ consumers: this.consumers.all().map((c) => c.name) }, `${this.info.service} messaging started`);
+  }
+
+  /** Dead-letter list and replay for every consumer of this service (admin only; the CLI uses them). */
+  private serveDeadLetterAdmin(): void {
+    const rpc = deadLetterRpc(this.info.service);
+    const pick = (consumer?: string) => {
+      const all = this.consumers.all();
+      const chosen = consumer ? all.filter((c) => c.name === consumer) : all;
+      if (consumer && chosen.length === 0) throw new DomainError('NOT_FOUND', `no consumer named ${consumer}`);
+      return chosen;
+    };
+    this.rpcServer.handle(rpc.list, async (request) => {
+      if (!hasRole(request.caller, 'admin')) throw new DomainError('FORBIDDEN');
+      const lists = await Promise.all(
+        pick(request.consumer).map((c) => c.listDeadLetters({ ids: request.ids, limit: request.limit })),
+      );
+      return lists.flat();
+    });
+    this.rpcServer.handle(rpc.replay, async (request) => {
+      if (!hasRole(request.caller, 'admin')) throw new DomainError('FORBIDDEN');
+      const result = { replayed: [] as string[], failed: [] as { id: string; error: string }[] };
+      for (const consumer of pick(request.consumer)) {
+        const one = await consumer.replayDeadLetters({ ids: request.ids, limit: request.limit });
+        result.replayed.push(...one.replayed);
+        result.failed.push(...one.failed);
+      }
+      return result;
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.rpcServer.stop();
+    await Promise.allSettled(this.consumers.all().map((c) => c.stop()));
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.nc.drain().catch((error: unknown) => log.warn(errorFields(error), 'NATS drain failed'));
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const info: ServiceInfo = { service: options.service, schema: options.schema };
+    const config = messagingConfigFrom(options.env);
+    return {
+      module: PlatformModule,
+      global: true,
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_ENV, useValue: options.env },
+        { provide: SERVICE_INFO, useValue: info },
+        { provide: MESSAGING_CONFIG, useValue: config },
+        {
+          provide: DataSource,
+          useFactory: async () => {
+            const dataSource = createServiceDataSource({
+              url: options.env.DATABASE_URL,
+              schema: options.schema,
+              entities: options.entities,
+              migrations: options.migrations,
+              poolSize: options.env.PG_POOL_SIZE,
+              applicationName: `closeloop-${options.service}`,
+            });
+            await dataSource.initialize();
+            const applied = await runMigrationsLocked(dataSource, options.schema);
+            if (applied.length) log.info({ applied }, 'migrations applied');
+            return dataSource;
+          },
+        },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: () => connectNats(options.env.NATS_URL, `closeloop-${options.service}`),
+        },
+        { provide: JETSTREAM_MANAGER, inject: [NATS_CONNECTION], useFactory: natsManager },
+        {
+          provide: OutboxWriter,
+          useFactory: () => new OutboxWriter(options.schema, `closeloop/${options.service}`),
+        },
+        {
+          provide: OutboxRelay,
+          inject: [DataSource, NATS_CONNECTION],
+          useFactory: (dataSource: DataSource, nc: NatsConnection) =>
+            new OutboxRelay(dataSource, nc, options.schema, config),
+        },
+        {
+          provide: UnitOfWork,
+          inject: [DataSource, OutboxWriter, OutboxRelay],
+          useFactory: (dataSource: DataSource, writer: OutboxWriter, relay: OutboxRelay) =>
+            new UnitOfWork(dataSource, writer, relay),
+        },
+        {
+          provide: RpcServer,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => new RpcServer(nc, config.prefix, options.service),
+        },
+        {
+          provide: RpcClient,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => new RpcClient(nc, config.prefix, config.rpcTimeoutMs),
+        },
+        ConsumerRegistry,
+        PlatformLifecycle,
+      ],
+      exports: [
+        SERVICE_ENV,
+        SERVICE_INFO,
+        MESSAGING_CONFIG,
+        DataSource,
+        NATS_CONNECTION,
+        JETSTREAM_MANAGER,
+        OutboxWriter,
+        OutboxRelay,
+        UnitOfWork,
+        RpcServer,
+        RpcClient,
+        ConsumerRegistry,
+      ],
+    };
+  }
+}

@@ -1,8 +1,8 @@
 import {
   MAKE_UP_DEFAULT_WEEKDAY,
+  WEEKDAY_KEYS,
   type CalendarDefinition,
   type TimeWindow,
-  type WeekdayKey,
 } from './calendar-definition';
 import { parseCalendar } from './calendar-validation';
 import {
@@ -27,7 +27,9 @@ const DAY_CACHE_LIMIT = 10_000;
 const MAX_ZONE_OFFSET_MS = 15 * MS_PER_HOUR;
 
 function toMinutes(windows: readonly TimeWindow[] | undefined): MinuteWindows {
-  return (windows ?? []).map((window) => [parseWallTime(window.start, false)!, parseWallTime(window.end, true)!] as const);
+  return (windows ?? []).map(
+    (window) => [parseWallTime(window.start, false)!, parseWallTime(window.end, true)!] as const,
+  );
 }
 
 /**
@@ -49,14 +51,17 @@ export class BusinessCalendar {
     this.id = definition.id;
     this.timeZone = definition.timeZone;
     const weekly = definition.weeklyWindows;
-    this.weekly = ['0', '1', '2', '3', '4', '5', '6'].map((key) => toMinutes(weekly[key as WeekdayKey]));
+    this.weekly = WEEKDAY_KEYS.map((key) => toMinutes(weekly[key]));
     this.holidays = new Set(definition.holidays.map((date) => parseLocalDate(date)!));
     this.workdays = new Set(definition.workdays.map((date) => parseLocalDate(date)!));
     this.makeUp = definition.makeUpWindows
       ? toMinutes(definition.makeUpWindows)
       : toMinutes(weekly[MAKE_UP_DEFAULT_WEEKDAY]);
     this.overrides = new Map(
-      Object.entries(definition.dateOverrides ?? {}).map(([date, windows]) => [parseLocalDate(date)!, toMinutes(windows)]),
+      Object.entries(definition.dateOverrides ?? {}).map(([date, windows]) => [
+        parseLocalDate(date)!,
+        toMinutes(windows),
+      ]),
     );
   }
 
@@ -111,7 +116,10 @@ export class BusinessCalendar {
     return intervals;
   }
 
-  /** Whether `epochMs` lies inside an open interval. */
+  /**
+   * Whether `epochMs` lies inside an open interval. The neighbouring dates are checked too: cheap
+   * (cached) insurance for zones whose repeated hour could straddle local midnight.
+   */
   isOpenAt(epochMs: number): boolean {
     const day = this.dayNumberOf(epochMs);
     for (let d = day - 1; d <= day + 1; d += 1) {

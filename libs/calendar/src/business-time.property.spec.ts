@@ -31,7 +31,13 @@ const nightAndDay: TimeWindow[] = [
 const dstCalendar = (timeZone: string): CalendarDefinition => ({
   id: `dst-${timeZone}`,
   timeZone,
-  weeklyWindows: { 0: nightAndDay, 1: nightAndDay, 3: [{ start: '02:00', end: '02:30' }], 5: nightAndDay, 6: [{ start: '00:00', end: '03:00' }] },
+  weeklyWindows: {
+    0: nightAndDay,
+    1: nightAndDay,
+    3: [{ start: '02:00', end: '02:30' }],
+    5: nightAndDay,
+    6: [{ start: '00:00', end: '03:00' }],
+  },
   holidays: ['2025-12-25'],
   workdays: ['2025-03-29'],
 });
@@ -48,7 +54,10 @@ const openMinutesPerWeek = (definition: CalendarDefinition): number =>
 const randomCalendar: fc.Arbitrary<CalendarDefinition> = fc
   .record({
     timeZone: fc.constantFrom(...zones),
-    week: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 96 }), { maxLength: 6 }), { minLength: 7, maxLength: 7 }),
+    week: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 96 }), { maxLength: 6 }), {
+      minLength: 7,
+      maxLength: 7,
+    }),
     holidays: fc.uniqueArray(fc.integer({ min: FROM / DAY, max: TO / DAY }), { maxLength: 30 }),
     workdays: fc.uniqueArray(fc.integer({ min: FROM / DAY, max: TO / DAY }), { maxLength: 10 }),
   })
@@ -89,13 +98,15 @@ const calendars: fc.Arbitrary<BusinessCalendar> = fc.oneof(
 // ---- instants and durations ------------------------------------------------------------------------
 
 /** DST changes of 2025 in Berlin and New York: instants near them are drawn on purpose. */
-const transitions = ['2025-03-09T07:00Z', '2025-03-30T01:00Z', '2025-10-26T01:00Z', '2025-11-02T06:00Z'].map((iso) =>
-  Date.parse(iso),
+const transitions = ['2025-03-09T07:00Z', '2025-03-30T01:00Z', '2025-10-26T01:00Z', '2025-11-02T06:00Z'].map(
+  (iso) => Date.parse(iso),
 );
 const instants: fc.Arbitrary<number> = fc.oneof(
   fc.integer({ min: FROM, max: TO }),
   fc.integer({ min: FROM / MINUTE, max: TO / MINUTE }).map((minute) => minute * MINUTE),
-  fc.tuple(fc.constantFrom(...transitions), fc.integer({ min: -2 * DAY, max: 2 * DAY })).map(([t, delta]) => t + delta),
+  fc
+    .tuple(fc.constantFrom(...transitions), fc.integer({ min: -2 * DAY, max: 2 * DAY }))
+    .map(([t, delta]) => t + delta),
 );
 const durations: fc.Arbitrary<number> = fc.oneof(
   fc.constant(0),
@@ -164,10 +175,18 @@ describe('business time properties', () => {
 
   it('is monotonic in the start: s1 <= s2 implies add(s1, d) <= add(s2, d)', () => {
     fc.assert(
-      fc.property(calendars, instants, fc.integer({ min: 0, max: 3 * DAY }), durations, (calendar, s1, gap, d) => {
-        const s2 = s1 + gap;
-        expect(addBusinessDuration(calendar, s1, d).getTime()).toBeLessThanOrEqual(addBusinessDuration(calendar, s2, d).getTime());
-      }),
+      fc.property(
+        calendars,
+        instants,
+        fc.integer({ min: 0, max: 3 * DAY }),
+        durations,
+        (calendar, s1, gap, d) => {
+          const s2 = s1 + gap;
+          expect(addBusinessDuration(calendar, s1, d).getTime()).toBeLessThanOrEqual(
+            addBusinessDuration(calendar, s2, d).getTime(),
+          );
+        },
+      ),
       runs,
     );
   });
@@ -221,7 +240,9 @@ describe('agrees with a minute-by-minute oracle where the zone has no DST', () =
   const fixedZoneCalendars = fc.oneof(
     fc.constant(defaultChinaCalendar()),
     fc.constant(defaultChinaCallWindowsCalendar()),
-    randomCalendar.filter((definition) => definition.timeZone === 'Asia/Shanghai' || definition.timeZone === 'UTC'),
+    randomCalendar.filter(
+      (definition) => definition.timeZone === 'Asia/Shanghai' || definition.timeZone === 'UTC',
+    ),
   );
   const offsetOf = (definition: CalendarDefinition): number => (definition.timeZone === 'UTC' ? 0 : 8 * HOUR);
 
@@ -238,7 +259,9 @@ describe('agrees with a minute-by-minute oracle where the zone has no DST', () =
             if (oracleOpen(definition, offset, (startMinute + m) * MINUTE)) open += 1;
           }
           const calendar = compileCalendar(definition);
-          expect(businessTimeBetween(calendar, startMinute * MINUTE, (startMinute + minutes) * MINUTE)).toBe(open * MINUTE);
+          expect(businessTimeBetween(calendar, startMinute * MINUTE, (startMinute + minutes) * MINUTE)).toBe(
+            open * MINUTE,
+          );
         },
       ),
       { numRuns: 60 },

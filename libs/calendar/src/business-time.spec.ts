@@ -84,7 +84,9 @@ describe('addBusinessDuration: due times on the China default calendar (R1)', ()
   });
 
   it('L1 at 2025-09-30 17:50: 10 min first response due at the close, 18:00 the same day', () => {
-    expect(addBusinessDuration(china, cst('2025-09-30T17:50'), L1_FIRST_RESPONSE)).toEqual(cst('2025-09-30T18:00'));
+    expect(addBusinessDuration(china, cst('2025-09-30T17:50'), L1_FIRST_RESPONSE)).toEqual(
+      cst('2025-09-30T18:00'),
+    );
   });
 
   it('Friday 2025-10-10 17:00 + 2 h lands on make-up Saturday 2025-10-11 10:00', () => {
@@ -107,15 +109,21 @@ describe('addBusinessDuration: due times on the China default calendar (R1)', ()
 
   it('L2 4 h from Friday 2025-01-24 17:00 ends exactly at 12:00 on make-up Sunday 01-26, not at 13:30', () => {
     expect(addBusinessDuration(china, cst('2025-01-24T17:00'), L2_PLAN)).toEqual(cst('2025-01-26T12:00'));
-    expect(addBusinessDuration(china, cst('2025-01-24T17:00'), L2_PLAN + MINUTE)).toEqual(cst('2025-01-26T13:31'));
+    expect(addBusinessDuration(china, cst('2025-01-24T17:00'), L2_PLAN + MINUTE)).toEqual(
+      cst('2025-01-26T13:31'),
+    );
   });
 
   describe('across an ordinary weekend', () => {
     it('Friday 17:50 + 10 min is due Friday 18:00', () => {
-      expect(addBusinessDuration(china, cst('2025-06-13T17:50'), 10 * MINUTE)).toEqual(cst('2025-06-13T18:00'));
+      expect(addBusinessDuration(china, cst('2025-06-13T17:50'), 10 * MINUTE)).toEqual(
+        cst('2025-06-13T18:00'),
+      );
     });
     it('Friday 17:50 + 11 min is due Monday 09:01', () => {
-      expect(addBusinessDuration(china, cst('2025-06-13T17:50'), 11 * MINUTE)).toEqual(cst('2025-06-16T09:01'));
+      expect(addBusinessDuration(china, cst('2025-06-13T17:50'), 11 * MINUTE)).toEqual(
+        cst('2025-06-16T09:01'),
+      );
     });
     it('Friday 17:50 + 2 h is due Monday 10:50', () => {
       expect(addBusinessDuration(china, cst('2025-06-13T17:50'), L1_PLAN)).toEqual(cst('2025-06-16T10:50'));
@@ -127,13 +135,19 @@ describe('addBusinessDuration: due times on the China default calendar (R1)', ()
 
   describe('across the lunch break', () => {
     it('11:50 + 20 min is 13:40', () => {
-      expect(addBusinessDuration(china, cst('2025-06-11T11:50'), 20 * MINUTE)).toEqual(cst('2025-06-11T13:40'));
+      expect(addBusinessDuration(china, cst('2025-06-11T11:50'), 20 * MINUTE)).toEqual(
+        cst('2025-06-11T13:40'),
+      );
     });
     it('11:50 + 10 min is 12:00 (the end of the morning window)', () => {
-      expect(addBusinessDuration(china, cst('2025-06-11T11:50'), 10 * MINUTE)).toEqual(cst('2025-06-11T12:00'));
+      expect(addBusinessDuration(china, cst('2025-06-11T11:50'), 10 * MINUTE)).toEqual(
+        cst('2025-06-11T12:00'),
+      );
     });
     it('12:30 + 30 min is 14:00', () => {
-      expect(addBusinessDuration(china, cst('2025-06-11T12:30'), 30 * MINUTE)).toEqual(cst('2025-06-11T14:00'));
+      expect(addBusinessDuration(china, cst('2025-06-11T12:30'), 30 * MINUTE)).toEqual(
+        cst('2025-06-11T14:00'),
+      );
     });
   });
 
@@ -193,7 +207,9 @@ describe('calendar time (elapsed) for symmetry', () => {
   });
 
   it('still refuses an invalid calendar', () => {
-    expect(() => addCalendarDuration({ ...china, timeZone: 'Asia/Beijing' }, 0, HOUR)).toThrow(CalendarValidationError);
+    expect(() => addCalendarDuration({ ...china, timeZone: 'Asia/Beijing' }, 0, HOUR)).toThrow(
+      CalendarValidationError,
+    );
   });
 });
 
@@ -215,7 +231,11 @@ describe('working days (C2)', () => {
   it('"within 7 working days" of a delivery on Friday 2025-09-26 ends 2025-10-13 18:00', () => {
     // 09-28 (make-up Sun), 09-29, 09-30, 10-09, 10-10, 10-11 (make-up Sat), 10-13.
     const day = workingDaysAfter(china, cst('2025-09-26T15:00'), 7);
-    expect(day).toEqual({ date: '2025-10-13', opensAt: cst('2025-10-13T09:00'), closesAt: cst('2025-10-13T18:00') });
+    expect(day).toEqual({
+      date: '2025-10-13',
+      opensAt: cst('2025-10-13T09:00'),
+      closesAt: cst('2025-10-13T18:00'),
+    });
   });
 
   it('"3-5 working days later" after a complaint resolved 2025-09-30 spans 10-11 09:00 to 10-14 18:00', () => {
@@ -241,7 +261,9 @@ describe('openIntervalsOn with the C5 call windows seed', () => {
   const calls = defaultChinaCallWindowsCalendar();
 
   it('Monday has only the afternoon window', () => {
-    expect(openIntervalsOn(calls, '2025-09-29')).toEqual([{ start: cst('2025-09-29T14:00'), end: cst('2025-09-29T16:30') }]);
+    expect(openIntervalsOn(calls, '2025-09-29')).toEqual([
+      { start: cst('2025-09-29T14:00'), end: cst('2025-09-29T16:30') },
+    ]);
   });
 
   it('Tuesday has both windows', () => {
@@ -274,7 +296,9 @@ describe('guards', () => {
 
   it('a calendar with no windows at all is rejected with a clear error instead of looping', () => {
     expect(() => nextOpen(closedForever, cst('2025-01-01T00:00'))).toThrow(/no working windows at all/);
-    expect(() => addBusinessDuration(closedForever, cst('2025-01-01T00:00'), HOUR)).toThrow(CalendarValidationError);
+    expect(() => addBusinessDuration(closedForever, cst('2025-01-01T00:00'), HOUR)).toThrow(
+      CalendarValidationError,
+    );
   });
 
   it('a calendar that never opens again stops at the search horizon', () => {
@@ -287,9 +311,9 @@ describe('guards', () => {
   it('the horizon can be narrowed or widened per call', () => {
     expect(() => nextOpen(china, cst('2025-09-30T18:00'), { horizonDays: 5 })).toThrow(CalendarHorizonError);
     expect(nextOpen(china, cst('2025-09-30T18:00'), { horizonDays: 10 })).toEqual(cst('2025-10-09T09:00'));
-    expect(() => businessTimeBetween(china, cst('2025-01-01T00:00'), cst('2025-12-31T00:00'), { horizonDays: 30 })).toThrow(
-      CalendarHorizonError,
-    );
+    expect(() =>
+      businessTimeBetween(china, cst('2025-01-01T00:00'), cst('2025-12-31T00:00'), { horizonDays: 30 }),
+    ).toThrow(CalendarHorizonError);
   });
 
   it('rejects bad arguments', () => {

@@ -23,7 +23,8 @@ export interface WorkingDay {
 
 function toEpochMs(instant: Instant, what: string): number {
   const ms = instant instanceof Date ? instant.getTime() : instant;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new CalendarArgumentError(`${what} is not a valid instant`);
+  if (typeof ms !== 'number' || !Number.isFinite(ms))
+    throw new CalendarArgumentError(`${what} is not a valid instant`);
   return ms;
 }
 
@@ -36,7 +37,8 @@ function toDuration(durationMs: number): number {
 
 function horizonDays(options: SearchOptions | undefined): number {
   const days = options?.horizonDays ?? DEFAULT_HORIZON_DAYS;
-  if (!Number.isSafeInteger(days) || days <= 0) throw new CalendarArgumentError(`horizonDays must be a positive integer`);
+  if (!Number.isSafeInteger(days) || days <= 0)
+    throw new CalendarArgumentError(`horizonDays must be a positive integer`);
   return days;
 }
 
@@ -91,7 +93,12 @@ export function addBusinessDuration(
  * Milliseconds of open time in `[a, b)`. When `b` is before `a` the result is negative,
  * `-businessTimeBetween(b, a)`, so "late by" figures keep their sign (K1 reporting).
  */
-export function businessTimeBetween(calendar: CalendarInput, a: Instant, b: Instant, options?: SearchOptions): number {
+export function businessTimeBetween(
+  calendar: CalendarInput,
+  a: Instant,
+  b: Instant,
+  options?: SearchOptions,
+): number {
   const compiled = compileCalendar(calendar);
   const aMs = toEpochMs(a, 'a');
   const bMs = toEpochMs(b, 'b');
@@ -156,7 +163,8 @@ export function workingDaysAfter(
   n: number,
   options?: SearchOptions,
 ): WorkingDay {
-  if (!Number.isSafeInteger(n) || n < 0) throw new CalendarArgumentError(`n must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new CalendarArgumentError(`n must be a non-negative integer, got ${n}`);
   const compiled = compileCalendar(calendar);
   const days = horizonDays(options);
   const firstDay = compiled.dayNumberOf(toEpochMs(instant, 'instant'));

@@ -46,12 +46,15 @@ function checkWindows(issues: Issues, path: string, value: unknown): number {
       return;
     }
     for (const key of Object.keys(window)) {
-      if (key !== 'start' && key !== 'end') add(issues, `${at}.${key}`, 'CALENDAR.UNKNOWN_FIELD', 'unknown field');
+      if (key !== 'start' && key !== 'end')
+        add(issues, `${at}.${key}`, 'CALENDAR.UNKNOWN_FIELD', 'unknown field');
     }
     const start = parseWallTime(window.start, false);
     const end = parseWallTime(window.end, true);
-    if (start === undefined) add(issues, `${at}.start`, 'CALENDAR.BAD_TIME', `"${window.start}" is not HH:mm (00:00-23:59)`);
-    if (end === undefined) add(issues, `${at}.end`, 'CALENDAR.BAD_TIME', `"${window.end}" is not HH:mm (00:01-24:00)`);
+    if (start === undefined)
+      add(issues, `${at}.start`, 'CALENDAR.BAD_TIME', `"${window.start}" is not HH:mm (00:00-23:59)`);
+    if (end === undefined)
+      add(issues, `${at}.end`, 'CALENDAR.BAD_TIME', `"${window.end}" is not HH:mm (00:01-24:00)`);
     if (start === undefined || end === undefined) {
       previous = undefined;
       return;
@@ -64,7 +67,12 @@ function checkWindows(issues: Issues, path: string, value: unknown): number {
     if (previous && start < previous.start) {
       add(issues, at, 'CALENDAR.WINDOWS_UNSORTED', 'windows must be sorted by start time');
     } else if (previous && start < previous.end) {
-      add(issues, at, 'CALENDAR.WINDOWS_OVERLAP', `starts at ${window.start}, before the previous window ends`);
+      add(
+        issues,
+        at,
+        'CALENDAR.WINDOWS_OVERLAP',
+        `starts at ${window.start}, before the previous window ends`,
+      );
     } else {
       valid += 1;
     }
@@ -114,17 +122,32 @@ export function validateCalendar(input: unknown): CalendarIssue[] {
     }
   }
   if (typeof input.timeZone !== 'string' || !isValidTimeZone(input.timeZone)) {
-    add(issues, 'timeZone', 'CALENDAR.BAD_TIME_ZONE', `${JSON.stringify(input.timeZone)} is not an IANA time zone`);
+    add(
+      issues,
+      'timeZone',
+      'CALENDAR.BAD_TIME_ZONE',
+      `${JSON.stringify(input.timeZone)} is not an IANA time zone`,
+    );
   }
 
   let anyWindows = false;
   const weekdaysWithWindows = new Set<string>();
   if (!isRecord(input.weeklyWindows)) {
-    add(issues, 'weeklyWindows', 'CALENDAR.NOT_AN_OBJECT', 'must be an object keyed by weekday "0" (Sunday) to "6"');
+    add(
+      issues,
+      'weeklyWindows',
+      'CALENDAR.NOT_AN_OBJECT',
+      'must be an object keyed by weekday "0" (Sunday) to "6"',
+    );
   } else {
     for (const [key, windows] of Object.entries(input.weeklyWindows)) {
       if (!WEEKDAY_KEYS.includes(key as WeekdayKey)) {
-        add(issues, `weeklyWindows.${key}`, 'CALENDAR.BAD_WEEKDAY', 'weekday keys are "0" (Sunday) to "6" (Saturday)');
+        add(
+          issues,
+          `weeklyWindows.${key}`,
+          'CALENDAR.BAD_WEEKDAY',
+          'weekday keys are "0" (Sunday) to "6" (Saturday)',
+        );
         continue;
       }
       if (checkWindows(issues, `weeklyWindows.${key}`, windows) > 0) {
@@ -138,7 +161,12 @@ export function validateCalendar(input: unknown): CalendarIssue[] {
   const workdays = checkDates(issues, 'workdays', input.workdays);
   for (const date of workdays) {
     if (holidays.has(date)) {
-      add(issues, 'workdays', 'CALENDAR.HOLIDAY_AND_WORKDAY', `${date} is both a holiday and a make-up workday`);
+      add(
+        issues,
+        'workdays',
+        'CALENDAR.HOLIDAY_AND_WORKDAY',
+        `${date} is both a holiday and a make-up workday`,
+      );
     }
   }
 
@@ -147,7 +175,10 @@ export function validateCalendar(input: unknown): CalendarIssue[] {
     makeUpWindowCount = checkWindows(issues, 'makeUpWindows', input.makeUpWindows);
     if (makeUpWindowCount > 0) anyWindows = true;
   }
-  const makeUpIsOpen = makeUpWindowCount !== undefined ? makeUpWindowCount > 0 : weekdaysWithWindows.has(MAKE_UP_DEFAULT_WEEKDAY);
+  const makeUpIsOpen =
+    makeUpWindowCount !== undefined
+      ? makeUpWindowCount > 0
+      : weekdaysWithWindows.has(MAKE_UP_DEFAULT_WEEKDAY);
   if (workdays.size > 0 && !makeUpIsOpen) {
     add(
       issues,

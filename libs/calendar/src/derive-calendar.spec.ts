@@ -49,8 +49,13 @@ describe('deriveCalendar', () => {
   });
 
   it('date overrides win over holidays, and null removes an inherited override', () => {
-    const open = deriveCalendar(base, { id: 'open', dateOverrides: { '2025-10-03': [{ start: '10:00', end: '14:00' }] } });
-    expect(openIntervalsOn(open, '2025-10-03')).toEqual([{ start: cst('2025-10-03T10:00'), end: cst('2025-10-03T14:00') }]);
+    const open = deriveCalendar(base, {
+      id: 'open',
+      dateOverrides: { '2025-10-03': [{ start: '10:00', end: '14:00' }] },
+    });
+    expect(openIntervalsOn(open, '2025-10-03')).toEqual([
+      { start: cst('2025-10-03T10:00'), end: cst('2025-10-03T14:00') },
+    ]);
     expect(addBusinessDuration(open, cst('2025-09-30T17:00'), 2 * HOUR)).toEqual(cst('2025-10-03T11:00'));
     const again = deriveCalendar(open, { id: 'again', dateOverrides: { '2025-10-03': null } });
     expect(isWorkingDay(again, '2025-10-03')).toBe(false);
@@ -64,12 +69,12 @@ describe('deriveCalendar', () => {
 
   it('throws CalendarValidationError when the result is invalid', () => {
     expect(() => deriveCalendar(base, { id: '' })).toThrow(CalendarValidationError);
-    expect(() => deriveCalendar(base, { id: 'x', weeklyWindows: { 1: [{ start: '18:00', end: '09:00' }] } })).toThrow(
-      /end 09:00 must be after start 18:00/,
-    );
-    expect(() => deriveCalendar(base, { id: 'x', addHolidays: ['2025-12-01'], addWorkdays: ['2025-12-01'] })).toThrow(
-      /both a holiday and a make-up workday/,
-    );
+    expect(() =>
+      deriveCalendar(base, { id: 'x', weeklyWindows: { 1: [{ start: '18:00', end: '09:00' }] } }),
+    ).toThrow(/end 09:00 must be after start 18:00/);
+    expect(() =>
+      deriveCalendar(base, { id: 'x', addHolidays: ['2025-12-01'], addWorkdays: ['2025-12-01'] }),
+    ).toThrow(/both a holiday and a make-up workday/);
   });
 
   it('produces JSON-serialisable data', () => {

@@ -48,8 +48,14 @@ export function deriveCalendar(base: CalendarDefinition, overrides: CalendarOver
   }
   const addedHolidays = overrides.addHolidays ?? [];
   const addedWorkdays = overrides.addWorkdays ?? [];
-  const holidays = applyDates(base.holidays, addedHolidays, [...(overrides.removeHolidays ?? []), ...addedWorkdays]);
-  const workdays = applyDates(base.workdays, addedWorkdays, [...(overrides.removeWorkdays ?? []), ...addedHolidays]);
+  const holidays = applyDates(base.holidays, addedHolidays, [
+    ...(overrides.removeHolidays ?? []),
+    ...addedWorkdays,
+  ]);
+  const workdays = applyDates(base.workdays, addedWorkdays, [
+    ...(overrides.removeWorkdays ?? []),
+    ...addedHolidays,
+  ]);
 
   const makeUpWindows =
     overrides.makeUpWindows === null ? undefined : (overrides.makeUpWindows ?? base.makeUpWindows);

@@ -36,11 +36,15 @@ describe('Europe/Berlin', () => {
   const night = sundayNight('berlin-night', 'Europe/Berlin', [{ start: '01:00', end: '04:00' }]);
 
   it('a 01:00-04:00 window lasts 3 h on an ordinary Sunday', () => {
-    expect(openIntervalsOn(night, '2025-03-23')).toEqual([{ start: utc('2025-03-23T00:00'), end: utc('2025-03-23T03:00') }]);
+    expect(openIntervalsOn(night, '2025-03-23')).toEqual([
+      { start: utc('2025-03-23T00:00'), end: utc('2025-03-23T03:00') },
+    ]);
   });
 
   it('spring forward 2025-03-30: the window lasts 2 h (01:00 CET to 04:00 CEST)', () => {
-    expect(openIntervalsOn(night, '2025-03-30')).toEqual([{ start: utc('2025-03-30T00:00'), end: utc('2025-03-30T02:00') }]);
+    expect(openIntervalsOn(night, '2025-03-30')).toEqual([
+      { start: utc('2025-03-30T00:00'), end: utc('2025-03-30T02:00') },
+    ]);
     expect(businessTimeBetween(night, utc('2025-03-29T12:00'), utc('2025-03-30T12:00'))).toBe(2 * HOUR);
     expect(nextOpen(night, utc('2025-03-29T20:00'))).toEqual(utc('2025-03-30T00:00'));
     expect(addBusinessDuration(night, utc('2025-03-30T00:00'), 2 * HOUR)).toEqual(utc('2025-03-30T02:00'));
@@ -51,7 +55,9 @@ describe('Europe/Berlin', () => {
   });
 
   it('fall back 2025-10-26: the window lasts 4 h (01:00 CEST to 04:00 CET), the repeated hour counts twice', () => {
-    expect(openIntervalsOn(night, '2025-10-26')).toEqual([{ start: utc('2025-10-25T23:00'), end: utc('2025-10-26T03:00') }]);
+    expect(openIntervalsOn(night, '2025-10-26')).toEqual([
+      { start: utc('2025-10-25T23:00'), end: utc('2025-10-26T03:00') },
+    ]);
     expect(businessTimeBetween(night, utc('2025-10-25T12:00'), utc('2025-10-26T12:00'))).toBe(4 * HOUR);
     expect(addBusinessDuration(night, utc('2025-10-25T23:00'), 3 * HOUR)).toEqual(utc('2025-10-26T02:00'));
     expect(isOpen(night, utc('2025-10-26T00:30'))).toBe(true); // 02:30 CEST
@@ -68,7 +74,9 @@ describe('Europe/Berlin', () => {
 
   it('a window starting inside the gap opens when the clocks jump', () => {
     const late = sundayNight('berlin-late', 'Europe/Berlin', [{ start: '02:30', end: '05:00' }]);
-    expect(openIntervalsOn(late, '2025-03-30')).toEqual([{ start: utc('2025-03-30T01:00'), end: utc('2025-03-30T03:00') }]);
+    expect(openIntervalsOn(late, '2025-03-30')).toEqual([
+      { start: utc('2025-03-30T01:00'), end: utc('2025-03-30T03:00') },
+    ]);
   });
 
   it('a window inside the repeated hour covers both passes (02:00 CEST to 02:30 CET, 90 min)', () => {
@@ -110,13 +118,19 @@ describe('America/New_York', () => {
   const night = sundayNight('ny-night', 'America/New_York', [{ start: '01:00', end: '04:00' }]);
 
   it('spring forward 2025-03-09: 01:00 EST to 04:00 EDT is 2 h', () => {
-    expect(openIntervalsOn(night, '2025-03-09')).toEqual([{ start: utc('2025-03-09T06:00'), end: utc('2025-03-09T08:00') }]);
+    expect(openIntervalsOn(night, '2025-03-09')).toEqual([
+      { start: utc('2025-03-09T06:00'), end: utc('2025-03-09T08:00') },
+    ]);
     expect(addBusinessDuration(night, utc('2025-03-09T06:00'), 2 * HOUR)).toEqual(utc('2025-03-09T08:00'));
-    expect(addBusinessDuration(night, utc('2025-03-09T06:00'), 2 * HOUR + 1)).toEqual(new Date(utc('2025-03-16T05:00').getTime() + 1));
+    expect(addBusinessDuration(night, utc('2025-03-09T06:00'), 2 * HOUR + 1)).toEqual(
+      new Date(utc('2025-03-16T05:00').getTime() + 1),
+    );
   });
 
   it('fall back 2025-11-02: 01:00 EDT to 04:00 EST is 4 h; 01:30 EST (second pass) is open', () => {
-    expect(openIntervalsOn(night, '2025-11-02')).toEqual([{ start: utc('2025-11-02T05:00'), end: utc('2025-11-02T09:00') }]);
+    expect(openIntervalsOn(night, '2025-11-02')).toEqual([
+      { start: utc('2025-11-02T05:00'), end: utc('2025-11-02T09:00') },
+    ]);
     expect(nextOpen(night, utc('2025-11-02T04:00'))).toEqual(utc('2025-11-02T05:00'));
     expect(addBusinessDuration(night, utc('2025-11-02T05:00'), 90 * MINUTE)).toEqual(utc('2025-11-02T06:30'));
   });

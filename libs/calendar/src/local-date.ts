@@ -32,7 +32,8 @@ export function parseLocalDate(text: string): number | undefined {
 
 export function requireLocalDate(text: string): number {
   const dayNumber = typeof text === 'string' ? parseLocalDate(text) : undefined;
-  if (dayNumber === undefined) throw new CalendarArgumentError(`not a local date YYYY-MM-DD: ${String(text)}`);
+  if (dayNumber === undefined)
+    throw new CalendarArgumentError(`not a local date YYYY-MM-DD: ${String(text)}`);
   return dayNumber;
 }
 

@@ -1,4 +1,9 @@
-import { CHINA_HOLIDAY_ARRANGEMENTS, defaultChinaCalendar, expandHolidayArrangements, isWorkingDay } from '@closeloop/calendar';
+import {
+  CHINA_HOLIDAY_ARRANGEMENTS,
+  defaultChinaCalendar,
+  expandHolidayArrangements,
+  isWorkingDay,
+} from '@closeloop/calendar';
 import { parseLocalDate, weekdayOf } from '../local-date';
 
 const SATURDAY = 6;
@@ -54,21 +59,68 @@ describe('seeded China holiday arrangements', () => {
 
   it.each([
     // 2024 (国办发明电〔2023〕7号)
-    ['2024-01-01', false], ['2024-02-04', true], ['2024-02-09', true], ['2024-02-10', false], ['2024-02-17', false],
-    ['2024-02-18', true], ['2024-04-04', false], ['2024-04-05', false], ['2024-04-07', true], ['2024-04-28', true],
-    ['2024-05-01', false], ['2024-05-03', false], ['2024-05-06', true], ['2024-05-11', true], ['2024-06-10', false],
-    ['2024-09-14', true], ['2024-09-16', false], ['2024-09-17', false], ['2024-09-29', true], ['2024-10-07', false],
-    ['2024-10-08', true], ['2024-10-12', true],
+    ['2024-01-01', false],
+    ['2024-02-04', true],
+    ['2024-02-09', true],
+    ['2024-02-10', false],
+    ['2024-02-17', false],
+    ['2024-02-18', true],
+    ['2024-04-04', false],
+    ['2024-04-05', false],
+    ['2024-04-07', true],
+    ['2024-04-28', true],
+    ['2024-05-01', false],
+    ['2024-05-03', false],
+    ['2024-05-06', true],
+    ['2024-05-11', true],
+    ['2024-06-10', false],
+    ['2024-09-14', true],
+    ['2024-09-16', false],
+    ['2024-09-17', false],
+    ['2024-09-29', true],
+    ['2024-10-07', false],
+    ['2024-10-08', true],
+    ['2024-10-12', true],
     // 2025 (国办发明电〔2024〕12号)
-    ['2025-01-01', false], ['2025-01-02', true], ['2025-01-26', true], ['2025-01-27', true], ['2025-01-28', false],
-    ['2025-02-04', false], ['2025-02-05', true], ['2025-02-08', true], ['2025-04-04', false], ['2025-04-07', true],
-    ['2025-04-27', true], ['2025-05-05', false], ['2025-05-06', true], ['2025-06-02', false], ['2025-06-03', true],
-    ['2025-09-28', true], ['2025-10-06', false], ['2025-10-08', false], ['2025-10-09', true], ['2025-10-11', true],
+    ['2025-01-01', false],
+    ['2025-01-02', true],
+    ['2025-01-26', true],
+    ['2025-01-27', true],
+    ['2025-01-28', false],
+    ['2025-02-04', false],
+    ['2025-02-05', true],
+    ['2025-02-08', true],
+    ['2025-04-04', false],
+    ['2025-04-07', true],
+    ['2025-04-27', true],
+    ['2025-05-05', false],
+    ['2025-05-06', true],
+    ['2025-06-02', false],
+    ['2025-06-03', true],
+    ['2025-09-28', true],
+    ['2025-10-06', false],
+    ['2025-10-08', false],
+    ['2025-10-09', true],
+    ['2025-10-11', true],
     // 2026 (notice of 2025-11-04)
-    ['2026-01-02', false], ['2026-01-04', true], ['2026-02-13', true], ['2026-02-14', true], ['2026-02-15', false],
-    ['2026-02-23', false], ['2026-02-24', true], ['2026-02-28', true], ['2026-04-06', false], ['2026-04-07', true],
-    ['2026-05-05', false], ['2026-05-09', true], ['2026-06-19', false], ['2026-09-20', true], ['2026-09-25', false],
-    ['2026-10-07', false], ['2026-10-08', true], ['2026-10-10', true],
+    ['2026-01-02', false],
+    ['2026-01-04', true],
+    ['2026-02-13', true],
+    ['2026-02-14', true],
+    ['2026-02-15', false],
+    ['2026-02-23', false],
+    ['2026-02-24', true],
+    ['2026-02-28', true],
+    ['2026-04-06', false],
+    ['2026-04-07', true],
+    ['2026-05-05', false],
+    ['2026-05-09', true],
+    ['2026-06-19', false],
+    ['2026-09-20', true],
+    ['2026-09-25', false],
+    ['2026-10-07', false],
+    ['2026-10-08', true],
+    ['2026-10-10', true],
   ])('%s working day: %s', (date, working) => {
     expect(isWorkingDay(defaultChinaCalendar(), date)).toBe(working);
   });
@@ -87,8 +139,8 @@ describe('seeded China holiday arrangements', () => {
   });
 
   it('returns a fresh definition each call, so a caller cannot corrupt the seed', () => {
-    const first = defaultChinaCalendar() as { holidays: string[] };
-    first.holidays.length = 0;
+    const first = defaultChinaCalendar();
+    (first.holidays as string[]).length = 0;
     expect(defaultChinaCalendar().holidays.length).toBeGreaterThan(0);
   });
 });

@@ -43,7 +43,13 @@ export function defaultChinaCalendar(): CalendarDefinition {
     id: 'cn-default',
     name: '中国大陆默认工作日历',
     timeZone: 'Asia/Shanghai',
-    weeklyWindows: { 1: [...OFFICE_HOURS], 2: [...OFFICE_HOURS], 3: [...OFFICE_HOURS], 4: [...OFFICE_HOURS], 5: [...OFFICE_HOURS] },
+    weeklyWindows: {
+      1: [...OFFICE_HOURS],
+      2: [...OFFICE_HOURS],
+      3: [...OFFICE_HOURS],
+      4: [...OFFICE_HOURS],
+      5: [...OFFICE_HOURS],
+    },
     holidays,
     workdays,
   };

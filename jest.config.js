@@ -7,7 +7,17 @@ const moduleNameMapper = {
   '^@closeloop/testing$': '<rootDir>/test/harness',
   '^@closeloop/testing/(.*)$': '<rootDir>/test/harness/$1',
 };
-const base = { rootDir: __dirname, transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node' };
+// NestJS 12 ships ES modules only; Jest's CommonJS runtime on Node 20 cannot require them, so swc
+// compiles those packages to CommonJS too (cached after the first run).
+const esmJs = ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const base = {
+  rootDir: __dirname,
+  transform: { '^.+\\.ts$': swc, '^.+\\.m?js$': esmJs },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify|fastify|load-esm|file-type|uid)/)'],
+  moduleNameMapper,
+  testEnvironment: 'node',
+  setupFiles: ['reflect-metadata'],
+};
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },

@@ -2,7 +2,7 @@ import { CustomerContactEntity } from './customers/entities/customer-contact.ent
 import { CustomerExternalIdEntity } from './customers/entities/customer-external-id.entity';
 import { CustomerEntity } from './customers/entities/customer.entity';
 import { FeedbackEntity } from './feedback/entities/feedback.entity';
-import { SettingEntity } from './settings/setting.entity';
+import { SettingEntity } from '@closeloop/persistence';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
 

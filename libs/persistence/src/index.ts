@@ -2,3 +2,5 @@ export * from './data-source';
 export * from './migrate';
 export * from './infrastructure-tables';
 export * from './pg-errors';
+export * from './setting.entity';
+export * from './settings-store';

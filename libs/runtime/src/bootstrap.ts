@@ -10,7 +10,7 @@ import {
   errorFields,
   runWithContext,
 } from '@closeloop/observability';
-import { ProblemFilter, sendProblem } from './problem';
+import { ProblemFilter } from './problem';
 
 export interface BootstrapOptions {
   service: string;
@@ -45,8 +45,6 @@ export async function bootstrapService(
     bufferLogs: false,
   });
   app.useGlobalFilters(new ProblemFilter());
-  // Errors raised before Nest sees the request (malformed JSON, body too large) get the same shape.
-  fastify.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await options.configure?.(app);
   await app.listen(options.port, options.host);

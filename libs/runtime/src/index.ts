@@ -5,3 +5,4 @@ export * from './platform.module';
 export * from './problem';
 export * from './bootstrap';
 export * from './service-cli';
+export * from './public-route';

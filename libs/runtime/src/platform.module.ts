@@ -29,6 +29,7 @@ import {
 } from '@closeloop/messaging';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
+import { Public } from './public-route';
 import type { CommonEnv } from './env';
 import {
   JETSTREAM_MANAGER,
@@ -71,6 +72,7 @@ class HealthController {
   ) {}
 
   @Get('health')
+  @Public()
   async health(): Promise<{ status: 'ok'; service: string; checks: Record<string, 'up'> }> {
     const [postgres, nats] = await Promise.all([
       withTimeout(this.dataSource.query('SELECT 1'), 2_000).then(

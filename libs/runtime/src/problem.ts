@@ -51,6 +51,9 @@ const statusCodes: Partial<Record<number, ErrorCode>> = {
 /** Maps anything thrown to a DomainError: the one place where errors get their HTTP shape. */
 export function classify(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
+  // Nest wraps Fastify's own 4xx errors (body parsing) in an HttpException with the original as cause.
+  const fromFastify = classifyFastifyError(error instanceof HttpException ? error.cause : error);
+  if (fromFastify) return fromFastify;
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse() as { code?: unknown; detail?: unknown; message?: unknown } | string;
@@ -66,7 +69,15 @@ export function classify(error: unknown): DomainError {
       typeof response === 'object' && isErrorCode(response.code) ? response.code : (statusCodes[status] ?? 'INTERNAL');
     return new DomainError(code, detail);
   }
-  const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+  const status = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && statusCodes[status]) {
+    return new DomainError(statusCodes[status], (error as Error).message);
+  }
+  return new DomainError('INTERNAL', 'An unexpected error occurred');
+}
+
+function classifyFastifyError(error: unknown): DomainError | undefined {
+  const fastifyError = error as { code?: string; statusCode?: number; message?: string } | undefined;
   switch (fastifyError?.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -78,13 +89,10 @@ export function classify(error: unknown): DomainError {
     default:
       break;
   }
-  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+  if (error instanceof SyntaxError && fastifyError?.statusCode === 400) {
     return new DomainError('MALFORMED_JSON', error.message);
   }
-  if (typeof fastifyError?.statusCode === 'number' && statusCodes[fastifyError.statusCode]) {
-    return new DomainError(statusCodes[fastifyError.statusCode]!, fastifyError.message);
-  }
-  return new DomainError('INTERNAL', 'An unexpected error occurred');
+  return undefined;
 }
 
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
+import { createLogger } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
 import {
   DomainError,
@@ -17,6 +18,7 @@ import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator
 import { FeedbackRepository } from './feedback.repository';
 
 const MAX_ATTEMPTS = 3;
+const log = createLogger('feedback');
 
 @Injectable()
 export class FeedbackService {
@@ -50,7 +52,7 @@ export class FeedbackService {
 
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.unitOfWork.run(async (tx) => {
+        const created = await this.unitOfWork.run(async (tx) => {
           const customerId = await this.customers.matchOrCreate(tx.manager, identity);
           const id = randomUUID();
           const reply = { id, ticketNo, customerId, type: input.type, ...pick(classification, 'category', 'level') };
@@ -91,6 +93,8 @@ export class FeedbackService {
           });
           return { ...reply, replayed: false };
         });
+        log.info({ feedbackId: created.id, ticketNo, level: created.level, channel: input.channel }, 'feedback recorded');
+        return created;
       } catch (error) {
         if (error instanceof ContactRaceError && attempt < MAX_ATTEMPTS) continue;
         if (isUniqueViolation(error, 'feedback_idempotency_key_uq', 'feedback_channel_message_uq')) {

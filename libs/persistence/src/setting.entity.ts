@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-/** Intake's settings data (classification rules, numbering), seeded from rules.md by migrations. */
+/**
+ * A service's settings data (rules.md numbers: SLA times, windows, quotas, thresholds), one JSON document per
+ * key, seeded by the service's migrations and changed by admins. Every service has this table in its schema.
+ */
 @Entity({ name: 'settings' })
 export class SettingEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })

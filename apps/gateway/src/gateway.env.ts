@@ -1,0 +1,51 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { CommonEnv } from '@closeloop/runtime';
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
+
+/** Development defaults only: documented in the README and refused when NODE_ENV=production. */
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
+export const DEV_ADMIN_PASSWORD = 'closeloop-dev-admin';
+
+export class GatewayEnv extends CommonEnv {
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  override HTTP_PORT = 3000;
+
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET = DEV_JWT_SECRET;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  JWT_TTL_SECONDS = 3600;
+
+  /** The first admin, created at start-up if no user has this e-mail. */
+  @IsEmail()
+  ADMIN_EMAIL = 'admin@closeloop.local';
+
+  @IsString()
+  @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
+  ADMIN_PASSWORD = DEV_ADMIN_PASSWORD;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  BODY_LIMIT_BYTES = 65_536;
+
+  /** Requests per second per caller (user, or IP when anonymous). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_SECOND = 200;
+
+  /** Token requests per minute per IP: slows password guessing. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_RATE_LIMIT_PER_MINUTE = 20;
+}

@@ -1,0 +1,53 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { PlatformModule } from '@closeloop/runtime';
+import { AuthController } from './auth/auth.controller';
+import { LOGIN_THROTTLE } from './auth/auth.decorators';
+import { AuthGuard } from './auth/auth.guard';
+import { FeedbackController } from './feedback/feedback.controller';
+import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
+import { gatewayPersistence } from './gateway.persistence';
+import { ContractValidationPipe } from './http/contract-validation.pipe';
+import { CallerThrottlerGuard } from './http/throttle.guard';
+import { TicketsController } from './tickets/tickets.controller';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+
+const reflector = new Reflector();
+
+@Module({})
+export class GatewayModule {
+  static register(env: GatewayEnv): DynamicModule {
+    if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)) {
+      throw new Error('JWT_SECRET and ADMIN_PASSWORD must be set in production (the defaults are for development)');
+    }
+    return {
+      module: GatewayModule,
+      imports: [
+        PlatformModule.forRoot({ service: 'gateway', env, ...gatewayPersistence }),
+        JwtModule.register({ secret: env.JWT_SECRET, signOptions: { algorithm: 'HS256' } }),
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { name: 'default', ttl: 1_000, limit: env.RATE_LIMIT_PER_SECOND },
+            {
+              name: 'login',
+              ttl: 60_000,
+              limit: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+              skipIf: (context) => !reflector.get<boolean>(LOGIN_THROTTLE, context.getHandler()),
+            },
+          ],
+        }),
+      ],
+      controllers: [AuthController, UsersController, FeedbackController, TicketsController],
+      providers: [
+        UsersService,
+        // Order matters: authenticate first, so the limit counts per user.
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
+        { provide: APP_PIPE, useClass: ContractValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule } from '@closeloop/runtime';
+import type { RoutingEnv } from './routing.env';
+import { routingPersistence } from './routing.persistence';
+import { RoutingSettings } from './sla/sla-settings.repository';
+import { TicketHandler } from './tickets/ticket.handler';
+import { TicketRepository } from './tickets/ticket.repository';
+import { TicketService } from './tickets/ticket.service';
+
+@Module({})
+export class RoutingModule {
+  static register(env: RoutingEnv): DynamicModule {
+    return {
+      module: RoutingModule,
+      imports: [PlatformModule.forRoot({ service: 'routing', env, ...routingPersistence })],
+      providers: [RoutingSettings, TicketRepository, TicketService, TicketHandler],
+    };
+  }
+}

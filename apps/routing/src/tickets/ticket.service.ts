@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@closeloop/messaging';
+import { createLogger } from '@closeloop/observability';
+import {
+  DomainError,
+  hasRole,
+  TicketEvents,
+  type FeedbackReceivedV1,
+  type GetTicketRequest,
+  type TicketView,
+} from '@closeloop/contracts';
+import { dueTimes } from '../sla/due-times';
+import { RoutingSettings } from '../sla/sla-settings.repository';
+import { TicketRepository } from './ticket.repository';
+
+const log = createLogger('tickets');
+
+@Injectable()
+export class TicketService {
+  constructor(
+    private readonly tickets: TicketRepository,
+    private readonly settings: RoutingSettings,
+  ) {}
+
+  /**
+   * Opens the ticket of a received feedback with the same number, its level and its due times (R1, R2),
+   * and emits `ticket.opened.v1` in the same transaction. A second delivery changes nothing.
+   */
+  async openFromFeedback(feedback: FeedbackReceivedV1, tx: Tx): Promise<void> {
+    const receivedAt = new Date(feedback.receivedAt);
+    const due = dueTimes(await this.settings.get('sla'), feedback, receivedAt);
+    const id = randomUUID();
+    const openedAt = new Date();
+    const created = await this.tickets.insertIfNew(tx.manager, {
+      id,
+      ticketNo: feedback.ticketNo,
+      feedbackId: feedback.feedbackId,
+      customerId: feedback.customerId ?? null,
+      type: feedback.type,
+      category: feedback.category,
+      level: feedback.level,
+      // I4: intake classified it, so the ticket starts classified (R6).
+      status: 'classified',
+      department: null,
+      assignee: null,
+      slaPolicy: due.policy,
+      receivedAt,
+      dueFirstResponse: due.firstResponse,
+      duePlan: due.plan,
+    });
+    if (!created) return;
+    await this.tickets.addHistory(tx.manager, {
+      ticketId: id,
+      at: openedAt,
+      actor: null,
+      action: 'opened',
+      data: { level: feedback.level, category: feedback.category, slaPolicy: due.policy },
+    });
+    await tx.publish(TicketEvents.opened, {
+      ticketId: id,
+      ticketNo: feedback.ticketNo,
+      feedbackId: feedback.feedbackId,
+      customerId: feedback.customerId ?? null,
+      type: feedback.type,
+      category: feedback.category,
+      level: feedback.level,
+      status: 'classified',
+      slaPolicy: due.policy,
+      due: { firstResponse: due.firstResponse.toISOString(), plan: due.plan.toISOString() },
+      openedAt: openedAt.toISOString(),
+    });
+    log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
+  }
+
+  async get(request: GetTicketRequest): Promise<TicketView> {
+    if (!hasRole(request.caller, 'admin', 'supervisor', 'agent', 'analyst')) throw new DomainError('FORBIDDEN');
+    const found = await this.tickets.findByNumber(request.ticketNo);
+    if (!found) throw new DomainError('TICKET.NOT_FOUND', `no ticket ${request.ticketNo}`);
+    const { ticket, history } = found;
+    return {
+      ticketNo: ticket.ticketNo,
+      status: ticket.status,
+      level: ticket.level,
+      type: ticket.type,
+      category: ticket.category,
+      department: ticket.department,
+      assignee: ticket.assignee,
+      customerId: ticket.customerId,
+      slaPolicy: ticket.slaPolicy,
+      due: { firstResponse: ticket.dueFirstResponse.toISOString(), plan: ticket.duePlan.toISOString() },
+      receivedAt: ticket.receivedAt.toISOString(),
+      createdAt: ticket.createdAt.toISOString(),
+      history: history.map((entry) => ({
+        at: entry.at.toISOString(),
+        action: entry.action,
+        actor: entry.actor,
+        data: entry.data,
+      })),
+    };
+  }
+}

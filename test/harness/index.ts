@@ -1,0 +1,5 @@
+export * from './database';
+export * from './nats';
+export * from './poll';
+export * from './platform';
+export * from './http';

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { createTestDatabase, requireEnv, type TestDatabase } from './database';
+import { deleteTestStream, testPrefix } from './nats';
+import { pollUntil } from './poll';
+
+const ROOT = join(__dirname, '..', '..');
+export type ServiceName = 'gateway' | 'intake' | 'routing';
+const ALL: ServiceName[] = ['intake', 'routing', 'gateway'];
+
+export const ADMIN = { email: 'admin@e2e.test', password: 'e2e-admin-password' };
+
+export interface RunningPlatform {
+  gatewayUrl: string;
+  prefix: string;
+  db: TestDatabase;
+  /** Every line every service printed, for assertions on logs (correlation ids, no contacts). */
+  logs: { service: ServiceName; line: string }[];
+  kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  start(service: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the built services as separate processes against a database and a NATS prefix of their own, and
+ * waits until each answers /health. Needs `npm run build` (the test command does it).
+ */
+export async function startPlatform(
+  label: string,
+  options: { env?: Record<string, string>; services?: ServiceName[] } = {},
+): Promise<RunningPlatform> {
+  const main = (service: ServiceName) => join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
+  for (const service of ALL) {
+    if (!existsSync(main(service))) throw new Error(`${main(service)} missing: run npm run build first`);
+  }
+  const db = await createTestDatabase(label);
+  const prefix = testPrefix();
+  const ports = Object.fromEntries(
+    await Promise.all(ALL.map(async (s) => [s, await freePort()] as const)),
+  ) as Record<ServiceName, number>;
+  const children = new Map<ServiceName, ChildProcess>();
+  const logs: RunningPlatform['logs'] = [];
+
+  const start = async (service: ServiceName) => {
+    const child = spawn(process.execPath, [main(service)], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'test',
+        SERVICE_NAME: service,
+        DATABASE_URL: db.url,
+        NATS_URL: requireEnv('NATS_URL'),
+        NATS_PREFIX: prefix,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(ports[service]),
+        PG_POOL_SIZE: '8',
+        LOG_LEVEL: 'info',
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        RATE_LIMIT_PER_SECOND: '10000',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let buffer = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffer += chunk;
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) logs.push({ service, line });
+      });
+    }
+    children.set(service, child);
+    await pollUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+        return (await fetch(`http://127.0.0.1:${ports[service]}/health`)).status;
+      },
+      (status) => status === 200,
+      { timeoutMs: 30_000, intervalMs: 100, what: `${service} /health` },
+    ).catch((error: unknown) => {
+      const tail = logs
+        .filter((l) => l.service === service)
+        .slice(-20)
+        .map((l) => l.line)
+        .join('\n');
+      throw new Error(`${String(error)}\n--- ${service} log ---\n${tail}`);
+    });
+  };
+
+  const kill = async (service: ServiceName, signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = children.get(service);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+    children.delete(service);
+  };
+
+  const services = options.services ?? ALL;
+  try {
+    // intake and routing first: they create the stream and the consumers before traffic arrives.
+    await Promise.all(services.filter((s) => s !== 'gateway').map(start));
+    if (services.includes('gateway')) await start('gateway');
+  } catch (error) {
+    await Promise.all([...children.keys()].map((s) => kill(s, 'SIGKILL')));
+    await db.drop();
+    await deleteTestStream(prefix);
+    throw error;
+  }
+
+  return {
+    gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    prefix,
+    db,
+    logs,
+    kill,
+    start,
+    async stop() {
+      await Promise.all([...children.keys()].map((s) => kill(s, 'SIGTERM')));
+      await db.drop();
+      await deleteTestStream(prefix);
+    },
+  };
+}

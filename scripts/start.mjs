@@ -19,7 +19,8 @@ const COLORS = { gateway: 36, intake: 32, routing: 35 };
 // Each service's own HTTP port (its /health; the gateway's API): <SERVICE>_PORT, else its default.
 const DEFAULT_PORTS = { gateway: 3000, intake: 3001, routing: 3002 };
 const portOf = (service) => process.env[`${service.toUpperCase()}_PORT`] ?? String(DEFAULT_PORTS[service]);
-const color = (service, text) => (process.stdout.isTTY ? `\x1b[${COLORS[service] ?? 33}m${text}\x1b[0m` : text);
+const color = (service, text) =>
+  process.stdout.isTTY ? `\x1b[${COLORS[service] ?? 33}m${text}\x1b[0m` : text;
 
 function fail(message) {
   console.error(`\n${message}\n`);
@@ -67,7 +68,9 @@ async function checkNats() {
     const body = JSON.parse(new TextDecoder().decode(info.data));
     if (body.error) throw new Error(body.error.description);
   } catch (error) {
-    fail(`NATS at ${NATS_URL} answers but JetStream is not enabled (${error.message}). Start nats-server with -js.`);
+    fail(
+      `NATS at ${NATS_URL} answers but JetStream is not enabled (${error.message}). Start nats-server with -js.`,
+    );
   } finally {
     await nc.close();
   }
@@ -77,7 +80,8 @@ await checkPostgres();
 await checkNats();
 
 for (const service of SERVICES) {
-  if (!existsSync(join(root, 'dist/apps', service, 'src/main.js'))) fail('Not built: run `npm start` (it builds first).');
+  if (!existsSync(join(root, 'dist/apps', service, 'src/main.js')))
+    fail('Not built: run `npm start` (it builds first).');
 }
 
 const children = new Map();
@@ -127,4 +131,6 @@ process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
 for (const service of SERVICES) start(service);
-console.log(`Closeloop starting: gateway http://127.0.0.1:${portOf('gateway')} (API docs at /api/docs). Ctrl-C stops everything.`);
+console.log(
+  `Closeloop starting: gateway http://127.0.0.1:${portOf('gateway')} (API docs at /api/docs). Ctrl-C stops everything.`,
+);

@@ -9,6 +9,7 @@ import {
   PartnerConsumer,
   pollUntil,
   startPlatform,
+  type ApiResponse,
   type RunningPlatform,
 } from '@closeloop/testing';
 
@@ -104,7 +105,7 @@ describe('the walk: feedback -> ticket with due times -> event', () => {
     expect(body.history.map((h: { action: string }) => h.action)).toEqual(['opened']);
 
     const event = await pollUntil(
-      async () => partner.events.find((e) => e.data.ticketNo === created.ticketNo),
+      () => Promise.resolve(partner.events.find((e) => e.data.ticketNo === created.ticketNo)),
       (e) => e !== undefined,
       { what: 'ticket.opened.v1 seen by the partner' },
     );
@@ -174,12 +175,13 @@ describe('idempotency (I6)', () => {
   });
 
   it('answers the same channel message id with the first answer even without a key', async () => {
-    const body = feedback({ channel: 'wechat', channelMessageId: `wx-${randomUUID()}` });
+    const channelMessageId = `wx-${randomUUID()}`;
+    const body = feedback({ channel: 'wechat', channelMessageId });
     const first = await agent.post('/api/v1/feedback', body);
     const second = await agent.post('/api/v1/feedback', { ...body, description: 'resent by the channel' });
     expect(second.body.ticketNo).toBe(first.body.ticketNo);
     const rows = await platform.db.query('SELECT id FROM intake.feedback WHERE channel_message_id = $1', [
-      body.channelMessageId,
+      channelMessageId,
     ]);
     expect(rows).toHaveLength(1);
   });
@@ -222,13 +224,7 @@ describe('concurrency (I3)', () => {
 });
 
 describe('bad input gets 400 problem+json and stores nothing', () => {
-  const cases: [
-    string,
-    () => Promise<{ status: number; headers: Headers; body: any }>,
-    number,
-    string,
-    string?,
-  ][] = [
+  const cases: [string, () => Promise<ApiResponse>, number, string, string | null][] = [
     [
       'a missing field',
       () => agent.post('/api/v1/feedback', { ...feedback(), description: undefined }),

@@ -76,7 +76,7 @@ export async function startPlatform(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       let buffer = '';
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {

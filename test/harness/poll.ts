@@ -21,6 +21,8 @@ export async function pollUntil<T>(
   }
   throw new Error(
     `timed out waiting for ${options.what ?? 'condition'}; last value: ${JSON.stringify(last)?.slice(0, 500)}` +
-      (lastError ? `; last error: ${String(lastError)}` : ''),
+      (lastError
+        ? `; last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`
+        : ''),
   );
 }

@@ -20,8 +20,13 @@ const reflector = new Reflector();
 @Module({})
 export class GatewayModule {
   static register(env: GatewayEnv): DynamicModule {
-    if (env.NODE_ENV === 'production' && (env.JWT_SECRET === DEV_JWT_SECRET || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)) {
-      throw new Error('JWT_SECRET and ADMIN_PASSWORD must be set in production (the defaults are for development)');
+    if (
+      env.NODE_ENV === 'production' &&
+      (env.JWT_SECRET === DEV_JWT_SECRET || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
+    ) {
+      throw new Error(
+        'JWT_SECRET and ADMIN_PASSWORD must be set in production (the defaults are for development)',
+      );
     }
     return {
       module: GatewayModule,

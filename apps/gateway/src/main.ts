@@ -12,7 +12,12 @@ runMain(async () => {
   const env = loadEnv(GatewayEnv);
   const command = process.argv[2] as (typeof SERVICE_COMMANDS)[number] | undefined;
   if (command && SERVICE_COMMANDS.includes(command)) {
-    process.exitCode = await runServiceCommand('gateway', gatewayPersistence, env.DATABASE_URL, process.argv.slice(2));
+    process.exitCode = await runServiceCommand(
+      'gateway',
+      gatewayPersistence,
+      env.DATABASE_URL,
+      process.argv.slice(2),
+    );
     return;
   }
   await bootstrapService(GatewayModule.register(env), {

@@ -13,8 +13,13 @@ import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator'
 @Module({})
 export class IntakeModule {
   static register(env: IntakeEnv): DynamicModule {
-    if (env.NODE_ENV === 'production' && (env.PII_KEYS === DEV_PII_KEYS || env.PII_HMAC_KEY === DEV_PII_HMAC_KEY)) {
-      throw new Error('PII_KEYS and PII_HMAC_KEY must be set in production (the defaults are for development)');
+    if (
+      env.NODE_ENV === 'production' &&
+      (env.PII_KEYS === DEV_PII_KEYS || env.PII_HMAC_KEY === DEV_PII_HMAC_KEY)
+    ) {
+      throw new Error(
+        'PII_KEYS and PII_HMAC_KEY must be set in production (the defaults are for development)',
+      );
     }
     return {
       module: IntakeModule,

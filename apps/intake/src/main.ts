@@ -10,8 +10,17 @@ runMain(async () => {
   const env = loadEnv(IntakeEnv);
   const command = process.argv[2] as (typeof SERVICE_COMMANDS)[number] | undefined;
   if (command && SERVICE_COMMANDS.includes(command)) {
-    process.exitCode = await runServiceCommand('intake', intakePersistence, env.DATABASE_URL, process.argv.slice(2));
+    process.exitCode = await runServiceCommand(
+      'intake',
+      intakePersistence,
+      env.DATABASE_URL,
+      process.argv.slice(2),
+    );
     return;
   }
-  await bootstrapService(IntakeModule.register(env), { service: 'intake', host: env.HTTP_HOST, port: env.HTTP_PORT });
+  await bootstrapService(IntakeModule.register(env), {
+    service: 'intake',
+    host: env.HTTP_HOST,
+    port: env.HTTP_PORT,
+  });
 });

@@ -173,7 +173,7 @@ export class EventConsumer {
     } catch {
       throw new PermanentEventError('message body is not JSON');
     }
-    return validateContract(EventEnvelopeShape, body) as unknown as EventEnvelope;
+    return validateContract(EventEnvelopeShape, body);
   }
 
   /** Handles one event exactly once: inbox row, handler writes and emitted events commit together. */
@@ -220,10 +220,15 @@ export class EventConsumer {
         msg.info.streamSequence,
       ],
     );
-    this.log.error({ eventId: envelope?.id, type: envelope?.type, deliveries, error: message }, 'dead letter');
+    this.log.error(
+      { eventId: envelope?.id, type: envelope?.type, deliveries, error: message },
+      'dead letter',
+    );
   }
 
-  async listDeadLetters(options: { ids?: string[]; limit?: number; includeReplayed?: boolean } = {}): Promise<DeadLetterView[]> {
+  async listDeadLetters(
+    options: { ids?: string[]; limit?: number; includeReplayed?: boolean } = {},
+  ): Promise<DeadLetterView[]> {
     const rows: DeadLetterRow[] = await this.dataSource.query(
       `SELECT id, consumer, event_id, event_type, error, deliveries, failed_at, replayed_at
        FROM ${this.schema}.dead_letters
@@ -261,9 +266,10 @@ export class EventConsumer {
         const envelope = validateContract(EventEnvelopeShape, row.body) as unknown as EventEnvelope;
         await runWithContext({ correlationId: acceptCorrelationId(envelope.correlationid) }, () =>
           this.process(envelope, async (tx) => {
-            await tx.manager.query(`UPDATE ${this.schema}.dead_letters SET replayed_at = now() WHERE id = $1`, [
-              row.id,
-            ]);
+            await tx.manager.query(
+              `UPDATE ${this.schema}.dead_letters SET replayed_at = now() WHERE id = $1`,
+              [row.id],
+            );
           }),
         );
         result.replayed.push(row.id);
@@ -293,7 +299,10 @@ interface DeadLetterRow {
 
 function errorMessage(error: unknown): string {
   if (error instanceof DomainError && error.fields?.length) {
-    return `${error.message}: ${error.fields.map((f) => `${f.field} ${f.message}`).join('; ')}`.slice(0, 2000);
+    return `${error.message}: ${error.fields.map((f) => `${f.field} ${f.message}`).join('; ')}`.slice(
+      0,
+      2000,
+    );
   }
   return String((error as Error)?.message ?? error).slice(0, 2000);
 }

@@ -62,7 +62,7 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let published = 0;
+      let published: number;
       try {
         published = await this.publishBatch();
         await this.cleanupIfDue();
@@ -110,7 +110,10 @@ export class OutboxRelay {
            FROM unnest($1::uuid[], $2::text[]) AS v(id, error) WHERE o.id = v.id`,
           [failed.map((f) => f.id), failed.map((f) => f.error.slice(0, 500))],
         );
-        this.log.warn({ failed: failed.length, first: failed[0].error }, 'some outbox rows were not published');
+        this.log.warn(
+          { failed: failed.length, first: failed[0].error },
+          'some outbox rows were not published',
+        );
       }
       return sentIds.length;
     });
@@ -174,14 +177,13 @@ export class OutboxRelay {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wake = undefined;
-        self.kicked = false;
+        this.wake = undefined;
+        this.kicked = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -32,7 +32,10 @@ export class RpcServer {
     private readonly service: ServiceName,
   ) {}
 
-  handle<Req extends object, Res>(definition: RpcDefinition<Req, Res>, fn: (request: Req) => Promise<Res>): void {
+  handle<Req extends object, Res>(
+    definition: RpcDefinition<Req, Res>,
+    fn: (request: Req) => Promise<Res>,
+  ): void {
     if (definition.service !== this.service) {
       throw new Error(`${this.service} cannot serve ${definition.service}.${definition.name}`);
     }

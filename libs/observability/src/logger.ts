@@ -56,6 +56,7 @@ function stringify(message: unknown): string {
 }
 
 export function errorFields(error: unknown): { err: { message: string; name?: string; stack?: string } } {
-  if (error instanceof Error) return { err: { message: error.message, name: error.name, stack: error.stack } };
+  if (error instanceof Error)
+    return { err: { message: error.message, name: error.name, stack: error.stack } };
   return { err: { message: String(error) } };
 }

@@ -56,7 +56,6 @@ export async function bootstrapService(
 export function runMain(main: () => Promise<unknown>): void {
   main().catch((error: unknown) => {
     log.fatal(errorFields(error), 'failed to start');
-    // eslint-disable-next-line no-console
     console.error(`\n${String((error as Error)?.message ?? error)}\n`);
     process.exit(1);
   });

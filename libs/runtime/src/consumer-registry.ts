@@ -3,7 +3,13 @@ import { DataSource } from 'typeorm';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { EventConsumer, UnitOfWork, type EventHandler, type MessagingConfig } from '@closeloop/messaging';
-import { JETSTREAM_MANAGER, MESSAGING_CONFIG, NATS_CONNECTION, SERVICE_INFO, type ServiceInfo } from './tokens';
+import {
+  JETSTREAM_MANAGER,
+  MESSAGING_CONFIG,
+  NATS_CONNECTION,
+  SERVICE_INFO,
+  type ServiceInfo,
+} from './tokens';
 
 /**
  * Feature modules declare their durable consumers here (in onModuleInit); the platform starts them once the

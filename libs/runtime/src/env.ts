@@ -65,6 +65,13 @@ export class CommonEnv {
   @Min(1)
   @Max(256)
   EVENT_CONSUMER_CONCURRENCY = 16;
+
+  /** An event not acked this long after delivery (a crashed consumer) is delivered again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  EVENT_ACK_WAIT_SECONDS = 30;
 }
 
 export class EnvError extends Error {
@@ -75,7 +82,10 @@ export class EnvError extends Error {
 }
 
 /** Reads and validates the environment into `cls`; unknown variables are ignored, bad ones throw EnvError. */
-export function loadEnv<T extends object>(cls: ClassConstructor<T>, source: NodeJS.ProcessEnv = process.env): T {
+export function loadEnv<T extends object>(
+  cls: ClassConstructor<T>,
+  source: NodeJS.ProcessEnv = process.env,
+): T {
   const defaults = new cls() as Record<string, unknown>;
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) {
@@ -83,7 +93,8 @@ export function loadEnv<T extends object>(cls: ClassConstructor<T>, source: Node
     raw[key] = value === undefined || value === '' ? defaults[key] : value;
   }
   for (const key of Object.keys(source)) {
-    if (!(key in raw) && Reflect.getMetadata('design:type', cls.prototype, key) !== undefined) raw[key] = source[key];
+    if (!(key in raw) && Reflect.getMetadata('design:type', cls.prototype as object, key) !== undefined)
+      raw[key] = source[key];
   }
   const env = plainToInstance(cls, raw);
   const errors = validateSync(env, { whitelist: true });

@@ -59,6 +59,7 @@ export function messagingConfigFrom(env: CommonEnv): MessagingConfig {
     republishWindowMs: env.OUTBOX_REPUBLISH_WINDOW_SECONDS * 1000,
     maxDeliveries: env.EVENT_MAX_DELIVERIES,
     consumerConcurrency: env.EVENT_CONSUMER_CONCURRENCY,
+    ackWaitMs: env.EVENT_ACK_WAIT_SECONDS * 1000,
   };
 }
 
@@ -86,7 +87,11 @@ class HealthController {
     ]);
     if (postgres !== 'up' || nats !== 'up') {
       throw new HttpException(
-        { code: 'SERVICE_UNAVAILABLE', detail: `postgres ${postgres}; nats ${nats}`, service: this.info.service },
+        {
+          code: 'SERVICE_UNAVAILABLE',
+          detail: `postgres ${postgres}; nats ${nats}`,
+          service: this.info.service,
+        },
         503,
       );
     }
@@ -99,7 +104,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
       (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+      (error: unknown) => (
+        clearTimeout(timer),
+        reject(error instanceof Error ? error : new Error(String(error)))
+      ),
     );
   });
 }
@@ -123,7 +131,10 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     this.relay.start();
     this.serveDeadLetterAdmin();
     for (const consumer of this.consumers.all()) await consumer.start();
-    log.info({ consumers: this.consumers.all().map((c) => c.name) }, `${this.info.service} messaging started`);
+    log.info(
+      { consumers: this.consumers.all().map((c) => c.name) },
+      `${this.info.service} messaging started`,
+    );
   }
 
   /** Dead-letter list and replay for every consumer of this service (admin only; the CLI uses them). */
@@ -132,7 +143,8 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     const pick = (consumer?: string) => {
       const all = this.consumers.all();
       const chosen = consumer ? all.filter((c) => c.name === consumer) : all;
-      if (consumer && chosen.length === 0) throw new DomainError('NOT_FOUND', `no consumer named ${consumer}`);
+      if (consumer && chosen.length === 0)
+        throw new DomainError('NOT_FOUND', `no consumer named ${consumer}`);
       return chosen;
     };
     this.rpcServer.handle(rpc.list, async (request) => {

@@ -66,7 +66,9 @@ export function classify(error: unknown): DomainError {
             ? response.message
             : undefined;
     const code =
-      typeof response === 'object' && isErrorCode(response.code) ? response.code : (statusCodes[status] ?? 'INTERNAL');
+      typeof response === 'object' && isErrorCode(response.code)
+        ? response.code
+        : (statusCodes[status] ?? 'INTERNAL');
     return new DomainError(code, detail);
   }
   const status = (error as { statusCode?: unknown })?.statusCode;
@@ -77,8 +79,9 @@ export function classify(error: unknown): DomainError {
 }
 
 function classifyFastifyError(error: unknown): DomainError | undefined {
-  const fastifyError = error as { code?: string; statusCode?: number; message?: string } | undefined;
-  switch (fastifyError?.code) {
+  if (!error || typeof error !== 'object') return undefined;
+  const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+  switch (fastifyError.code ?? '') {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new DomainError('MALFORMED_JSON', fastifyError.message);
@@ -89,7 +92,7 @@ function classifyFastifyError(error: unknown): DomainError | undefined {
     default:
       break;
   }
-  if (error instanceof SyntaxError && fastifyError?.statusCode === 400) {
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
     return new DomainError('MALFORMED_JSON', error.message);
   }
   return undefined;

@@ -101,7 +101,7 @@ export class ${className} implements MigrationInterface {
 ${lines}
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     throw new Error('${className} is not reversible: restore from backup or write a new migration');
   }
 }

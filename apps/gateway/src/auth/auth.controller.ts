@@ -32,7 +32,10 @@ export class AuthController {
       departments: user.departments,
       stores: user.stores,
     };
-    const accessToken = await this.jwt.signAsync(claims, { expiresIn: this.env.JWT_TTL_SECONDS, algorithm: 'HS256' });
+    const accessToken = await this.jwt.signAsync(claims, {
+      expiresIn: this.env.JWT_TTL_SECONDS,
+      algorithm: 'HS256',
+    });
     return { accessToken, expiresIn: this.env.JWT_TTL_SECONDS, tokenType: 'Bearer' };
   }
 }

@@ -24,7 +24,11 @@ export class FeedbackController {
   @Post()
   @HttpCode(201)
   @Roles('admin', 'supervisor', 'agent')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key returns the first answer (I6)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retrying with the same key returns the first answer (I6)',
+  })
   @ApiCreatedResponse({ type: FeedbackCreatedView })
   async submit(
     @Body() body: SubmitFeedbackDto,

@@ -12,6 +12,9 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
 
   protected override getRequestResponse(context: ExecutionContext) {
     const http = context.switchToHttp();
-    return { req: http.getRequest<Record<string, unknown>>(), res: http.getResponse<Record<string, unknown>>() };
+    return {
+      req: http.getRequest<Record<string, unknown>>(),
+      res: http.getResponse<Record<string, unknown>>(),
+    };
   }
 }

@@ -17,7 +17,7 @@ export class GatewayInitial1763900000000 implements MigrationInterface {
     await queryRunner.query('CREATE UNIQUE INDEX "users_email_uq" ON "gateway"."users"  ("email") ');
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     throw new Error('GatewayInitial is not reversible: restore from backup');
   }
 }

@@ -70,7 +70,9 @@ export class UsersService implements OnModuleInit {
   }
 
   async list(): Promise<UserView[]> {
-    const users = await this.dataSource.getRepository(UserEntity).find({ order: { createdAt: 'ASC' }, take: 1000 });
+    const users = await this.dataSource
+      .getRepository(UserEntity)
+      .find({ order: { createdAt: 'ASC' }, take: 1000 });
     return users.map(toView);
   }
 }

@@ -15,7 +15,10 @@ describe('classify (I2, I4)', () => {
   });
 
   it('makes a safety complaint L1 (R1) and still classifies its category by keyword', () => {
-    const result = classify({ ...base, type: 'complaint', description: '热水器漏电，家人差点受伤' }, settings);
+    const result = classify(
+      { ...base, type: 'complaint', description: '热水器漏电，家人差点受伤' },
+      settings,
+    );
     expect(result.level).toBe('L1');
     expect(result.category).toBe('product.defect');
     expect(result.classifiedBy).toEqual(['l1-safety', 'cat-defect']);
@@ -35,7 +38,9 @@ describe('classify (I2, I4)', () => {
   });
 
   it('rejects a category outside the taxonomy with a field error', () => {
-    expect(() => classify({ ...base, type: 'complaint', category: 'weather.rain' }, settings)).toThrow(DomainError);
+    expect(() => classify({ ...base, type: 'complaint', category: 'weather.rain' }, settings)).toThrow(
+      DomainError,
+    );
     try {
       classify({ ...base, type: 'complaint', category: 'weather.rain' }, settings);
     } catch (error) {

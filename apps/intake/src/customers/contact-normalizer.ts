@@ -16,7 +16,9 @@ export interface NormalisedContact {
 export function normalisePhone(raw: string, field = 'customer.phone'): NormalisedContact {
   const parsed = parsePhoneNumberFromString(raw.trim(), 'CN');
   if (!parsed || !parsed.isValid()) {
-    throw new DomainError('VALIDATION_FAILED', undefined, [{ field, message: 'is not a valid phone number' }]);
+    throw new DomainError('VALIDATION_FAILED', undefined, [
+      { field, message: 'is not a valid phone number' },
+    ]);
   }
   return { kind: 'phone', value: parsed.number };
 }

@@ -29,7 +29,10 @@ export class CustomerMatcher {
     if (customer.phone !== undefined) contacts.push(normalisePhone(customer.phone));
     if (customer.email !== undefined) contacts.push(normaliseEmail(customer.email));
     return {
-      contacts: contacts.map((contact) => ({ ...contact, hash: this.cipher.lookupHash(contact.kind, contact.value) })),
+      contacts: contacts.map((contact) => ({
+        ...contact,
+        hash: this.cipher.lookupHash(contact.kind, contact.value),
+      })),
       externalId: customer.externalId,
       name: customer.name,
     };
@@ -50,7 +53,8 @@ export class CustomerMatcher {
         )
       : [];
     let customerId =
-      known.find((row) => row.kind === 'phone')?.customer_id ?? known.find((row) => row.kind === 'email')?.customer_id;
+      known.find((row) => row.kind === 'phone')?.customer_id ??
+      known.find((row) => row.kind === 'email')?.customer_id;
     if (!customerId && identity.externalId) {
       const rows: { customer_id: string }[] = await manager.query(
         `SELECT customer_id FROM intake.customer_external_ids WHERE source = $1 AND external_id = $2`,

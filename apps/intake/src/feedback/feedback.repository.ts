@@ -21,7 +21,9 @@ export class FeedbackRepository {
         [idempotencyKey ?? null, channel, channelMessageId ?? null],
       );
     const row = rows[0];
-    return row ? { reply: row.reply, requestHash: row.request_hash, idempotencyKey: row.idempotency_key } : null;
+    return row
+      ? { reply: row.reply, requestHash: row.request_hash, idempotencyKey: row.idempotency_key }
+      : null;
   }
 
   async insert(manager: EntityManager, feedback: Omit<FeedbackEntity, 'createdAt'>): Promise<void> {

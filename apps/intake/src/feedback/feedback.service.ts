@@ -40,7 +40,11 @@ export class FeedbackService {
     const input = request.feedback;
     const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
 
-    const earlier = await this.feedback.findEarlier(request.idempotencyKey, input.channel, input.channelMessageId);
+    const earlier = await this.feedback.findEarlier(
+      request.idempotencyKey,
+      input.channel,
+      input.channelMessageId,
+    );
     if (earlier) return this.replay(earlier, request.idempotencyKey, requestHash);
 
     const identity = this.customers.identify(input.customer);
@@ -55,7 +59,13 @@ export class FeedbackService {
         const created = await this.unitOfWork.run(async (tx) => {
           const customerId = await this.customers.matchOrCreate(tx.manager, identity);
           const id = randomUUID();
-          const reply = { id, ticketNo, customerId, type: input.type, ...pick(classification, 'category', 'level') };
+          const reply = {
+            id,
+            ticketNo,
+            customerId,
+            type: input.type,
+            ...pick(classification, 'category', 'level'),
+          };
           await this.feedback.insert(tx.manager, {
             id,
             ticketNo,
@@ -93,13 +103,20 @@ export class FeedbackService {
           });
           return { ...reply, replayed: false };
         });
-        log.info({ feedbackId: created.id, ticketNo, level: created.level, channel: input.channel }, 'feedback recorded');
+        log.info(
+          { feedbackId: created.id, ticketNo, level: created.level, channel: input.channel },
+          'feedback recorded',
+        );
         return created;
       } catch (error) {
         if (error instanceof ContactRaceError && attempt < MAX_ATTEMPTS) continue;
         if (isUniqueViolation(error, 'feedback_idempotency_key_uq', 'feedback_channel_message_uq')) {
           // A concurrent identical request won: answer with its result (the number we drew stays unused).
-          const winner = await this.feedback.findEarlier(request.idempotencyKey, input.channel, input.channelMessageId);
+          const winner = await this.feedback.findEarlier(
+            request.idempotencyKey,
+            input.channel,
+            input.channelMessageId,
+          );
           if (winner) return this.replay(winner, request.idempotencyKey, requestHash);
         }
         throw error;
@@ -108,7 +125,11 @@ export class FeedbackService {
   }
 
   private replay(
-    earlier: { reply: Omit<SubmitFeedbackReply, 'replayed'>; requestHash: string; idempotencyKey: string | null },
+    earlier: {
+      reply: Omit<SubmitFeedbackReply, 'replayed'>;
+      requestHash: string;
+      idempotencyKey: string | null;
+    },
     idempotencyKey: string | undefined,
     requestHash: string,
   ): SubmitFeedbackReply {

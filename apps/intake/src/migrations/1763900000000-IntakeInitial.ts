@@ -63,7 +63,7 @@ export class IntakeInitial1763900000000 implements MigrationInterface {
     }
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     throw new Error('IntakeInitial is not reversible: restore from backup');
   }
 }

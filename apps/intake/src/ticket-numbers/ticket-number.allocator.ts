@@ -21,12 +21,12 @@ export class TicketNumberAllocator {
     try {
       await runner.startTransaction();
       await runner.query('SET LOCAL synchronous_commit TO OFF');
-      const rows: { last_value: number }[] = await runner.query(
+      const rows = (await runner.query(
         `INSERT INTO intake.ticket_counters (business_date, last_value) VALUES ($1, 1)
          ON CONFLICT (business_date) DO UPDATE SET last_value = ticket_counters.last_value + 1
          RETURNING last_value`,
         [businessDate],
-      );
+      )) as { last_value: number }[];
       await runner.commitTransaction();
       return rows[0].last_value;
     } catch (error) {

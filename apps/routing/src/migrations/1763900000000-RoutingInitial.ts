@@ -39,7 +39,7 @@ export class RoutingInitial1763900000000 implements MigrationInterface {
     ]);
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     throw new Error('RoutingInitial is not reversible: restore from backup');
   }
 }

@@ -36,7 +36,9 @@ describe('due times (R1)', () => {
   });
 
   it('refuses settings without a matching policy', () => {
-    const settings: SlaSettings = { policies: [{ ...SEEDED_SLA_SETTINGS.policies[0], match: { levels: ['L1'] } }] };
+    const settings: SlaSettings = {
+      policies: [{ ...SEEDED_SLA_SETTINGS.policies[0], match: { levels: ['L1'] } }],
+    };
     expect(() => dueTimes(settings, { ...facts, level: 'L2' }, at)).toThrow(/no SLA policy/);
   });
 });

@@ -30,5 +30,9 @@ export function dueTimes(settings: SlaSettings, facts: TicketFacts, receivedAt: 
   const policy = choosePolicy(settings, facts);
   const targets = policy.targets[facts.level];
   const plus = (minutes: number) => new Date(receivedAt.getTime() + minutes * 60_000);
-  return { policy: policy.id, firstResponse: plus(targets.firstResponseMinutes), plan: plus(targets.planMinutes) };
+  return {
+    policy: policy.id,
+    firstResponse: plus(targets.firstResponseMinutes),
+    plan: plus(targets.planMinutes),
+  };
 }

@@ -1,5 +1,14 @@
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Matches, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  Matches,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { CHANNELS, FEEDBACK_TYPES, LEVELS } from '@closeloop/contracts';
 import type { Channel, FeedbackType, Level } from '@closeloop/contracts';
 

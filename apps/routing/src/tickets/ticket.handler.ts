@@ -18,7 +18,7 @@ export class TicketHandler implements OnModuleInit {
       event: FeedbackEvents.received,
       handle: (data, tx) => this.tickets.openFromFeedback(data, tx),
     };
-    this.consumers.register('feedback', [opened as EventHandler<object>]);
+    this.consumers.register('feedback', [opened]);
     this.rpc.handle(RoutingRpc.getTicket, (request) => this.tickets.get(request));
   }
 }

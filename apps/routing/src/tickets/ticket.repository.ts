@@ -8,7 +8,10 @@ export class TicketRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Inserts the ticket unless one exists for the feedback; true when this call created it. */
-  async insertIfNew(manager: EntityManager, ticket: Omit<TicketEntity, 'createdAt' | 'updatedAt' | 'version'>): Promise<boolean> {
+  async insertIfNew(
+    manager: EntityManager,
+    ticket: Omit<TicketEntity, 'createdAt' | 'updatedAt' | 'version'>,
+  ): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .insert()
@@ -17,7 +20,7 @@ export class TicketRepository {
       .orIgnore()
       .returning(['id'])
       .execute();
-    return result.raw.length > 0;
+    return (result.raw as unknown[]).length > 0;
   }
 
   async addHistory(manager: EntityManager, entry: Omit<TicketHistoryEntity, 'id'>): Promise<void> {
@@ -27,7 +30,9 @@ export class TicketRepository {
     );
   }
 
-  async findByNumber(ticketNo: string): Promise<{ ticket: TicketEntity; history: TicketHistoryEntity[] } | null> {
+  async findByNumber(
+    ticketNo: string,
+  ): Promise<{ ticket: TicketEntity; history: TicketHistoryEntity[] } | null> {
     const ticket = await this.dataSource.getRepository(TicketEntity).findOneBy({ ticketNo });
     if (!ticket) return null;
     const history = await this.dataSource

@@ -74,7 +74,8 @@ export class TicketService {
   }
 
   async get(request: GetTicketRequest): Promise<TicketView> {
-    if (!hasRole(request.caller, 'admin', 'supervisor', 'agent', 'analyst')) throw new DomainError('FORBIDDEN');
+    if (!hasRole(request.caller, 'admin', 'supervisor', 'agent', 'analyst'))
+      throw new DomainError('FORBIDDEN');
     const found = await this.tickets.findByNumber(request.ticketNo);
     if (!found) throw new DomainError('TICKET.NOT_FOUND', `no ticket ${request.ticketNo}`);
     const { ticket, history } = found;

@@ -90,7 +90,11 @@ export class TicketAssignedV1 {
 }
 
 export const TicketEvents = {
-  opened: defineEvent('ticket.opened.v1', TicketOpenedV1, 'A ticket was opened with its level and due times.'),
+  opened: defineEvent(
+    'ticket.opened.v1',
+    TicketOpenedV1,
+    'A ticket was opened with its level and due times.',
+  ),
   assigned: defineEvent(
     'ticket.assigned.v1',
     TicketAssignedV1,

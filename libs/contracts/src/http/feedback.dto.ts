@@ -29,7 +29,10 @@ export class FeedbackCustomerDto {
   @Length(1, 100)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Any common format; mainland China is the default region (I5)', example: '138-0013-8000' })
+  @ApiPropertyOptional({
+    description: 'Any common format; mainland China is the default region (I5)',
+    example: '138-0013-8000',
+  })
   @IsOptional()
   @IsString()
   @Length(3, 32)
@@ -54,7 +57,9 @@ export class SubmitFeedbackDto {
   @IsIn(CHANNELS)
   channel!: Channel;
 
-  @ApiPropertyOptional({ description: "The channel's own message id; the same one twice creates nothing new (I6)" })
+  @ApiPropertyOptional({
+    description: "The channel's own message id; the same one twice creates nothing new (I6)",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 128)
@@ -70,7 +75,9 @@ export class SubmitFeedbackDto {
   @IsIn(FEEDBACK_TYPES)
   type!: FeedbackType;
 
-  @ApiPropertyOptional({ description: 'group.name, e.g. product.defect; classified by rules when absent (I4)' })
+  @ApiPropertyOptional({
+    description: 'group.name, e.g. product.defect; classified by rules when absent (I4)',
+  })
   @IsOptional()
   @Matches(CATEGORY_PATTERN, { message: 'category must look like group.name, e.g. product.defect' })
   category?: string;

@@ -1,6 +1,14 @@
 import type { ClassConstructor } from 'class-transformer';
 
-export const SERVICES = ['gateway', 'intake', 'routing', 'callbacks', 'surveys', 'incentives', 'reporting'] as const;
+export const SERVICES = [
+  'gateway',
+  'intake',
+  'routing',
+  'callbacks',
+  'surveys',
+  'incentives',
+  'reporting',
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /**

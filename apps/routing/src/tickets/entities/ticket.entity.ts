@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn, VersionColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryColumn,
+  UpdateDateColumn,
+  VersionColumn,
+} from 'typeorm';
 import type { FeedbackType, Level, TicketStatus } from '@closeloop/contracts';
 
 /** A ticket (R1-R9). Due times are stored and indexed, never recomputed by replaying history (R2). */

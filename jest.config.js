@@ -16,7 +16,7 @@ const base = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify|fastify|load-esm|file-type|uid)/)'],
   moduleNameMapper,
   testEnvironment: 'node',
-  setupFiles: ['reflect-metadata'],
+  setupFiles: ['reflect-metadata', '<rootDir>/test/harness/jest-env.ts'],
 };
 module.exports = {
   projects: [

@@ -3,3 +3,4 @@ export * from './nats';
 export * from './poll';
 export * from './platform';
 export * from './http';
+export * from './service';

@@ -25,7 +25,8 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Off: TypeORM would print failed queries with their parameters (free text, contacts). Our own logs carry ids.
+    logging: false,
     extra: {
       max: options.poolSize,
       application_name: options.applicationName,

@@ -1,0 +1,144 @@
+/**
+ * intake against real Postgres and JetStream, with two replicas sharing the queue group: ticket numbers
+ * (I3), customer matching under races (I5), idempotency under races (I6), contacts never stored or
+ * published in clear (X1), and entities agreeing with migrations.
+ */
+import { randomUUID } from 'node:crypto';
+import { pendingSchemaChanges } from '@closeloop/persistence';
+import {
+  IntakeRpc,
+  type Caller,
+  type SubmitFeedbackDto,
+  type SubmitFeedbackReply,
+} from '@closeloop/contracts';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  startService,
+  testPrefix,
+  type InProcessService,
+  type TestDatabase,
+} from '@closeloop/testing';
+import { IntakeModule } from './intake.module';
+import { IntakeEnv } from './intake.env';
+import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
+
+jest.setTimeout(90_000);
+
+let db: TestDatabase;
+let prefix: string;
+let replicas: InProcessService[];
+const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
+
+function feedback(overrides: Partial<SubmitFeedbackDto> = {}): SubmitFeedbackDto {
+  return {
+    channel: 'hotline',
+    customer: { phone: `136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}` },
+    type: 'consultation',
+    description: '请问保修期多久',
+    ...overrides,
+  };
+}
+
+function submit(dto: SubmitFeedbackDto, idempotencyKey?: string, replica = 0): Promise<SubmitFeedbackReply> {
+  return replicas[replica].rpc.request(IntakeRpc.submitFeedback, {
+    caller: agent,
+    feedback: dto,
+    idempotencyKey,
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('intake');
+  prefix = testPrefix();
+  const start = () =>
+    startService(IntakeEnv, (env) => IntakeModule.register(env), { databaseUrl: db.url, prefix });
+  replicas = await Promise.all([start(), start()]);
+});
+
+afterAll(async () => {
+  await Promise.all((replicas ?? []).map((r) => r.close()));
+  await db?.drop();
+  await deleteTestStream(prefix);
+});
+
+it('has entities and migrations in agreement (no pending migration)', async () => {
+  expect(await pendingSchemaChanges(replicas[0].dataSource)).toEqual([]);
+});
+
+it('gives 300 concurrent submissions on two replicas 300 distinct, gap-free ticket numbers of today', async () => {
+  const replies = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => submit(feedback(), undefined, i % 2)),
+  );
+  const numbers = replies.map((r) => r.ticketNo);
+  expect(new Set(numbers).size).toBe(300);
+  const days = new Set(numbers.map((n) => n.slice(0, 8)));
+  expect(days.size).toBe(1);
+  // Nothing failed, so nothing was skipped: the sequences are exactly 1..300 of that day.
+  const sequences = numbers.map((n) => Number(n.slice(8))).sort((a, b) => a - b);
+  expect(sequences[0]).toBeGreaterThanOrEqual(1);
+  expect(sequences[sequences.length - 1] - sequences[0]).toBe(299);
+  const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM intake.feedback');
+  expect(Number(row.n)).toBeGreaterThanOrEqual(300);
+});
+
+it('restarts the daily sequence on a new business date and pads to 4 digits (I3)', async () => {
+  const allocator = replicas[0].app.get(TicketNumberAllocator);
+  expect(await allocator.next('2030-01-01')).toBe(1);
+  expect(await allocator.next('2030-01-01')).toBe(2);
+  expect(await allocator.next('2030-01-02')).toBe(1);
+});
+
+it('makes 20 racing first contacts from one new phone into one customer (I5)', async () => {
+  const phone = '13912345678';
+  const replies = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => submit(feedback({ customer: { phone } }), undefined, i % 2)),
+  );
+  expect(new Set(replies.map((r) => r.customerId)).size).toBe(1);
+  const customers = await db.query(
+    `SELECT DISTINCT customer_id FROM intake.feedback WHERE customer_id = $1`,
+    [replies[0].customerId],
+  );
+  expect(customers).toHaveLength(1);
+});
+
+it('adds a new e-mail to the customer known by phone', async () => {
+  const phone = '13700001111';
+  const first = await submit(feedback({ customer: { phone } }));
+  const second = await submit(
+    feedback({ customer: { phone: '+86 137 0000 1111', email: 'New.Person@Example.com' } }),
+  );
+  const third = await submit(feedback({ customer: { email: 'new.person@example.com' } }));
+  expect(second.customerId).toBe(first.customerId);
+  expect(third.customerId).toBe(first.customerId);
+});
+
+it('turns 10 racing requests with one Idempotency-Key into one feedback with one answer (I6)', async () => {
+  const key = `race-${randomUUID()}`;
+  const dto = feedback();
+  const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => submit(dto, key, i % 2)));
+  expect(new Set(replies.map((r) => r.ticketNo)).size).toBe(1);
+  expect(replies.filter((r) => !r.replayed)).toHaveLength(1);
+  const rows = await db.query('SELECT id FROM intake.feedback WHERE idempotency_key = $1', [key]);
+  expect(rows).toHaveLength(1);
+  const events = await db.query(`SELECT id FROM intake.outbox WHERE envelope->'data'->>'feedbackId' = $1`, [
+    replies[0].id,
+  ]);
+  expect(events).toHaveLength(1);
+});
+
+it('never stores or publishes a contact or a name in clear (X1)', async () => {
+  const phone = '13566667777';
+  const email = 'private.person@example.org';
+  const name = '李秘密';
+  const reply = await submit(feedback({ customer: { phone, email, name } }));
+  const haystack = JSON.stringify([
+    await db.query('SELECT * FROM intake.customers WHERE id = $1', [reply.customerId]),
+    await db.query('SELECT * FROM intake.customer_contacts WHERE customer_id = $1', [reply.customerId]),
+    await db.query(`SELECT envelope FROM intake.outbox WHERE envelope->'data'->>'feedbackId' = $1`, [
+      reply.id,
+    ]),
+  ]);
+  for (const secret of [phone, '+8613566667777', email, name]) expect(haystack).not.toContain(secret);
+  expect(haystack).toContain(reply.customerId);
+});

@@ -8,7 +8,7 @@ export interface ApiResponse<T = any> {
 export class Api {
   constructor(
     readonly baseUrl: string,
-    private token?: string,
+    readonly token?: string,
   ) {}
 
   withToken(token: string): Api {

@@ -21,7 +21,12 @@ export interface InProcessService {
 export async function startService<E extends CommonEnv>(
   envClass: new () => E,
   register: (env: E) => DynamicModule,
-  options: { databaseUrl: string; prefix: string; env?: Record<string, string> },
+  options: {
+    databaseUrl: string;
+    prefix: string;
+    env?: Record<string, string>;
+    configure?: (app: NestFastifyApplication) => void;
+  },
 ): Promise<InProcessService> {
   const env = loadEnv(envClass, {
     DATABASE_URL: options.databaseUrl,
@@ -33,7 +38,12 @@ export async function startService<E extends CommonEnv>(
     NODE_ENV: 'test',
     ...options.env,
   });
-  const app = await bootstrapService(register(env), { service: 'test', host: '127.0.0.1', port: 0 });
+  const app = await bootstrapService(register(env), {
+    service: 'test',
+    host: '127.0.0.1',
+    port: 0,
+    configure: options.configure,
+  });
   const address = app.getHttpServer().address() as { port: number };
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   return {

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import { SwaggerModule } from '@nestjs/swagger';
 import { bootstrapService, loadEnv, runMain, runServiceCommand, SERVICE_COMMANDS } from '@closeloop/runtime';
 import { GatewayModule } from './gateway.module';
 import { GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
-import { buildOpenApi } from './openapi';
+import { configureGatewayHttp } from './http/configure';
 
 process.env.SERVICE_NAME ??= 'gateway';
 
@@ -25,9 +24,6 @@ runMain(async () => {
     host: env.HTTP_HOST,
     port: env.HTTP_PORT,
     bodyLimit: env.BODY_LIMIT_BYTES,
-    configure: (app) => {
-      app.setGlobalPrefix('api/v1', { exclude: ['health'] });
-      SwaggerModule.setup('api/docs', app, buildOpenApi(app), { jsonDocumentUrl: 'api/docs-json' });
-    },
+    configure: configureGatewayHttp,
   });
 });

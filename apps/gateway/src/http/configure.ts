@@ -1,0 +1,14 @@
+import { SwaggerModule } from '@nestjs/swagger';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { buildOpenApi } from '../openapi';
+
+/** The gateway's HTTP surface: `/api/v1` for the API, `/health` outside it. */
+export function configureGatewayRoutes(app: NestFastifyApplication): void {
+  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+}
+
+/** Routes plus the OpenAPI document and UI at `/api/docs` (JSON at `/api/docs-json`). */
+export function configureGatewayHttp(app: NestFastifyApplication): void {
+  configureGatewayRoutes(app);
+  SwaggerModule.setup('api/docs', app, buildOpenApi(app), { jsonDocumentUrl: 'api/docs-json' });
+}

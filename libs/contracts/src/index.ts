@@ -10,3 +10,4 @@ export * from './rpc/feedback.rpc';
 export * from './rpc/ticket.rpc';
 export * from './rpc/dead-letter.rpc';
 export * from './http/feedback.dto';
+export * from './events/catalog';

@@ -356,6 +356,7 @@ describe('errors and access', () => {
       status: 'ok',
       checks: { postgres: 'up', nats: 'up' },
     });
+    expect((await anonymous.get('/livez')).body).toEqual({ status: 'ok' });
     const spec = await anonymous.get('/api/docs-json');
     expect(spec.status).toBe(200);
     expect(Object.keys(spec.body.paths)).toEqual(

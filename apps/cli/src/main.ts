@@ -47,7 +47,11 @@ async function main(): Promise<number> {
     return 2;
   }
   const env = loadEnv(CommonEnv);
-  const nc = await connectNats(env.NATS_URL, 'closeloop-cli');
+  const nc = await connectNats(env.NATS_URL, 'closeloop-cli', {
+    credsFile: env.NATS_CREDS_FILE,
+    user: env.NATS_USER,
+    password: env.NATS_PASSWORD,
+  });
   try {
     const rpc = new RpcClient(nc, env.NATS_PREFIX, 60_000);
     const request = {

@@ -24,6 +24,7 @@ runMain(async () => {
     host: env.HTTP_HOST,
     port: env.HTTP_PORT,
     bodyLimit: env.BODY_LIMIT_BYTES,
+    trustProxy: env.TRUST_PROXY,
     configure: configureGatewayHttp,
   });
 });

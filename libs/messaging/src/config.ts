@@ -22,6 +22,8 @@ export interface MessagingConfig {
   consumerConcurrency: number;
   ackWaitMs: number;
   rpcTimeoutMs: number;
+  /** Replicas of the events stream when it is created (3 on a JetStream cluster). */
+  streamReplicas: number;
 }
 
 export function streamNameFor(prefix: string): string {
@@ -43,5 +45,6 @@ export function defaultMessagingConfig(prefix: string): MessagingConfig {
     consumerConcurrency: 16,
     ackWaitMs: 30_000,
     rpcTimeoutMs: 10_000,
+    streamReplicas: 1,
   };
 }

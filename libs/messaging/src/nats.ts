@@ -1,5 +1,6 @@
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, errorFields } from '@closeloop/observability';
 import { eventSubject } from '@closeloop/contracts';
@@ -7,10 +8,20 @@ import type { MessagingConfig } from './config';
 
 const log = createLogger('nats');
 
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+export interface NatsAuth {
+  credsFile?: string;
+  user?: string;
+  password?: string;
+}
+
+export async function connectNats(url: string, name: string, auth: NatsAuth = {}): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url,
+    servers: url.split(',').map((server) => server.trim()),
     name,
+    ...(auth.credsFile
+      ? { authenticator: credsAuthenticator(new Uint8Array(readFileSync(auth.credsFile))) }
+      : {}),
+    ...(auth.user ? { user: auth.user, pass: auth.password } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: 5_000,
@@ -39,6 +50,7 @@ export async function ensureEventStream(jsm: JetStreamManager, config: Messaging
     storage: StorageType.File,
     max_age: ns(config.streamMaxAgeMs),
     duplicate_window: ns(config.duplicateWindowMs),
+    num_replicas: config.streamReplicas,
   };
   try {
     const info = await jsm.streams.info(config.streamName);

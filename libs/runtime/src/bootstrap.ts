@@ -18,6 +18,8 @@ export interface BootstrapOptions {
   port: number;
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
+  /** `TRUST_PROXY`: 'false', 'true', or proxy addresses/CIDRs, comma separated. */
+  trustProxy?: string;
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
 
@@ -32,7 +34,16 @@ export async function bootstrapService(
   options: BootstrapOptions,
 ): Promise<NestFastifyApplication> {
   process.on('unhandledRejection', (reason) => log.error(errorFields(reason), 'unhandled rejection'));
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, logger: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    logger: false,
+    trustProxy:
+      options.trustProxy === undefined || options.trustProxy === 'false'
+        ? false
+        : options.trustProxy === 'true'
+          ? true
+          : options.trustProxy,
+  });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     const correlationId = acceptCorrelationId(request.headers[CORRELATION_HEADER]);

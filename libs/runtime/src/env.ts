@@ -14,8 +14,31 @@ export class CommonEnv {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/closeloop';
 
-  @Matches(/^(nats|tls):\/\/.+/, { message: 'NATS_URL must be a nats:// URL' })
+  /** One server or a comma-separated list of a cluster's servers. */
+  @Matches(/^(nats|tls):\/\/[^,]+(,(nats|tls):\/\/[^,]+)*$/, {
+    message: 'NATS_URL must be nats:// URLs, comma separated',
+  })
   NATS_URL = 'nats://127.0.0.1:4222';
+
+  /** NATS credentials: a .creds file (NKey + JWT, decentralised auth), or user and password. */
+  @IsOptional()
+  @IsString()
+  NATS_CREDS_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_USER?: string;
+
+  @IsOptional()
+  @IsString()
+  NATS_PASSWORD?: string;
+
+  /** Replicas of the events stream when a service has to create it (3 on a JetStream cluster). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  NATS_STREAM_REPLICAS = 1;
 
   /** Subject prefix and stream name root; lets several deployments or test runs share one NATS. */
   @Matches(/^[a-z][a-z0-9_-]{0,30}$/, { message: 'NATS_PREFIX must be lowercase letters, digits, _ or -' })
@@ -24,6 +47,13 @@ export class CommonEnv {
   @IsOptional()
   @IsString()
   HTTP_HOST = '127.0.0.1';
+
+  /**
+   * Take the client IP (rate limits, logs) from X-Forwarded-For: `false`, `true` (any proxy), or the
+   * proxies' addresses/CIDRs, comma separated (e.g. the ingress controller's pod range).
+   */
+  @IsString()
+  TRUST_PROXY = 'false';
 
   @IsOptional()
   @Transform(toInt)

@@ -60,6 +60,7 @@ export function messagingConfigFrom(env: CommonEnv): MessagingConfig {
     maxDeliveries: env.EVENT_MAX_DELIVERIES,
     consumerConcurrency: env.EVENT_CONSUMER_CONCURRENCY,
     ackWaitMs: env.EVENT_ACK_WAIT_SECONDS * 1000,
+    streamReplicas: env.NATS_STREAM_REPLICAS,
   };
 }
 
@@ -71,6 +72,13 @@ class HealthController {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
   ) {}
+
+  /** Liveness: the process answers. Unlike /health it does not depend on Postgres or NATS. */
+  @Get('livez')
+  @Public()
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
 
   @Get('health')
   @Public()
@@ -210,7 +218,12 @@ export class PlatformModule {
         },
         {
           provide: NATS_CONNECTION,
-          useFactory: () => connectNats(options.env.NATS_URL, `closeloop-${options.service}`),
+          useFactory: () =>
+            connectNats(options.env.NATS_URL, `closeloop-${options.service}`, {
+              credsFile: options.env.NATS_CREDS_FILE,
+              user: options.env.NATS_USER,
+              password: options.env.NATS_PASSWORD,
+            }),
         },
         { provide: JETSTREAM_MANAGER, inject: [NATS_CONNECTION], useFactory: natsManager },
         {

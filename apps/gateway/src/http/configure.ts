@@ -4,7 +4,7 @@ import { buildOpenApi } from '../openapi';
 
 /** The gateway's HTTP surface: `/api/v1` for the API, `/health` outside it. */
 export function configureGatewayRoutes(app: NestFastifyApplication): void {
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'livez'] });
 }
 
 /** Routes plus the OpenAPI document and UI at `/api/docs` (JSON at `/api/docs-json`). */

@@ -6,3 +6,4 @@ export * from './problem';
 export * from './bootstrap';
 export * from './service-cli';
 export * from './public-route';
+export * from './run-service';

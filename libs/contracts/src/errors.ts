@@ -12,6 +12,8 @@ export const ErrorCodes = {
   FORBIDDEN: { status: 403, title: 'Not allowed for this role' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   'TICKET.NOT_FOUND': { status: 404, title: 'Ticket not found' },
+  'CUSTOMER.NOT_FOUND': { status: 404, title: 'Customer not found' },
+  'CUSTOMER.ERASED': { status: 410, title: 'This customer was erased on request' },
   'USER.EMAIL_TAKEN': { status: 409, title: 'A user with this e-mail exists' },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,

@@ -1,9 +1,11 @@
 import { FeedbackEvents } from './feedback.events';
 import { TicketEvents } from './ticket.events';
+import { CustomerEvents } from './customer.events';
 import type { EventDefinition } from './event';
 
 /** Every published event type. docs/asyncapi.yaml documents each (a unit test keeps them in step). */
 export const EVENT_CATALOG: readonly EventDefinition<object>[] = [
   ...Object.values(FeedbackEvents),
   ...Object.values(TicketEvents),
+  ...Object.values(CustomerEvents),
 ];

@@ -1,3 +1,4 @@
+import { AuditEntryEntity } from './audit/entities/audit-entry.entity';
 import { CustomerContactEntity } from './customers/entities/customer-contact.entity';
 import { CustomerExternalIdEntity } from './customers/entities/customer-external-id.entity';
 import { CustomerEntity } from './customers/entities/customer.entity';
@@ -5,6 +6,7 @@ import { FeedbackEntity } from './feedback/entities/feedback.entity';
 import { SettingEntity } from '@closeloop/persistence';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
+import { CustomerPrivacy1795419773020 } from './migrations/1795419773020-CustomerPrivacy';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -16,6 +18,7 @@ export const intakePersistence = {
     FeedbackEntity,
     TicketCounterEntity,
     SettingEntity,
+    AuditEntryEntity,
   ],
-  migrations: [IntakeInitial1763900000000],
+  migrations: [IntakeInitial1763900000000, CustomerPrivacy1795419773020],
 };

@@ -63,6 +63,14 @@ export class CustomerMatcher {
       customerId = rows[0]?.customer_id;
     }
     const isNew = !customerId;
+    if (customerId) {
+      // An erasure racing with this request: wait for it, and never add contacts to an erased customer.
+      const live: unknown[] = await manager.query(
+        `SELECT 1 FROM intake.customers WHERE id = $1 AND erased_at IS NULL FOR SHARE`,
+        [customerId],
+      );
+      if (live.length === 0) throw new ContactRaceError();
+    }
     if (!customerId) {
       customerId = randomUUID();
       await manager.query(`INSERT INTO intake.customers (id, name_enc) VALUES ($1, $2)`, [

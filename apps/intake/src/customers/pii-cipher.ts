@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { DEV_PII_HMAC_KEY, DEV_PII_KEYS, type IntakeEnv } from '../intake.env';
 
 /**
  * X1: contacts are stored encrypted (AES-256-GCM, the key id kept with each value so keys can rotate) and
@@ -20,6 +21,16 @@ export class PiiCipher {
       this.keys.set(id, key);
     }
     if (!this.keys.has(activeKeyId)) throw new Error(`PII_ACTIVE_KEY ${activeKeyId} is not among PII_KEYS`);
+  }
+
+  /** The key id new values are encrypted with (PII_ACTIVE_KEY). */
+  get activeKey(): string {
+    return this.activeKeyId;
+  }
+
+  /** The key id a stored value was encrypted with. */
+  static keyIdOf(stored: string): string {
+    return stored.slice(0, stored.indexOf(':'));
   }
 
   encrypt(plaintext: string): string {
@@ -49,4 +60,15 @@ export class PiiCipher {
   lookupHash(kind: string, normalised: string): string {
     return createHmac('sha256', this.hmacKey).update(`${kind}\u0000${normalised}`).digest('hex');
   }
+}
+
+/** The cipher configured by PII_KEYS / PII_ACTIVE_KEY / PII_HMAC_KEY; the dev keys are refused in production. */
+export function piiCipherFromEnv(env: IntakeEnv): PiiCipher {
+  if (
+    env.NODE_ENV === 'production' &&
+    (env.PII_KEYS === DEV_PII_KEYS || env.PII_HMAC_KEY === DEV_PII_HMAC_KEY)
+  ) {
+    throw new Error('PII_KEYS and PII_HMAC_KEY must be set in production (the defaults are for development)');
+  }
+  return new PiiCipher(env.PII_KEYS, env.PII_ACTIVE_KEY, Buffer.from(env.PII_HMAC_KEY, 'base64'));
 }

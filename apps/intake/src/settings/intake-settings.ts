@@ -12,8 +12,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CATEGORY_PATTERN, CHANNELS, EMOTIONS, FEEDBACK_TYPES, LEVELS } from '@closeloop/contracts';
-import type { Channel, Emotion, FeedbackType, Level } from '@closeloop/contracts';
+import { CATEGORY_PATTERN, CHANNELS, EMOTIONS, FEEDBACK_TYPES, LEVELS, ROLES } from '@closeloop/contracts';
+import type { Channel, Emotion, FeedbackType, Level, Role } from '@closeloop/contracts';
 
 /** When a classification rule applies; every given condition must hold. */
 export class RuleCondition {
@@ -92,131 +92,143 @@ export class TicketNumberSettings {
   minDigits!: number;
 }
 
+/** X1: who may see a customer's contacts and name in clear (always with a stated reason, always audited). */
+export class PrivacySettings {
+  @IsArray()
+  @IsIn(ROLES, { each: true })
+  unmaskRoles!: Role[];
+}
+
 export const INTAKE_SETTINGS = {
   classification: ClassificationSettings,
   ticketNumber: TicketNumberSettings,
+  privacy: PrivacySettings,
 } as const;
 export type IntakeSettingKey = keyof typeof INTAKE_SETTINGS;
 
-/** Seeded defaults, from rules.md I2/I3/I4 and R1's level meanings. Written once by a migration. */
-export const SEEDED_INTAKE_SETTINGS: { [K in IntakeSettingKey]: InstanceType<(typeof INTAKE_SETTINGS)[K]> } =
-  {
-    ticketNumber: { timeZone: 'Asia/Shanghai', minDigits: 4 },
-    classification: {
-      categories: [
-        'product.defect',
-        'product.performance',
-        'product.feature_request',
-        'service.attitude',
-        'service.process_efficiency',
-        'service.after_sales',
-        'experience.interface',
-        'experience.convenience',
-        'experience.price',
-        'general.inquiry',
-        'general.care',
-        'general.other',
-      ],
-      rules: [
-        // R1 L1: the customer's core business is down, or personal safety is at stake.
-        {
-          id: 'l1-safety',
-          when: {
-            keywordsAny: [
-              '安全',
-              '人身',
-              '受伤',
-              '起火',
-              '冒烟',
-              '爆炸',
-              '漏电',
-              '触电',
-              'injur',
-              'fire',
-              'smoke',
-              'explod',
-              'electric shock',
-            ],
-          },
-          set: { level: 'L1' },
+/**
+ * Seeded defaults, from rules.md I2/I3/I4 and R1's level meanings, written by IntakeInitial. Later settings
+ * (privacy) are seeded by their own migration with the values frozen in it.
+ */
+export const SEEDED_INTAKE_SETTINGS: {
+  [K in 'classification' | 'ticketNumber']: InstanceType<(typeof INTAKE_SETTINGS)[K]>;
+} = {
+  ticketNumber: { timeZone: 'Asia/Shanghai', minDigits: 4 },
+  classification: {
+    categories: [
+      'product.defect',
+      'product.performance',
+      'product.feature_request',
+      'service.attitude',
+      'service.process_efficiency',
+      'service.after_sales',
+      'experience.interface',
+      'experience.convenience',
+      'experience.price',
+      'general.inquiry',
+      'general.care',
+      'general.other',
+    ],
+    rules: [
+      // R1 L1: the customer's core business is down, or personal safety is at stake.
+      {
+        id: 'l1-safety',
+        when: {
+          keywordsAny: [
+            '安全',
+            '人身',
+            '受伤',
+            '起火',
+            '冒烟',
+            '爆炸',
+            '漏电',
+            '触电',
+            'injur',
+            'fire',
+            'smoke',
+            'explod',
+            'electric shock',
+          ],
         },
-        {
-          id: 'l1-business-down',
-          when: {
-            keywordsAny: [
-              '停产',
-              '瘫痪',
-              '全部无法',
-              '完全无法',
-              '业务中断',
-              'outage',
-              'production stopped',
-              'completely down',
-            ],
-          },
-          set: { level: 'L1' },
-        },
-        // R1 L2: normal use affected, service below expectation; an upset customer is at least L2.
-        { id: 'l2-upset', when: { emotionIn: ['upset'] }, set: { level: 'L2' } },
-        // I2 (004) categories by keyword.
-        {
-          id: 'cat-defect',
-          when: {
-            keywordsAny: [
-              '坏了',
-              '故障',
-              '质量',
-              '损坏',
-              '漏水',
-              '漏电',
-              '不工作',
-              'broken',
-              'defect',
-              'faulty',
-              'leak',
-            ],
-          },
-          set: { category: 'product.defect' },
-        },
-        {
-          id: 'cat-performance',
-          when: { keywordsAny: ['慢', '卡顿', '性能', '耗电', 'slow', 'lag', 'performance'] },
-          set: { category: 'product.performance' },
-        },
-        {
-          id: 'cat-attitude',
-          when: { keywordsAny: ['态度', '不耐烦', '没礼貌', 'rude', 'attitude', 'impolite'] },
-          set: { category: 'service.attitude' },
-        },
-        {
-          id: 'cat-process',
-          when: { keywordsAny: ['流程', '效率', '排队', '等太久', '拖延', 'waiting', 'queue', 'delay'] },
-          set: { category: 'service.process_efficiency' },
-        },
-        {
-          id: 'cat-interface',
-          when: { keywordsAny: ['界面', '页面', '操作复杂', 'interface', 'screen', 'confusing'] },
-          set: { category: 'experience.interface' },
-        },
-        {
-          id: 'cat-price',
-          when: { keywordsAny: ['价格', '太贵', '收费', '退款', 'price', 'expensive', 'refund', 'charge'] },
-          set: { category: 'experience.price' },
-        },
-      ],
-      defaultCategoryByType: {
-        consultation: 'general.inquiry',
-        complaint: 'general.other',
-        after_sales: 'service.after_sales',
-        suggestion: 'product.feature_request',
-        care: 'general.care',
+        set: { level: 'L1' },
       },
-      defaultLevelByType: {
-        consultation: 'L3',
-        complaint: 'L2',
-        after_sales: 'L2',
-        suggestion: 'L3',
-        care: 'L3',
+      {
+        id: 'l1-business-down',
+        when: {
+          keywordsAny: [
+            '停产',
+            '瘫痪',
+            '全部无法',
+            '完全无法',
+            '业务中断',
+            'outage',
+            'production stopped',
+            'completely down',
+          ],
+        },
+        set: { level: 'L1' },
       },
+      // R1 L2: normal use affected, service below expectation; an upset customer is at least L2.
+      { id: 'l2-upset', when: { emotionIn: ['upset'] }, set: { level: 'L2' } },
+      // I2 (004) categories by keyword.
+      {
+        id: 'cat-defect',
+        when: {
+          keywordsAny: [
+            '坏了',
+            '故障',
+            '质量',
+            '损坏',
+            '漏水',
+            '漏电',
+            '不工作',
+            'broken',
+            'defect',
+            'faulty',
+            'leak',
+          ],
+        },
+        set: { category: 'product.defect' },
+      },
+      {
+        id: 'cat-performance',
+        when: { keywordsAny: ['慢', '卡顿', '性能', '耗电', 'slow', 'lag', 'performance'] },
+        set: { category: 'product.performance' },
+      },
+      {
+        id: 'cat-attitude',
+        when: { keywordsAny: ['态度', '不耐烦', '没礼貌', 'rude', 'attitude', 'impolite'] },
+        set: { category: 'service.attitude' },
+      },
+      {
+        id: 'cat-process',
+        when: { keywordsAny: ['流程', '效率', '排队', '等太久', '拖延', 'waiting', 'queue', 'delay'] },
+        set: { category: 'service.process_efficiency' },
+      },
+      {
+        id: 'cat-interface',
+        when: { keywordsAny: ['界面', '页面', '操作复杂', 'interface', 'screen', 'confusing'] },
+        set: { category: 'experience.interface' },
+      },
+      {
+        id: 'cat-price',
+        when: { keywordsAny: ['价格', '太贵', '收费', '退款', 'price', 'expensive', 'refund', 'charge'] },
+        set: { category: 'experience.price' },
+      },
+    ],
+    defaultCategoryByType: {
+      consultation: 'general.inquiry',
+      complaint: 'general.other',
+      after_sales: 'service.after_sales',
+      suggestion: 'product.feature_request',
+      care: 'general.care',
     },
-  };
+    defaultLevelByType: {
+      consultation: 'L3',
+      complaint: 'L2',
+      after_sales: 'L2',
+      suggestion: 'L3',
+      care: 'L3',
+    },
+  },
+};

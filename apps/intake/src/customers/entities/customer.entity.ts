@@ -13,6 +13,10 @@ export class CustomerEntity {
   @Column({ name: 'name_enc', type: 'text', nullable: true })
   nameEnc!: string | null;
 
+  /** Set when the customer was erased on request (X1): name, contacts and external ids are gone then. */
+  @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
+  erasedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { currentCorrelationId } from '@closeloop/observability';
+import type { AuditEntryView } from '@closeloop/contracts';
+import { AuditEntryEntity } from './entities/audit-entry.entity';
+
+/** X2 actions. A published action name never changes meaning. */
+export type AuditAction = 'customer.unmasked-read' | 'customer.erased';
+
+export interface AuditWrite {
+  actor: string | null;
+  action: AuditAction;
+  customerId: string | null;
+  fields: string[];
+  reason: string | null;
+}
+
+export interface AuditFilter {
+  customerId?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+  /** Rows strictly older than this (at, id), newest first. */
+  before?: { at: Date; id: string };
+  limit: number;
+}
+
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Writes one row inside the caller's transaction, so the audit commits (or fails) with the change. */
+  async write(manager: EntityManager, entry: AuditWrite): Promise<void> {
+    await manager.getRepository(AuditEntryEntity).insert({
+      id: randomUUID(),
+      // Millisecond precision, the same as the cursor's, so paging never skips or repeats a row.
+      at: new Date(),
+      ...entry,
+      correlationId: currentCorrelationId() ?? null,
+    });
+  }
+
+  async list(filter: AuditFilter): Promise<AuditEntryView[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    if (filter.customerId) where.push(`customer_id = ${param(filter.customerId)}`);
+    if (filter.actor) where.push(`actor = ${param(filter.actor)}`);
+    if (filter.from) where.push(`at >= ${param(filter.from)}`);
+    if (filter.to) where.push(`at < ${param(filter.to)}`);
+    if (filter.before) {
+      where.push(`(at, id) < (${param(filter.before.at)}::timestamptz, ${param(filter.before.id)}::uuid)`);
+    }
+    params.push(filter.limit);
+    const rows: {
+      id: string;
+      at: Date;
+      actor: string | null;
+      action: string;
+      customer_id: string | null;
+      fields: string[];
+      reason: string | null;
+      correlation_id: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT id, at, actor, action, customer_id, fields, reason, correlation_id FROM intake.audit_log
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      at: row.at.toISOString(),
+      actor: row.actor,
+      action: row.action,
+      customerId: row.customer_id,
+      fields: row.fields,
+      reason: row.reason,
+      correlationId: row.correlation_id,
+    }));
+  }
+}

@@ -99,7 +99,13 @@ it('opens one ticket with R1 due times even when the event is stored twice', asy
     () => true,
     { what: 'ticket' },
   );
-  expect(ticket.due).toEqual({ firstResponse: '2026-11-23T02:10:00.000Z', plan: '2026-11-23T04:00:00.000Z' });
+  // R1 seed (001 L1, calendar time) and R5's 24 h progress; 001 sets no resolution time.
+  expect(ticket.due).toEqual({
+    firstResponse: '2026-11-23T02:10:00.000Z',
+    plan: '2026-11-23T04:00:00.000Z',
+    progress: '2026-11-24T02:00:00.000Z',
+  });
+  expect(ticket.slaState).toBe('breached'); // received at a fixed past instant
   await pollUntil(
     () => db.query(`SELECT event_id FROM routing.inbox WHERE event_id = $1`, [event.id]),
     (rows) => rows.length === 1,

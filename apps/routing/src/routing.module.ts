@@ -2,6 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { SettingsHandler } from './settings/settings.handler';
+import { SettingsRepository } from './settings/settings.repository';
+import { SettingsService } from './settings/settings.service';
 import { RoutingSettings } from './sla/sla-settings.repository';
 import { TicketHandler } from './tickets/ticket.handler';
 import { TicketRepository } from './tickets/ticket.repository';
@@ -13,7 +16,15 @@ export class RoutingModule {
     return {
       module: RoutingModule,
       imports: [PlatformModule.forRoot({ service: 'routing', env, ...routingPersistence })],
-      providers: [RoutingSettings, TicketRepository, TicketService, TicketHandler],
+      providers: [
+        RoutingSettings,
+        SettingsRepository,
+        SettingsService,
+        SettingsHandler,
+        TicketRepository,
+        TicketService,
+        TicketHandler,
+      ],
     };
   }
 }

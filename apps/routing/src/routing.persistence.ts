@@ -1,10 +1,12 @@
 import { SettingEntity } from '@closeloop/persistence';
 import { RoutingInitial1763900000000 } from './migrations/1763900000000-RoutingInitial';
+import { SlaPoliciesAndCalendars1795419810702 } from './migrations/1795419810702-SlaPoliciesAndCalendars';
+import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
 import { TicketEntity } from './tickets/entities/ticket.entity';
 
 export const routingPersistence = {
   schema: 'routing',
-  entities: [TicketEntity, TicketHistoryEntity, SettingEntity],
-  migrations: [RoutingInitial1763900000000],
+  entities: [TicketEntity, TicketHistoryEntity, SettingEntity, SettingRevisionEntity],
+  migrations: [RoutingInitial1763900000000, SlaPoliciesAndCalendars1795419810702],
 };

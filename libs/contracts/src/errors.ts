@@ -19,6 +19,8 @@ export const ErrorCodes = {
     status: 422,
     title: 'This Idempotency-Key was already used with a different request',
   },
+  PRECONDITION_REQUIRED: { status: 428, title: 'This update needs an If-Match header with the current ETag' },
+  PRECONDITION_FAILED: { status: 412, title: 'The document changed since it was read (stale If-Match)' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'A service needed for this request is unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' },

@@ -10,6 +10,8 @@ export * from './rpc/rpc';
 export * from './rpc/feedback.rpc';
 export * from './rpc/ticket.rpc';
 export * from './rpc/dead-letter.rpc';
+export * from './rpc/settings.rpc';
+export * from './events/settings.events';
 export * from './rpc/customer.rpc';
 export * from './http/feedback.dto';
 export * from './http/customer.dto';

@@ -1,38 +1,135 @@
-import type { Channel, FeedbackType, Level } from '@closeloop/contracts';
-import type { SlaPolicy, SlaSettings } from './sla-settings';
+import {
+  addBusinessDuration,
+  addCalendarDuration,
+  workingDaysAfter,
+  type BusinessCalendar,
+} from '@closeloop/calendar';
+import { LEVELS, type Channel, type FeedbackType, type Level, type SlaState } from '@closeloop/contracts';
+import type { Segment, SlaMetric, SlaPolicy, SlaSettings } from './sla-settings';
 
-export interface DueTimes {
-  policy: string;
-  firstResponse: Date;
-  plan: Date;
-}
-
-interface TicketFacts {
+export interface TicketFacts {
   level: Level;
   type: FeedbackType;
   channel: Channel;
+  /** G1 segment of the customer; absent when not known. */
+  segment?: Segment | null;
 }
 
-/** R1: the first policy whose every given condition holds. */
+/** R1, R2, R4, R5: every due time of a new ticket, and the policy and calendar that gave them. */
+export interface DueTimes {
+  policy: string;
+  calendar: string;
+  firstResponse: Date;
+  plan: Date;
+  /** R5: the first progress update; each update moves it on by the policy's interval. */
+  nextProgress: Date;
+  /** Null when the policy sets no resolution target. */
+  resolution: Date | null;
+}
+
+/** Compiled business calendars by id (settings `calendar`). */
+export type CalendarLookup = (id: string) => BusinessCalendar | undefined;
+
+/** R1: the first policy whose every given condition holds. A policy listing segments needs a known segment. */
 export function choosePolicy(settings: SlaSettings, facts: TicketFacts): SlaPolicy {
   const policy = settings.policies.find(({ match }) => {
     if (match.levels && !match.levels.includes(facts.level)) return false;
     if (match.types && !match.types.includes(facts.type)) return false;
     if (match.channels && !match.channels.includes(facts.channel)) return false;
+    if (match.segments && (!facts.segment || !match.segments.includes(facts.segment))) return false;
     return true;
   });
   if (!policy) throw new Error('no SLA policy matches; the settings must end with a catch-all policy');
   return policy;
 }
 
-/** R1, R2: due times counted from when the customer reached us (calendar time). */
-export function dueTimes(settings: SlaSettings, facts: TicketFacts, receivedAt: Date): DueTimes {
+/** When one metric runs out, counted from `from` on its own clock. */
+export function metricDue(metric: SlaMetric, from: Date, calendar: BusinessCalendar): Date {
+  if (metric.workingDays !== undefined) return workingDaysAfter(calendar, from, metric.workingDays).closesAt;
+  const ms = (metric.minutes ?? 0) * 60_000;
+  return metric.clock === 'business'
+    ? addBusinessDuration(calendar, from, ms)
+    : addCalendarDuration(calendar, from, ms);
+}
+
+/** R1, R2: due times counted from when the customer reached us. */
+export function dueTimes(
+  settings: SlaSettings,
+  calendars: CalendarLookup,
+  facts: TicketFacts,
+  receivedAt: Date,
+): DueTimes {
   const policy = choosePolicy(settings, facts);
   const targets = policy.targets[facts.level];
-  const plus = (minutes: number) => new Date(receivedAt.getTime() + minutes * 60_000);
+  if (!targets) throw new Error(`SLA policy ${policy.id} has no targets for ${facts.level}`);
+  const calendar = calendars(policy.calendar);
+  if (!calendar) throw new Error(`SLA policy ${policy.id} names the unknown calendar ${policy.calendar}`);
   return {
     policy: policy.id,
-    firstResponse: plus(targets.firstResponseMinutes),
-    plan: plus(targets.planMinutes),
+    calendar: policy.calendar,
+    firstResponse: metricDue(targets.firstResponse, receivedAt, calendar),
+    plan: metricDue(targets.plan, receivedAt, calendar),
+    nextProgress: metricDue(targets.progressEvery, receivedAt, calendar),
+    resolution: targets.resolution ? metricDue(targets.resolution, receivedAt, calendar) : null,
   };
+}
+
+/** R2, R7: breached once the earliest open due time has passed; due soon within the warning window. */
+export function slaState(now: Date, openDueTimes: readonly Date[], dueSoonMinutes: number): SlaState {
+  if (openDueTimes.length === 0) return 'on_track';
+  const earliest = Math.min(...openDueTimes.map((due) => due.getTime()));
+  if (earliest <= now.getTime()) return 'breached';
+  if (earliest - now.getTime() <= dueSoonMinutes * 60_000) return 'due_soon';
+  return 'on_track';
+}
+
+export interface SettingsProblem {
+  field: string;
+  message: string;
+}
+
+const METRICS = ['firstResponse', 'plan', 'progressEvery', 'resolution'] as const;
+
+/**
+ * What class-validator cannot say about an SLA document: unique ids, known calendars, targets for every
+ * level a policy can match, one amount per metric, and a last policy that matches every ticket.
+ */
+export function checkSlaSettings(settings: SlaSettings, calendarIds: ReadonlySet<string>): SettingsProblem[] {
+  const problems: SettingsProblem[] = [];
+  const seen = new Set<string>();
+  settings.policies.forEach((policy, i) => {
+    const at = `policies.${i}`;
+    if (seen.has(policy.id))
+      problems.push({ field: `${at}.id`, message: `duplicate policy id ${policy.id}` });
+    seen.add(policy.id);
+    if (!calendarIds.has(policy.calendar)) {
+      problems.push({ field: `${at}.calendar`, message: `no calendar with id ${policy.calendar}` });
+    }
+    for (const level of policy.match.levels ?? LEVELS) {
+      const targets = policy.targets[level];
+      if (!targets) {
+        problems.push({ field: `${at}.targets.${level}`, message: `required: the policy matches ${level}` });
+        continue;
+      }
+      for (const metric of METRICS) {
+        if (!targets[metric]) continue;
+        const { minutes, workingDays, clock } = targets[metric];
+        const field = `${at}.targets.${level}.${metric}`;
+        if ((minutes === undefined) === (workingDays === undefined)) {
+          problems.push({ field, message: 'give exactly one of minutes and workingDays' });
+        } else if (workingDays !== undefined && clock !== 'business') {
+          problems.push({ field: `${field}.clock`, message: 'workingDays counts on the business clock' });
+        }
+      }
+    }
+  });
+  const last = settings.policies.length - 1;
+  const { levels, types, channels, segments } = settings.policies[last]?.match ?? {};
+  if (last >= 0 && (levels || types || channels || segments)) {
+    problems.push({
+      field: `policies.${last}.match`,
+      message: 'the last policy must match every ticket (no conditions)',
+    });
+  }
+  return problems;
 }

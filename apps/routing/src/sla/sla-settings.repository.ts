@@ -1,13 +1,40 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { compileCalendar, parseCalendar, type BusinessCalendar } from '@closeloop/calendar';
 import { SettingsStore } from '@closeloop/persistence';
-import { SlaSettings } from './sla-settings';
+import type { CalendarLookup } from './due-times';
+import { CalendarSettings, SlaSettings } from './sla-settings';
 
-export const ROUTING_SETTINGS = { sla: SlaSettings } as const;
+export const ROUTING_SETTINGS = { sla: SlaSettings, calendar: CalendarSettings } as const;
+export type RoutingSettingsKey = keyof typeof ROUTING_SETTINGS;
+
+export function isRoutingSettingsKey(key: string): key is RoutingSettingsKey {
+  return Object.hasOwn(ROUTING_SETTINGS, key);
+}
 
 @Injectable()
 export class RoutingSettings extends SettingsStore<typeof ROUTING_SETTINGS> {
+  // Compiled once per document read (the store caches a read for a few seconds), not once per ticket.
+  private readonly compiled = new WeakMap<CalendarSettings, ReadonlyMap<string, BusinessCalendar>>();
+
   constructor(dataSource: DataSource) {
     super(dataSource, ROUTING_SETTINGS);
+  }
+
+  /** The business calendars of the `calendar` document, compiled, by id. */
+  async calendars(): Promise<CalendarLookup> {
+    const document = await this.get('calendar');
+    let byId = this.compiled.get(document);
+    if (!byId) {
+      byId = new Map(
+        document.calendars.map((definition) => {
+          const calendar = compileCalendar(parseCalendar(definition));
+          return [calendar.id, calendar] as const;
+        }),
+      );
+      this.compiled.set(document, byId);
+    }
+    const found = byId;
+    return (id) => found.get(id);
   }
 }

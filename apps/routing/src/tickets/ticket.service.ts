@@ -10,7 +10,8 @@ import {
   type GetTicketRequest,
   type TicketView,
 } from '@closeloop/contracts';
-import { dueTimes } from '../sla/due-times';
+import { dueTimes, slaState } from '../sla/due-times';
+import type { TicketEntity } from './entities/ticket.entity';
 import { RoutingSettings } from '../sla/sla-settings.repository';
 import { TicketRepository } from './ticket.repository';
 
@@ -29,7 +30,14 @@ export class TicketService {
    */
   async openFromFeedback(feedback: FeedbackReceivedV1, tx: Tx): Promise<void> {
     const receivedAt = new Date(feedback.receivedAt);
-    const due = dueTimes(await this.settings.get('sla'), feedback, receivedAt);
+    // R1: the policy of the settings as they are now; a later change never moves these due times (R2).
+    // The customer's segment does not reach routing yet, so segment-specific policies do not match.
+    const due = dueTimes(
+      await this.settings.get('sla'),
+      await this.settings.calendars(),
+      { level: feedback.level, type: feedback.type, channel: feedback.channel, segment: null },
+      receivedAt,
+    );
     const id = randomUUID();
     const openedAt = new Date();
     const created = await this.tickets.insertIfNew(tx.manager, {
@@ -48,6 +56,8 @@ export class TicketService {
       receivedAt,
       dueFirstResponse: due.firstResponse,
       duePlan: due.plan,
+      dueResolution: due.resolution,
+      nextProgressDue: due.nextProgress,
     });
     if (!created) return;
     await this.tickets.addHistory(tx.manager, {
@@ -55,7 +65,12 @@ export class TicketService {
       at: openedAt,
       actor: null,
       action: 'opened',
-      data: { level: feedback.level, category: feedback.category, slaPolicy: due.policy },
+      data: {
+        level: feedback.level,
+        category: feedback.category,
+        slaPolicy: due.policy,
+        calendar: due.calendar,
+      },
     });
     await tx.publish(TicketEvents.opened, {
       ticketId: id,
@@ -67,7 +82,12 @@ export class TicketService {
       level: feedback.level,
       status: 'classified',
       slaPolicy: due.policy,
-      due: { firstResponse: due.firstResponse.toISOString(), plan: due.plan.toISOString() },
+      due: {
+        firstResponse: due.firstResponse.toISOString(),
+        plan: due.plan.toISOString(),
+        ...(due.resolution ? { resolution: due.resolution.toISOString() } : {}),
+        progress: due.nextProgress.toISOString(),
+      },
       openedAt: openedAt.toISOString(),
     });
     log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
@@ -79,6 +99,7 @@ export class TicketService {
     const found = await this.tickets.findByNumber(request.ticketNo);
     if (!found) throw new DomainError('TICKET.NOT_FOUND', `no ticket ${request.ticketNo}`);
     const { ticket, history } = found;
+    const { dueSoonMinutes } = await this.settings.get('sla');
     return {
       ticketNo: ticket.ticketNo,
       status: ticket.status,
@@ -89,7 +110,13 @@ export class TicketService {
       assignee: ticket.assignee,
       customerId: ticket.customerId,
       slaPolicy: ticket.slaPolicy,
-      due: { firstResponse: ticket.dueFirstResponse.toISOString(), plan: ticket.duePlan.toISOString() },
+      due: {
+        firstResponse: ticket.dueFirstResponse.toISOString(),
+        plan: ticket.duePlan.toISOString(),
+        ...(ticket.dueResolution ? { resolution: ticket.dueResolution.toISOString() } : {}),
+        ...(ticket.nextProgressDue ? { progress: ticket.nextProgressDue.toISOString() } : {}),
+      },
+      slaState: slaState(new Date(), openDueTimes(ticket), dueSoonMinutes),
       receivedAt: ticket.receivedAt.toISOString(),
       createdAt: ticket.createdAt.toISOString(),
       history: history.map((entry) => ({
@@ -100,4 +127,18 @@ export class TicketService {
       })),
     };
   }
+}
+
+/** Statuses in which no SLA clock runs any more (R6, R9). */
+const SETTLED = new Set<TicketEntity['status']>(['resolved', 'confirmed', 'archived', 'closed']);
+
+/**
+ * The due times still to be met. Until the lifecycle records responses, plans and progress updates
+ * (issue 4, lifecycle part), every due time of an unsettled ticket is open.
+ */
+function openDueTimes(ticket: TicketEntity): Date[] {
+  if (SETTLED.has(ticket.status)) return [];
+  return [ticket.dueFirstResponse, ticket.duePlan, ticket.nextProgressDue, ticket.dueResolution].filter(
+    (due): due is Date => due !== null,
+  );
 }

@@ -1,5 +1,6 @@
 import { FeedbackEvents } from './feedback.events';
 import { TicketEvents } from './ticket.events';
+import { SettingsEvents } from './settings.events';
 import { CustomerEvents } from './customer.events';
 import type { EventDefinition } from './event';
 
@@ -7,5 +8,6 @@ import type { EventDefinition } from './event';
 export const EVENT_CATALOG: readonly EventDefinition<object>[] = [
   ...Object.values(FeedbackEvents),
   ...Object.values(TicketEvents),
+  ...Object.values(SettingsEvents),
   ...Object.values(CustomerEvents),
 ];

@@ -28,6 +28,16 @@ export class TicketDueV1 {
 
   @IsISO8601({ strict: true })
   plan!: string;
+
+  /** Resolution due (added within v1: optional, absent for tickets opened before the SLA engine). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  resolution?: string;
+
+  /** R5: the next progress update to the customer is due (added within v1: optional). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  progress?: string;
 }
 
 /** ticket.opened.v1 — routing opened the ticket for a feedback, with its level and due times (R1, R2). */

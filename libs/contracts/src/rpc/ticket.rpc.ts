@@ -31,11 +31,17 @@ export interface TicketView {
   assignee: string | null;
   customerId: string | null;
   slaPolicy: string;
-  due: { firstResponse: string; plan: string };
+  /** R2: every due time; `resolution` and `progress` are absent on tickets opened before the SLA engine. */
+  due: { firstResponse: string; plan: string; resolution?: string; progress?: string };
+  /** R2, R7: against the earliest due time still open, at the moment of the answer. */
+  slaState: SlaState;
   receivedAt: string;
   createdAt: string;
   history: TicketHistoryEntryView[];
 }
+
+export const SLA_STATES = ['on_track', 'due_soon', 'breached'] as const;
+export type SlaState = (typeof SLA_STATES)[number];
 
 export const RoutingRpc = {
   getTicket: defineRpc<GetTicketRequest, TicketView>('routing', 'ticket.get', GetTicketRequest),

@@ -16,6 +16,8 @@ import type { FeedbackType, Level, TicketStatus } from '@closeloop/contracts';
 @Index('tickets_status_idx', ['status', 'level'])
 @Index('tickets_due_first_response_idx', ['dueFirstResponse'])
 @Index('tickets_due_plan_idx', ['duePlan'])
+@Index('tickets_due_resolution_idx', ['dueResolution'])
+@Index('tickets_next_progress_due_idx', ['nextProgressDue'])
 @Index('tickets_customer_idx', ['customerId'])
 export class TicketEntity {
   @PrimaryColumn('uuid')
@@ -59,6 +61,14 @@ export class TicketEntity {
 
   @Column({ name: 'due_plan', type: 'timestamptz' })
   duePlan!: Date;
+
+  /** Null only on tickets opened before the SLA engine (policy changes never touch existing tickets). */
+  @Column({ name: 'due_resolution', type: 'timestamptz', nullable: true })
+  dueResolution!: Date | null;
+
+  /** R5: when the next progress update to the customer is due; moves on with each update. */
+  @Column({ name: 'next_progress_due', type: 'timestamptz', nullable: true })
+  nextProgressDue!: Date | null;
 
   @VersionColumn()
   version!: number;

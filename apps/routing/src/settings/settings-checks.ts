@@ -1,0 +1,38 @@
+import { validateCalendar } from '@closeloop/calendar';
+import type { FieldError } from '@closeloop/contracts';
+import { checkSlaSettings } from '../sla/due-times';
+import type { CalendarSettings, SlaSettings } from '../sla/sla-settings';
+
+/** Every calendar valid (docs/calendar.md), ids unique, and every calendar an SLA policy names still there. */
+export function checkCalendarSettings(document: CalendarSettings, sla: SlaSettings | null): FieldError[] {
+  const problems: FieldError[] = [];
+  const ids = new Set<string>();
+  document.calendars.forEach((definition, i) => {
+    for (const issue of validateCalendar(definition)) {
+      problems.push({
+        field: issue.path ? `calendars.${i}.${issue.path}` : `calendars.${i}`,
+        message: `${issue.code}: ${issue.message}`,
+      });
+    }
+    const id = definition.id;
+    if (typeof id === 'string') {
+      if (ids.has(id)) problems.push({ field: `calendars.${i}.id`, message: `duplicate calendar id ${id}` });
+      ids.add(id);
+    }
+  });
+  for (const policy of sla?.policies ?? []) {
+    if (!ids.has(policy.calendar)) {
+      problems.push({
+        field: 'calendars',
+        message: `calendar ${policy.calendar} is used by SLA policy ${policy.id}: change the policy first`,
+      });
+    }
+  }
+  return problems;
+}
+
+export function calendarIds(document: CalendarSettings): Set<string> {
+  return new Set(document.calendars.map((c) => c.id).filter((id): id is string => typeof id === 'string'));
+}
+
+export { checkSlaSettings };

@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '@closeloop/messaging';
+import { createLogger } from '@closeloop/observability';
+import {
+  DomainError,
+  hasRole,
+  SettingsEvents,
+  validateContract,
+  type Caller,
+  type FieldError,
+  type GetSettingsRequest,
+  type PutSettingsRequest,
+  type SettingsView,
+} from '@closeloop/contracts';
+import type { EntityManager } from 'typeorm';
+import { CalendarSettings, SlaSettings } from '../sla/sla-settings';
+import {
+  isRoutingSettingsKey,
+  RoutingSettings,
+  type RoutingSettingsKey,
+} from '../sla/sla-settings.repository';
+import { calendarIds, checkCalendarSettings, checkSlaSettings } from './settings-checks';
+import { SettingsRepository, type StoredSettings } from './settings.repository';
+
+const log = createLogger('settings');
+
+/** The strong ETag of a document version: `"sla.v3"`. */
+export function settingsEtag(key: string, version: number): string {
+  return `"${key}.v${version}"`;
+}
+
+/** RFC 9110 If-Match: a list of entity tags, compared strongly (a weak `W/` tag never matches). */
+export function ifMatchHolds(header: string, etag: string): boolean {
+  return header.split(',').some((tag) => tag.trim() === etag);
+}
+
+/**
+ * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`), with optimistic
+ * concurrency (If-Match) and a `settings.changed.v1` event committed with each change. A change applies to
+ * tickets opened afterwards only: tickets keep the due times they were opened with (R2).
+ */
+@Injectable()
+export class SettingsService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly settings: RoutingSettings,
+    private readonly repository: SettingsRepository,
+  ) {}
+
+  async get(request: GetSettingsRequest): Promise<SettingsView> {
+    const key = this.authorize(request.caller, request.key);
+    const stored = await this.repository.current(key);
+    if (!stored) throw new Error(`setting ${key} is missing: the service's migrations seed it`);
+    return view(stored);
+  }
+
+  async put(request: PutSettingsRequest): Promise<SettingsView> {
+    const key = this.authorize(request.caller, request.key);
+    const ifMatch = request.ifMatch;
+    if (ifMatch === undefined || ifMatch.trim() === '') {
+      throw new DomainError('PRECONDITION_REQUIRED', `send If-Match with the ETag of GET /settings/${key}`);
+    }
+    const saved = await this.uow.run(async (tx) => {
+      await this.repository.lock(tx.manager, ['calendar', 'sla']);
+      const current = await this.repository.current(key, tx.manager);
+      if (!current) throw new Error(`setting ${key} is missing: the service's migrations seed it`);
+      const etag = settingsEtag(key, current.version);
+      if (!ifMatchHolds(ifMatch, etag)) {
+        throw new DomainError(
+          'PRECONDITION_FAILED',
+          `${key} is now at ${etag}: GET it again and redo the change`,
+        );
+      }
+      await this.check(tx.manager, key, request.value);
+      const version = current.version + 1;
+      const changedAt = new Date();
+      const changedBy = request.caller.userId;
+      await this.settings.put(tx.manager, key, request.value, changedBy);
+      await this.repository.addRevision(tx.manager, {
+        key,
+        version,
+        value: request.value,
+        changedAt,
+        changedBy,
+      });
+      await tx.publish(SettingsEvents.changed, {
+        service: 'routing',
+        key,
+        version,
+        changedBy,
+        changedAt: changedAt.toISOString(),
+      });
+      const after = await this.repository.current(key, tx.manager);
+      return after!;
+    });
+    log.info({ key, version: saved.version, changedBy: request.caller.userId }, 'settings changed');
+    return view(saved);
+  }
+
+  private authorize(caller: Caller, key: string): RoutingSettingsKey {
+    // The gateway lets only admins through; routing checks again (services authorize).
+    if (!hasRole(caller, 'admin')) throw new DomainError('FORBIDDEN', 'settings are for admins');
+    if (!isRoutingSettingsKey(key)) throw new DomainError('NOT_FOUND', `routing has no settings ${key}`);
+    return key;
+  }
+
+  /** The whole document, and its references to the other document (read under the same lock). */
+  private async check(manager: EntityManager, key: RoutingSettingsKey, value: unknown): Promise<void> {
+    let problems: FieldError[];
+    if (key === 'sla') {
+      const sla = validateContract(SlaSettings, value);
+      const calendars = await this.repository.current('calendar', manager);
+      const document = calendars ? validateContract(CalendarSettings, calendars.value) : { calendars: [] };
+      problems = checkSlaSettings(sla, calendarIds(document));
+    } else {
+      const document = validateContract(CalendarSettings, value);
+      const stored = await this.repository.current('sla', manager);
+      problems = checkCalendarSettings(document, stored ? validateContract(SlaSettings, stored.value) : null);
+    }
+    if (problems.length > 0) {
+      throw new DomainError('VALIDATION_FAILED', `the ${key} document is invalid`, problems);
+    }
+  }
+}
+
+function view(stored: StoredSettings): SettingsView {
+  return {
+    key: stored.key,
+    version: stored.version,
+    etag: settingsEtag(stored.key, stored.version),
+    value: stored.value,
+    updatedAt: stored.updatedAt.toISOString(),
+    updatedBy: stored.updatedBy,
+  };
+}

@@ -11,6 +11,7 @@ import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.e
 import { gatewayPersistence } from './gateway.persistence';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
+import { SettingsController } from './settings/settings.controller';
 import { TicketsController } from './tickets/tickets.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
@@ -45,7 +46,13 @@ export class GatewayModule {
           ],
         }),
       ],
-      controllers: [AuthController, UsersController, FeedbackController, TicketsController],
+      controllers: [
+        AuthController,
+        UsersController,
+        FeedbackController,
+        TicketsController,
+        SettingsController,
+      ],
       providers: [
         UsersService,
         // Order matters: authenticate first, so the limit counts per user.

@@ -7,6 +7,8 @@ import { AuthController } from './auth/auth.controller';
 import { LOGIN_THROTTLE } from './auth/auth.decorators';
 import { AuthGuard } from './auth/auth.guard';
 import { FeedbackController } from './feedback/feedback.controller';
+import { CustomersController } from './customers/customers.controller';
+import { AuditController } from './audit/audit.controller';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
@@ -52,6 +54,8 @@ export class GatewayModule {
         FeedbackController,
         TicketsController,
         SettingsController,
+        CustomersController,
+        AuditController,
       ],
       providers: [
         UsersService,

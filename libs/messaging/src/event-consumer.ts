@@ -28,7 +28,7 @@ import {
   type EventEnvelope,
 } from '@closeloop/contracts';
 import type { MessagingConfig } from './config';
-import { isNotFound } from './nats';
+import { ensureEventStream, isNotFound } from './nats';
 import type { Tx, UnitOfWork } from './unit-of-work';
 
 /** A failure that no retry can fix: the event goes straight to the dead letters. */
@@ -56,6 +56,7 @@ export class EventConsumer {
   private readonly schema: string;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
+  private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -83,17 +84,30 @@ export class EventConsumer {
 
   /** Creates the durable consumer if needed (idempotent) and starts pulling. */
   async start(): Promise<void> {
+    this.stopping = false;
     await this.ensureConsumer();
-    const js = jetstream(this.nc);
-    const consumer = await js.consumers.get(this.config.streamName, this.name);
-    this.messages = await consumer.consume({ max_messages: this.config.consumerConcurrency * 2 });
-    this.loop = this.pull(this.messages);
+    this.messages = await this.consume();
+    this.loop = this.pull();
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.messages?.close();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Pulls with `abort_on_missing_resource`: a broker that lost its store comes back without the stream or
+   * this durable consumer (the relay re-creates the stream and re-publishes recent events), and the
+   * client would otherwise wait for them forever.
+   */
+  private async consume(): Promise<ConsumerMessages> {
+    const consumer = await jetstream(this.nc).consumers.get(this.config.streamName, this.name);
+    return consumer.consume({
+      max_messages: this.config.consumerConcurrency * 2,
+      abort_on_missing_resource: true,
+    });
   }
 
   private async ensureConsumer(): Promise<void> {
@@ -122,12 +136,43 @@ export class EventConsumer {
     }
   }
 
-  private async pull(messages: ConsumerMessages): Promise<void> {
-    for await (const msg of messages) {
-      while (this.inFlight.size >= this.config.consumerConcurrency) await Promise.race(this.inFlight);
-      const task = this.onMessage(msg).finally(() => this.inFlight.delete(task));
-      this.inFlight.add(task);
+  private async pull(): Promise<void> {
+    while (this.messages && this.running()) {
+      try {
+        for await (const msg of this.messages) {
+          while (this.inFlight.size >= this.config.consumerConcurrency) await Promise.race(this.inFlight);
+          const task = this.onMessage(msg).finally(() => this.inFlight.delete(task));
+          this.inFlight.add(task);
+        }
+      } catch (error) {
+        if (this.running()) this.log.warn({ ...errorFields(error), consumer: this.name }, 'pulling stopped');
+      }
+      // Ended without stop() on an open connection: the stream or this consumer is gone.
+      if (this.running()) this.messages = await this.recreate();
     }
+    // Covers a stop() that raced a re-creation (closing twice is harmless).
+    await this.messages?.close();
+  }
+
+  private running(): boolean {
+    return !this.stopping && !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  /** Re-creates the stream (idempotent) and this durable consumer, then pulls again; retries until stopped. */
+  private async recreate(): Promise<ConsumerMessages | undefined> {
+    for (let attempt = 1; this.running(); attempt++) {
+      try {
+        await ensureEventStream(this.jsm, this.config);
+        await this.ensureConsumer();
+        const messages = await this.consume();
+        if (this.running()) return messages;
+        await messages.close();
+      } catch (error) {
+        this.log.warn(errorFields(error), 'could not re-create the durable consumer; will retry');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 500, 5_000)));
+      }
+    }
+    return undefined;
   }
 
   private async onMessage(msg: JsMsg): Promise<void> {
@@ -145,7 +190,9 @@ export class EventConsumer {
         if (permanent || deliveries >= this.config.maxDeliveries) {
           try {
             await this.deadLetter(msg, envelope, error, deliveries);
-            msg.term(String((error as Error)?.message ?? error).slice(0, 200));
+            // No reason text: nats-server 2.9 ignores "+TERM <reason>" (2.10 added it) and would redeliver
+            // the message after ack_wait; the error is kept in the dead letter row instead.
+            msg.term();
           } catch (dlqError) {
             this.log.error(errorFields(dlqError), 'could not record dead letter; will retry');
             msg.nak(this.backoff(deliveries));

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { MigrationExecutor, type DataSource } from 'typeorm';
 import { quoteIdent } from './data-source';
 
 /**
@@ -15,10 +15,15 @@ export async function runMigrationsLocked(dataSource: DataSource, schema: string
     // The migrations table lives in the schema, so the schema must exist before TypeORM looks for it.
     // The first migration of each service also creates it, so a fresh database replays cleanly.
     await runner.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    // On the connection that holds the lock: with a pool of one, a second connection would never come.
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    const applied = await executor.executePendingMigrations();
     return applied.map((migration) => migration.name);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
+    await runner
+      .query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey])
+      .catch(() => undefined);
     await runner.release();
   }
 }

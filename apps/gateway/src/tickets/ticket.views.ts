@@ -1,9 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { FEEDBACK_TYPES, LEVELS, TICKET_STATUSES } from '@closeloop/contracts';
+import { FEEDBACK_TYPES, LEVELS, SLA_STATES, TICKET_STATUSES } from '@closeloop/contracts';
 
 class TicketDueDoc {
   @ApiProperty({ format: 'date-time' }) firstResponse!: string;
-  @ApiProperty({ format: 'date-time' }) plan!: string;
+  @ApiProperty({ format: 'date-time', description: 'R4 solution plan' }) plan!: string;
+  @ApiProperty({ format: 'date-time', required: false, description: 'absent when the policy sets none' })
+  resolution?: string;
+  @ApiProperty({ format: 'date-time', required: false, description: 'R5 next progress update' })
+  progress?: string;
 }
 
 class TicketHistoryDoc {
@@ -25,6 +29,7 @@ export class TicketViewDoc {
   @ApiProperty({ nullable: true, format: 'uuid' }) customerId!: string | null;
   @ApiProperty() slaPolicy!: string;
   @ApiProperty({ type: TicketDueDoc }) due!: TicketDueDoc;
+  @ApiProperty({ enum: SLA_STATES }) slaState!: string;
   @ApiProperty({ format: 'date-time' }) receivedAt!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: [TicketHistoryDoc] }) history!: TicketHistoryDoc[];

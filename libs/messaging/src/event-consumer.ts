@@ -123,11 +123,18 @@ export class EventConsumer {
     };
     try {
       const info = await this.jsm.consumers.info(this.config.streamName, this.name);
-      if (info.config.filter_subject !== wanted.filter_subject || info.config.ack_wait !== wanted.ack_wait) {
+      const current = info.config;
+      if (
+        current.filter_subject !== wanted.filter_subject ||
+        current.ack_wait !== wanted.ack_wait ||
+        current.max_deliver !== wanted.max_deliver ||
+        current.max_ack_pending !== wanted.max_ack_pending
+      ) {
         await this.jsm.consumers.update(this.config.streamName, this.name, {
           filter_subject: wanted.filter_subject,
           ack_wait: wanted.ack_wait,
           max_deliver: wanted.max_deliver,
+          max_ack_pending: wanted.max_ack_pending,
         });
       }
     } catch (error) {
@@ -176,7 +183,8 @@ export class EventConsumer {
   }
 
   private async onMessage(msg: JsMsg): Promise<void> {
-    const correlationId = acceptCorrelationId(msg.headers?.get(CORRELATION_HEADER));
+    // The header, else the envelope's own correlationid (events published by other clients), else new.
+    const correlationId = acceptCorrelationId(msg.headers?.get(CORRELATION_HEADER) || peekCorrelationId(msg));
     await runWithContext({ correlationId }, async () => {
       const deliveries = msg.info.deliveryCount;
       let envelope: EventEnvelope | undefined;
@@ -311,6 +319,9 @@ export class EventConsumer {
       try {
         if (!row.body) throw new PermanentEventError('the message could not be decoded; nothing to replay');
         const envelope = validateContract(EventEnvelopeShape, row.body) as unknown as EventEnvelope;
+        if (!this.handlers.has(envelope.type)) {
+          throw new PermanentEventError(`${this.name} has no handler for ${envelope.type} any more`);
+        }
         await runWithContext({ correlationId: acceptCorrelationId(envelope.correlationid) }, () =>
           this.process(envelope, async (tx) => {
             await tx.manager.query(
@@ -342,6 +353,15 @@ interface DeadLetterRow {
   deliveries: number;
   failed_at: string | Date;
   replayed_at: string | Date | null;
+}
+
+function peekCorrelationId(msg: JsMsg): string | undefined {
+  try {
+    const value = msg.json<{ correlationid?: unknown }>().correlationid;
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function errorMessage(error: unknown): string {

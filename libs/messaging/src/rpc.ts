@@ -117,7 +117,12 @@ export class RpcClient {
     } catch (error) {
       throw unavailable(definition, error);
     }
-    const reply = msg.json<RpcReply<Res>>();
+    let reply: RpcReply<Res>;
+    try {
+      reply = msg.json<RpcReply<Res>>();
+    } catch {
+      throw new DomainError('INTERNAL', `${definition.service} answered with something that is not JSON`);
+    }
     if (reply.ok) return reply.data;
     throw DomainError.fromBody(reply.error);
   }

@@ -66,7 +66,7 @@ export async function bootstrapService(
 /** Entry-point wrapper: a failure to start is printed plainly and exits non-zero. */
 export function runMain(main: () => Promise<unknown>): void {
   main().catch((error: unknown) => {
-    log.fatal(errorFields(error), 'failed to start');
+    log.fatal(errorFields(error), 'stopped with an error');
     console.error(`\n${String((error as Error)?.message ?? error)}\n`);
     process.exit(1);
   });

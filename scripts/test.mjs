@@ -1,4 +1,4 @@
-// The one test command (README, .ci/run): type-check and build, lint, then every Jest project (unit,
+// The one test command (README, .ci/run): type-check and build, lint, format check, then every Jest project (unit,
 // integration against real Postgres + NATS, end-to-end against the built services).
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -21,5 +21,6 @@ step('build', process.execPath, [join(root, 'scripts/build.mjs')]);
 if (extra.length === 0) {
   step('type-check tests', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
   step('lint', bin('eslint'), ['.', '--max-warnings', '0']);
+  step('format', bin('prettier'), ['--check', 'apps', 'libs', 'test', 'bench', 'scripts']);
 }
 step('jest', bin('jest'), ['--ci', '--maxWorkers=2', ...extra]);

@@ -105,7 +105,8 @@ export class EventConsumer {
   private async consume(): Promise<ConsumerMessages> {
     const consumer = await jetstream(this.nc).consumers.get(this.config.streamName, this.name);
     return consumer.consume({
-      max_messages: this.config.consumerConcurrency * 2,
+      // No deeper than what we handle at once: buffered messages age towards ack_wait untouched.
+      max_messages: this.config.consumerConcurrency,
       abort_on_missing_resource: true,
     });
   }
@@ -117,8 +118,10 @@ export class EventConsumer {
       deliver_policy: DeliverPolicy.All,
       filter_subject: this.filterSubject(),
       ack_wait: this.config.ackWaitMs * 1_000_000,
-      // Our own bound decides dead-lettering; the server's is only a backstop above it.
-      max_deliver: this.config.maxDeliveries + 5,
+      // Unlimited on the server: our handler decides dead-lettering after maxDeliveries failures. A server
+      // bound would silently drop a message that only sat unacked past ack_wait (a slow or killed consumer)
+      // a few times, with no dead letter to replay.
+      max_deliver: -1,
       max_ack_pending: Math.max(1000, this.config.consumerConcurrency * 4),
     };
     try {

@@ -58,7 +58,9 @@ export function messagingConfigFrom(env: CommonEnv): MessagingConfig {
     outboxRetentionMs: env.OUTBOX_RETENTION_SECONDS * 1000,
     republishWindowMs: env.OUTBOX_REPUBLISH_WINDOW_SECONDS * 1000,
     maxDeliveries: env.EVENT_MAX_DELIVERIES,
-    consumerConcurrency: env.EVENT_CONSUMER_CONCURRENCY,
+    // Each handler holds a connection for its transaction: more handlers than the pool can serve (less
+    // two for the relay and queries) only queue on the pool and time out under load.
+    consumerConcurrency: Math.max(1, Math.min(env.EVENT_CONSUMER_CONCURRENCY, env.PG_POOL_SIZE - 2)),
     ackWaitMs: env.EVENT_ACK_WAIT_SECONDS * 1000,
     streamReplicas: env.NATS_STREAM_REPLICAS,
   };

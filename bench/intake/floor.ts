@@ -64,8 +64,11 @@ const EVENT_TYPE = 'feedback.received.v1';
 const LEVELS = ['L1', 'L2', 'L3'];
 const CATEGORIES = ['product.defect', 'service.attitude', 'service.process_efficiency', 'general.other'];
 
-// The same statements intake sends: TypeORM's insert of FeedbackEntity, and OutboxWriter.add.
-const INSERT_FEEDBACK = `INSERT INTO "intake"."feedback"("id", "ticket_no", "business_date", "channel", "channel_message_id", "idempotency_key", "request_hash", "customer_id", "type", "category", "level", "emotion", "description", "customer_request", "expected_by", "store_id", "received_at", "classified_by", "created_by", "reply", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, DEFAULT) RETURNING "created_at"`;
+// The same statements intake sends: FeedbackRepository.insert and OutboxWriter.add.
+const INSERT_FEEDBACK = `INSERT INTO intake.feedback (id, ticket_no, business_date, channel, channel_message_id, idempotency_key,
+         request_hash, customer_id, type, category, level, emotion, description, customer_request, expected_by,
+         store_id, received_at, classified_by, created_by, reply)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`;
 const INSERT_OUTBOX = `INSERT INTO "intake".outbox (id, event_type, envelope) VALUES ($1, $2, $3)`;
 
 interface PendingPublish {

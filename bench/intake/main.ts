@@ -23,7 +23,7 @@ import { readConfig, type BenchConfig } from './config';
 import { cpuBetween, cpuSnapshot, type CpuReport } from './cpu';
 import type { FloorMessage, FloorReply, FloorResult } from './floor';
 import { HttpLoad, type LoadResult } from './http-load';
-import { REPO_ROOT, startBenchPlatform, type BenchPlatform } from './platform';
+import { REPO_ROOT, startPlatform, type RunningPlatform } from '@closeloop/testing';
 import { printProfileSummary, summariseProfile, type ProfileSummary } from './profile-summary';
 import { cpuTable, formatErrors, table, verdict } from './report';
 import { msSince, round } from './stats';
@@ -137,7 +137,7 @@ async function login(baseUrl: string): Promise<string> {
   return response.body.accessToken;
 }
 
-async function outboxPending(platform: BenchPlatform): Promise<number> {
+async function outboxPending(platform: RunningPlatform): Promise<number> {
   const [row] = await platform.db.query<{ n: string }>(
     'SELECT count(*) AS n FROM intake.outbox WHERE sent_at IS NULL',
   );
@@ -167,7 +167,7 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
   log('platform: starting gateway, intake, routing (LOG_LEVEL=warn, rate limit off)');
   const profileDir = config.profile ? mkdtempSync(join(tmpdir(), 'closeloop-bench-profile-')) : undefined;
   const hook = ['--require', join(__dirname, 'profile-hook.js')];
-  const platform = await startBenchPlatform('bench', {
+  const platform = await startPlatform('bench', {
     env: {
       RATE_LIMIT_PER_SECOND: '1000000',
       LOG_LEVEL: 'warn',

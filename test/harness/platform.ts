@@ -1,12 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createTestDatabase, requireEnv, type TestDatabase } from './database';
 import { deleteTestStream, testPrefix } from './nats';
 import { pollUntil } from './poll';
 
-const ROOT = join(__dirname, '..', '..');
+/** The repository root, found upwards from here: works from the sources (jest) and from dist/ (bench). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+const ROOT = REPO_ROOT;
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 export type ServiceName = 'gateway' | 'intake' | 'routing';
 const ALL: ServiceName[] = ['intake', 'routing', 'gateway'];
 
@@ -18,6 +27,10 @@ export interface RunningPlatform {
   db: TestDatabase;
   /** Every line every service printed, for assertions on logs (correlation ids, no contacts). */
   logs: { service: ServiceName; line: string }[];
+  /** Process ids of the running services (profiles are named after them). */
+  pids: Partial<Record<ServiceName, number>>;
+  /** Sends a signal without waiting for the service to exit (e.g. SIGUSR2 to a profiler hook). */
+  signal(service: ServiceName, signal: NodeJS.Signals): void;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   start(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
@@ -41,7 +54,12 @@ async function freePort(): Promise<number> {
  */
 export async function startPlatform(
   label: string,
-  options: { env?: Record<string, string>; services?: ServiceName[] } = {},
+  options: {
+    env?: Record<string, string>;
+    services?: ServiceName[];
+    /** Extra Node flags per service, e.g. `--require` a profiler hook. */
+    execArgv?: Partial<Record<ServiceName, string[]>>;
+  } = {},
 ): Promise<RunningPlatform> {
   const main = (service: ServiceName) => join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
   for (const service of ALL) {
@@ -54,9 +72,10 @@ export async function startPlatform(
   ) as Record<ServiceName, number>;
   const children = new Map<ServiceName, ChildProcess>();
   const logs: RunningPlatform['logs'] = [];
+  const pids: RunningPlatform['pids'] = {};
 
   const start = async (service: ServiceName) => {
-    const child = spawn(process.execPath, [main(service)], {
+    const child = spawn(process.execPath, [...(options.execArgv?.[service] ?? []), main(service)], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
@@ -87,6 +106,7 @@ export async function startPlatform(
       });
     }
     children.set(service, child);
+    pids[service] = child.pid;
     await pollUntil(
       async () => {
         if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
@@ -130,6 +150,8 @@ export async function startPlatform(
     prefix,
     db,
     logs,
+    pids,
+    signal: (service, signal) => void children.get(service)?.kill(signal),
     kill,
     start,
     async stop() {

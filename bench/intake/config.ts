@@ -68,6 +68,7 @@ export function readConfig(
     'only',
     'checkpoint',
     'profile',
+    'routing',
     'results-dir',
   ];
   for (const key of args.keys())

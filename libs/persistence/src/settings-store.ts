@@ -20,10 +20,14 @@ export class SettingsStore<D extends Definitions> {
     private readonly definitions: D,
   ) {}
 
-  async get<K extends keyof D & string>(key: K): Promise<InstanceType<D[K]>> {
+  /**
+   * Inside a transaction, pass its manager: reading on a second pooled connection while the transaction
+   * holds one can exhaust the pool under load (every handler waiting for a connection none will release).
+   */
+  async get<K extends keyof D & string>(key: K, manager?: EntityManager): Promise<InstanceType<D[K]>> {
     const cached = this.cache.get(key);
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.value as InstanceType<D[K]>;
-    const row = await this.dataSource.getRepository(SettingEntity).findOneBy({ key });
+    const row = await (manager ?? this.dataSource.manager).getRepository(SettingEntity).findOneBy({ key });
     if (!row) throw new Error(`setting ${key} is missing: the service's migrations seed it`);
     const value = validateContract(this.definitions[key], row.value) as InstanceType<D[K]>;
     this.cache.set(key, { at: Date.now(), value });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { compileCalendar, parseCalendar, type BusinessCalendar } from '@closeloop/calendar';
 import { SettingsStore } from '@closeloop/persistence';
 import type { CalendarLookup } from './due-times';
@@ -22,8 +22,8 @@ export class RoutingSettings extends SettingsStore<typeof ROUTING_SETTINGS> {
   }
 
   /** The business calendars of the `calendar` document, compiled, by id. */
-  async calendars(): Promise<CalendarLookup> {
-    const document = await this.get('calendar');
+  async calendars(manager?: EntityManager): Promise<CalendarLookup> {
+    const document = await this.get('calendar', manager);
     let byId = this.compiled.get(document);
     if (!byId) {
       byId = new Map(

@@ -33,8 +33,9 @@ export class TicketService {
     // R1: the policy of the settings as they are now; a later change never moves these due times (R2).
     // The customer's segment does not reach routing yet, so segment-specific policies do not match.
     const due = dueTimes(
-      await this.settings.get('sla'),
-      await this.settings.calendars(),
+      // Read on the transaction's own connection (see SettingsStore.get).
+      await this.settings.get('sla', tx.manager),
+      await this.settings.calendars(tx.manager),
       { level: feedback.level, type: feedback.type, channel: feedback.channel, segment: null },
       receivedAt,
     );

@@ -21,6 +21,23 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 /** GET /api/v1/customers/{id}?unmask=true&reason=... (X1). */
+/** Cursor pagination shared by every list query: `cursor` from the previous page, `limit` per page. */
+export class PageQuery {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(PAGE_LIMIT.min)
+  @Max(PAGE_LIMIT.max)
+  limit?: number;
+}
+
 export class GetCustomerQuery {
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Show contacts and name in clear (audited)' })
   @IsOptional()
@@ -39,7 +56,7 @@ export class GetCustomerQuery {
 }
 
 /** GET /api/v1/customers?phone= | email= | externalId= (exact match; results masked). */
-export class SearchCustomersQuery {
+export class SearchCustomersQuery extends PageQuery {
   @ApiPropertyOptional({ example: '+86 138 0013 8000', description: 'Any common format (normalised)' })
   @IsOptional()
   @IsString()
@@ -57,20 +74,6 @@ export class SearchCustomersQuery {
   @IsString()
   @Length(1, 64)
   externalId?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  limit?: number;
 }
 
 /** DELETE /api/v1/customers/{id}?reason=... */
@@ -82,7 +85,7 @@ export class EraseCustomerQuery {
 }
 
 /** GET /api/v1/audit (admin). */
-export class AuditQuery {
+export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()
@@ -102,18 +105,4 @@ export class AuditQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: PAGE_LIMIT.min, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default })
-  @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  limit?: number;
 }

@@ -42,6 +42,10 @@ export const TICKET_STATUSES = [
 ] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
+/** G1 customer segments. */
+export const SEGMENTS = ['new', 'potential', 'high_value', 'churn_risk'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+
 /** A category is `<group>.<name>` (I2: product.defect, service.attitude, experience.price ...). */
 export const CATEGORY_PATTERN = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 

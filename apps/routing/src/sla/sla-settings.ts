@@ -17,9 +17,9 @@ import {
 import { CHANNELS, FEEDBACK_TYPES, LEVELS } from '@closeloop/contracts';
 import type { Channel, FeedbackType, Level } from '@closeloop/contracts';
 
-/** G1 customer segments, as routing matches them. A ticket may have none (segment not known yet). */
-export const SEGMENTS = ['new', 'potential', 'high_value', 'churn_risk'] as const;
-export type Segment = (typeof SEGMENTS)[number];
+/** G1 customer segments (libs/contracts); a ticket may have none (segment not known yet). */
+import { SEGMENTS, type Segment } from '@closeloop/contracts';
+export { SEGMENTS, type Segment };
 
 /** How a metric's clock runs: elapsed time, or only the open windows of the policy's business calendar. */
 export const CLOCKS = ['calendar', 'business'] as const;

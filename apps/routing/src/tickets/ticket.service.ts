@@ -31,12 +31,17 @@ export class TicketService {
   async openFromFeedback(feedback: FeedbackReceivedV1, tx: Tx): Promise<void> {
     const receivedAt = new Date(feedback.receivedAt);
     // R1: the policy of the settings as they are now; a later change never moves these due times (R2).
-    // The customer's segment does not reach routing yet, so segment-specific policies do not match.
+    // G1: the customer's segment as intake knew it at receipt (absent: segment policies do not match).
     const due = dueTimes(
       // Read on the transaction's own connection (see SettingsStore.get).
       await this.settings.get('sla', tx.manager),
       await this.settings.calendars(tx.manager),
-      { level: feedback.level, type: feedback.type, channel: feedback.channel, segment: null },
+      {
+        level: feedback.level,
+        type: feedback.type,
+        channel: feedback.channel,
+        segment: feedback.segment ?? null,
+      },
       receivedAt,
     );
     const id = randomUUID();

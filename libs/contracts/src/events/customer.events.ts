@@ -1,4 +1,5 @@
-import { IsISO8601, IsUUID } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { SEGMENTS, type Segment } from '../domain';
 import { defineEvent } from './event';
 
 /**
@@ -14,10 +15,54 @@ export class CustomerErasedV1 {
   erasedAt!: string;
 }
 
+/**
+ * customer.segment-changed.v1 — intake recomputed a customer's G1 segment and it differs from before.
+ * `previous` is absent the first time a customer gets a segment.
+ */
+export class CustomerSegmentChangedV1 {
+  @IsUUID()
+  customerId!: string;
+
+  @IsIn(SEGMENTS)
+  segment!: Segment;
+
+  @IsOptional()
+  @IsIn(SEGMENTS)
+  previous?: Segment;
+
+  @IsISO8601({ strict: true })
+  changedAt!: string;
+}
+
+/**
+ * customer.merged.v1 — a supervisor merged a duplicate customer into another (I5). Every service re-points
+ * what it holds for `mergedId` to `survivorId`; `mergedId` stays as a tombstone that resolves to the survivor.
+ */
+export class CustomerMergedV1 {
+  @IsUUID()
+  survivorId!: string;
+
+  @IsUUID()
+  mergedId!: string;
+
+  @IsISO8601({ strict: true })
+  mergedAt!: string;
+}
+
 export const CustomerEvents = {
   erased: defineEvent(
     'customer.erased.v1',
     CustomerErasedV1,
     'A customer was erased on request; drop or anonymise every copy of their personal data.',
+  ),
+  segmentChanged: defineEvent(
+    'customer.segment-changed.v1',
+    CustomerSegmentChangedV1,
+    "A customer's G1 segment changed (new, potential, high value, churn risk).",
+  ),
+  merged: defineEvent(
+    'customer.merged.v1',
+    CustomerMergedV1,
+    'A duplicate customer was merged into another; re-point everything held for the merged id.',
   ),
 } as const;

@@ -5,11 +5,13 @@ import {
   EMOTIONS,
   FEEDBACK_TYPES,
   LEVELS,
+  SEGMENTS,
   TICKET_NO_PATTERN,
   type Channel,
   type Emotion,
   type FeedbackType,
   type Level,
+  type Segment,
 } from '../domain';
 import { defineEvent } from './event';
 
@@ -55,6 +57,11 @@ export class FeedbackReceivedV1 {
   @IsString()
   @MaxLength(64)
   storeId?: string;
+
+  /** G1: the customer's segment when the feedback arrived (SLA policies may match on it, R1). */
+  @IsOptional()
+  @IsIn(SEGMENTS)
+  segment?: Segment;
 }
 
 export const FeedbackEvents = {

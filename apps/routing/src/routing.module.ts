@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
+import { CustomerEventsHandler } from './customers/customer-events.handler';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
 import { SettingsHandler } from './settings/settings.handler';
@@ -24,6 +25,7 @@ export class RoutingModule {
         TicketRepository,
         TicketService,
         TicketHandler,
+        CustomerEventsHandler,
       ],
     };
   }

@@ -1,0 +1,111 @@
+/**
+ * routing follows intake's merges (I5): a customer.merged.v1 re-points the duplicate's tickets to the
+ * survivor once, however often the event is delivered; real Postgres and JetStream.
+ */
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { eventSubject, RoutingRpc, type Caller, type EventType } from '@closeloop/contracts';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  pollUntil,
+  startService,
+  testNats,
+  testPrefix,
+  type InProcessService,
+  type TestDatabase,
+} from '@closeloop/testing';
+import { RoutingEnv } from '../routing.env';
+import { RoutingModule } from '../routing.module';
+
+jest.setTimeout(60_000);
+
+let db: TestDatabase;
+let prefix: string;
+let routing: InProcessService;
+const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
+
+async function publish(type: EventType, data: object, id = randomUUID(), times = 1): Promise<void> {
+  const envelope = {
+    specversion: '1.0',
+    id,
+    type,
+    source: 'closeloop/intake',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+  const nc = await testNats();
+  try {
+    // Different message ids: past the stream's duplicate window, only the consumer's inbox stops a repeat.
+    for (let i = 0; i < times; i++) {
+      await jetstream(nc).publish(eventSubject(prefix, type), JSON.stringify(envelope), {
+        msgID: randomUUID(),
+      });
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('routing_customers');
+  prefix = testPrefix();
+  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
+    databaseUrl: db.url,
+    prefix,
+  });
+});
+
+afterAll(async () => {
+  await routing?.close();
+  await db?.drop();
+  await deleteTestStream(prefix);
+});
+
+it('re-points the merged customer’s tickets to the survivor once, with a history row', async () => {
+  const mergedId = randomUUID();
+  const survivorId = randomUUID();
+  const ticketNos = ['202611200101', '202611200102'];
+  for (const ticketNo of ticketNos) {
+    await publish('feedback.received.v1', {
+      feedbackId: randomUUID(),
+      ticketNo,
+      customerId: mergedId,
+      channel: 'hotline',
+      type: 'complaint',
+      category: 'product.defect',
+      level: 'L2',
+      receivedAt: new Date().toISOString(),
+    });
+  }
+  for (const ticketNo of ticketNos) {
+    await pollUntil(
+      () => routing.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo }),
+      (t) => t.customerId === mergedId,
+      { what: `ticket ${ticketNo}` },
+    );
+  }
+  const eventId = randomUUID();
+  await publish(
+    'customer.merged.v1',
+    { survivorId, mergedId, mergedAt: new Date().toISOString() },
+    eventId,
+    2,
+  );
+  await pollUntil(
+    () => db.query(`SELECT 1 FROM routing.inbox WHERE event_id = $1`, [eventId]),
+    (rows) => rows.length === 1,
+    { what: 'merge handled' },
+  );
+  for (const ticketNo of ticketNos) {
+    const ticket = await pollUntil(
+      () => routing.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo }),
+      (t) => t.customerId === survivorId,
+      { what: `ticket ${ticketNo} re-pointed` },
+    );
+    expect(ticket.history.filter((h) => h.action === 'customer-merged')).toEqual([
+      expect.objectContaining({ data: { from: mergedId, to: survivorId } }),
+    ]);
+  }
+});

@@ -11,6 +11,8 @@ import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
 import { OrdersController } from './orders/orders.controller';
+import { ImportsController } from './imports/imports.controller';
+import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
@@ -66,9 +68,11 @@ export class GatewayModule {
         CustomersController,
         AuditController,
         OrdersController,
+        ImportsController,
       ],
       providers: [
         UsersService,
+        UploadBodyParser,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

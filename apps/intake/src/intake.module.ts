@@ -20,6 +20,13 @@ import { intakePersistence } from './intake.persistence';
 import { OrderRepository } from './orders/order.repository';
 import { OrderService } from './orders/order.service';
 import { OrdersHandler } from './orders/orders.handler';
+import { BulkOutbox } from './imports/bulk-outbox';
+import { CustomerImportWriter } from './imports/customer-import.writer';
+import { ImportRepository } from './imports/import.repository';
+import { ImportRunner } from './imports/import.runner';
+import { ImportService } from './imports/import.service';
+import { ImportsHandler } from './imports/imports.handler';
+import { OrderImportWriter } from './imports/order-import.writer';
 import { JobScheduler } from './scheduling/job-scheduler';
 import { ActivityHandler } from './segments/activity.handler';
 import { ActivityRepository } from './segments/activity.repository';
@@ -69,6 +76,13 @@ export class IntakeModule {
         SegmentJobs,
         SettingsAdminService,
         SettingsHandler,
+        BulkOutbox,
+        ImportRepository,
+        ImportService,
+        ImportsHandler,
+        CustomerImportWriter,
+        OrderImportWriter,
+        ImportRunner,
       ],
     };
   }

@@ -23,6 +23,7 @@ export const ErrorCodes = {
   },
   'IMPORT.NOT_FOUND': { status: 404, title: 'Import not found' },
   'IMPORT.INVALID_FILE': { status: 400, title: 'The file cannot be read as the declared format' },
+  'IMPORT.INCOMPLETE': { status: 409, title: 'The upload is incomplete or was committed already' },
   'USER.EMAIL_TAKEN': { status: 409, title: 'A user with this e-mail exists' },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,

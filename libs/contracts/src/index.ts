@@ -22,3 +22,4 @@ export * from './http/etag';
 export * from './http/order.dto';
 export * from './rpc/order.rpc';
 export * from './events/order.events';
+export * from './rpc/import.rpc';

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { CustomerEvents, type Segment } from '@closeloop/contracts';
+import { CustomerEvents, type CustomerSegmentChangedV1 } from '@closeloop/contracts';
+import { BulkOutbox } from '../imports/bulk-outbox';
 import { SettingsRepository } from '../settings/settings.repository';
-import { SegmentRepository } from './segment.repository';
+import { SegmentRepository, type SegmentChange } from './segment.repository';
 
 const log = createLogger('segments');
 const NIGHTLY_BATCH = 5_000;
@@ -22,6 +23,7 @@ export class SegmentService {
     private readonly unitOfWork: UnitOfWork,
     private readonly segments: SegmentRepository,
     private readonly settings: SettingsRepository,
+    private readonly outbox: BulkOutbox,
   ) {}
 
   /** Recomputes these customers inside the caller's transaction (their inputs just changed). */
@@ -74,18 +76,40 @@ export class SegmentService {
     return { customers, changed };
   }
 
-  private async publish(
-    tx: Tx,
-    changes: { customerId: string; previous: Segment | null; segment: Segment | null }[],
-    now: Date,
-  ): Promise<void> {
-    for (const change of changes) {
-      await tx.publish(CustomerEvents.segmentChanged, {
-        customerId: change.customerId,
-        ...(change.segment ? { segment: change.segment } : {}),
-        ...(change.previous ? { previous: change.previous } : {}),
-        changedAt: now.toISOString(),
-      });
-    }
+  /**
+   * Classifies customers in bulk inside the caller's transaction (imports); events go in one statement.
+   * Call `kickRelay()` after the commit.
+   */
+  async recomputeBulk(manager: EntityManager, ids: string[], now = new Date()): Promise<number> {
+    const rules = await this.settings.get('segments', manager);
+    const changes = await this.segments.classify(manager, ids, rules, now);
+    await this.outbox.add(
+      manager,
+      CustomerEvents.segmentChanged,
+      changes.map((c) => payload(c, now)),
+    );
+    return changes.length;
   }
+
+  kickRelay(): void {
+    this.outbox.kick();
+  }
+
+  private async publish(tx: Tx, changes: SegmentChange[], now: Date): Promise<void> {
+    await this.outbox.add(
+      tx.manager,
+      CustomerEvents.segmentChanged,
+      changes.map((c) => payload(c, now)),
+    );
+    if (changes.length > 0) this.outbox.kick();
+  }
+}
+
+function payload(change: SegmentChange, now: Date): CustomerSegmentChangedV1 {
+  return {
+    customerId: change.customerId,
+    ...(change.segment ? { segment: change.segment } : {}),
+    ...(change.previous ? { previous: change.previous } : {}),
+    changedAt: now.toISOString(),
+  };
 }

@@ -16,3 +16,4 @@ export * from './rpc/customer.rpc';
 export * from './http/feedback.dto';
 export * from './http/customer.dto';
 export * from './events/catalog';
+export * from './http/ticket.dto';

@@ -13,11 +13,13 @@ import { AuditController } from './audit/audit.controller';
 import { OrdersController } from './orders/orders.controller';
 import { ImportsController } from './imports/imports.controller';
 import { UploadBodyParser } from './imports/upload-body.parser';
-import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
+import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
+import { ConfirmationLinks } from './tickets/confirmation-links';
+import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
@@ -29,10 +31,12 @@ export class GatewayModule {
   static register(env: GatewayEnv): DynamicModule {
     if (
       env.NODE_ENV === 'production' &&
-      (env.JWT_SECRET === DEV_JWT_SECRET || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
+      (env.JWT_SECRET === DEV_JWT_SECRET ||
+        env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD ||
+        env.CONFIRM_LINK_SECRET === DEV_CONFIRM_LINK_SECRET)
     ) {
       throw new Error(
-        'JWT_SECRET and ADMIN_PASSWORD must be set in production (the defaults are for development)',
+        'JWT_SECRET, ADMIN_PASSWORD and CONFIRM_LINK_SECRET must be set in production (the defaults are for development)',
       );
     }
     const jwtKey = createSecretKey(Buffer.from(env.JWT_SECRET, 'utf8'));
@@ -69,10 +73,12 @@ export class GatewayModule {
         AuditController,
         OrdersController,
         ImportsController,
+        ConfirmationPageController,
       ],
       providers: [
         UsersService,
         UploadBodyParser,
+        ConfirmationLinks,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

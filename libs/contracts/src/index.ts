@@ -23,3 +23,4 @@ export * from './http/order.dto';
 export * from './rpc/order.rpc';
 export * from './events/order.events';
 export * from './rpc/import.rpc';
+export * from './http/ticket.dto';

@@ -27,6 +27,10 @@ const OWNERS = {
   segments: IntakeSettingsRpc,
   retention: IntakeSettingsRpc,
   privacy: IntakeSettingsRpc,
+  lifecycle: RoutingSettingsRpc,
+  escalation: RoutingSettingsRpc,
+  compliance: RoutingSettingsRpc,
+  improvement: RoutingSettingsRpc,
 } as const;
 
 function owner(key: string) {

@@ -205,6 +205,47 @@ describe('G1 segments', () => {
     expect((await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats.ticketsCount).toBe(1);
   });
 
+  it('makes a customer who objected to a resolution a churn risk (ticket.objected.v1)', async () => {
+    const id = await customer('异议客户');
+    await order(id, 1_000);
+    expect(await segmentOf(id)).toBe('new');
+    const objectedAt = new Date().toISOString();
+    const envelope = {
+      specversion: '1.0',
+      id: randomUUID(),
+      type: 'ticket.objected.v1',
+      source: 'closeloop/routing',
+      time: objectedAt,
+      datacontenttype: 'application/json',
+      data: {
+        ticketId: randomUUID(),
+        ticketNo: '202611200002',
+        customerId: id,
+        status: 'reopened',
+        actorId: null,
+        via: 'agent',
+        round: 1,
+        due: { firstResponse: objectedAt, plan: objectedAt },
+        objectedAt,
+      },
+    };
+    const nc = await testNats();
+    try {
+      await jetstream(nc).publish(eventSubject(prefix, 'ticket.objected.v1'), JSON.stringify(envelope), {
+        msgID: envelope.id,
+      });
+    } finally {
+      await nc.close();
+    }
+    await pollUntil(
+      () => segmentOf(id),
+      (segment) => segment === 'churn_risk',
+      { what: 'churn risk' },
+    );
+    const stats = (await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats;
+    expect(stats).toMatchObject({ objectionsCount: 1, lastObjectionAt: objectedAt });
+  });
+
   it('runs the nightly pass once with two replicas, moving silent customers to churn risk once', async () => {
     const id = await customer('沉默客户');
     expect(await segmentOf(id)).toBe('new');

@@ -157,10 +157,12 @@ export class CustomerImportWriter {
   ) {
     if (rows.length === 0) return;
     await manager.query(
+      // G1: a customer registered now is `new` (see SegmentService.announceNew), written with the row: a
+      // separate classifying UPDATE would rewrite every new row and its index entries once more.
       `INSERT INTO intake.customers (id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id,
-         account_manager_id, created_at, updated_at)
-       SELECT *, $9::timestamptz, $9::timestamptz FROM unnest($1::uuid[], $2::varchar[], $3::text[], $4::char(64)[],
-         $5::text[], $6::char(64)[], $7::varchar[], $8::uuid[])`,
+         account_manager_id, created_at, updated_at, segment, segment_since)
+       SELECT *, $9::timestamptz, $9::timestamptz, 'new', $9::timestamptz FROM unnest($1::uuid[], $2::varchar[],
+         $3::text[], $4::char(64)[], $5::text[], $6::char(64)[], $7::varchar[], $8::uuid[])`,
       [
         rows.map((r) => r.id),
         rows.map((r) => r.kind),

@@ -79,17 +79,27 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
       const { timeZone } = await this.settings.get('ticketNumber');
       const parseInstant = instantParser(timeZone);
       const columns = job.kind === 'customers' ? CUSTOMER_COLUMNS : ORDER_COLUMNS;
+      // Reading and preparing the next batch (CPU) overlaps writing the previous one (Postgres); batches
+      // still commit one after another, in file order, so the checkpoint only ever moves forward.
+      let writing: Promise<void> = Promise.resolve();
       let batch: RawRow[] = [];
+      const flush = async (rows: RawRow[]) => {
+        const prepared = this.prepare(job, rows, parseInstant);
+        await writing;
+        writing = this.write(job, rows, prepared);
+        writing.catch(() => undefined); // observed by the next await
+      };
       for await (const row of readRows(Readable.from(this.chunks(job)), job.format, columns)) {
         if (this.stopped) return; // the lease expires; another replica resumes
         if (row.line <= job.checkpointLine) continue;
         batch.push(row);
         if (batch.length >= IMPORT_BATCH_ROWS) {
-          await this.batch(job, batch, parseInstant);
+          await flush(batch);
           batch = [];
         }
       }
-      if (batch.length > 0) await this.batch(job, batch, parseInstant);
+      if (batch.length > 0) await flush(batch);
+      await writing;
       await this.imports.finish(job.id, 'done', null);
       log.info({ importId: job.id }, 'import done');
     } catch (error) {
@@ -110,13 +120,12 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  private async batch(
-    job: ImportJob,
-    rows: RawRow[],
-    parseInstant: (text: string) => Date | null,
-  ): Promise<void> {
+  private prepare(job: ImportJob, rows: RawRow[], parseInstant: (text: string) => Date | null): Prepared {
     const prepare = job.kind === 'customers' ? prepareCustomers : prepareOrders;
-    const { prepared, errors } = prepare(rows, this.cipher, job.scopeStores, parseInstant);
+    return prepare(rows, this.cipher, job.scopeStores, parseInstant);
+  }
+
+  private async write(job: ImportJob, rows: RawRow[], { prepared, errors }: Prepared): Promise<void> {
     const fields = job.kind === 'customers' ? personalColumns(rows) : [];
     for (let attempt = 1; ; attempt++) {
       try {
@@ -140,7 +149,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
           await this.imports.addErrors(tx.manager, job.id, allErrors);
           if (job.kind === 'customers') {
             await this.audit(tx.manager, job, [...outcome.created, ...outcome.updated], fields);
-            await this.segments.recomputeBulk(tx.manager, outcome.created, now);
+            await this.segments.announceNew(tx.manager, outcome.created, now);
           }
           await this.imports.progress(tx.manager, job.id, {
             lastLine: rows[rows.length - 1].line,
@@ -176,9 +185,11 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
+type Prepared = ReturnType<typeof prepareCustomers> | ReturnType<typeof prepareOrders>;
+
 /** The personal columns a customer file carries (names of fields, for the audit rows). */
 function personalColumns(rows: RawRow[]): string[] {
-  const present = new Set(rows.flatMap((row) => Object.keys(row.values)));
+  const present = new Set(Object.keys(rows[0]?.values ?? {}));
   return ['name', 'phone', 'email', 'idNumber', 'externalId', 'storeId', 'accountManagerId']
     .filter((column) => present.has(column))
     .concat(

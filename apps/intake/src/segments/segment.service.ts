@@ -77,18 +77,17 @@ export class SegmentService {
   }
 
   /**
-   * Classifies customers in bulk inside the caller's transaction (imports); events go in one statement.
-   * Call `kickRelay()` after the commit.
+   * Customers registered in bulk (imports) were written with segment `new`: registered now, they cooperate
+   * for less than `newCustomerMonths` (at least 1) and have no spend, interaction, satisfaction or objection,
+   * so G1 (segment.repository.ts) can only say `new`. Their first segment event goes out here, in one
+   * statement inside the caller's transaction; call `kickRelay()` after the commit.
    */
-  async recomputeBulk(manager: EntityManager, ids: string[], now = new Date()): Promise<number> {
-    const rules = await this.settings.get('segments', manager);
-    const changes = await this.segments.classify(manager, ids, rules, now);
+  async announceNew(manager: EntityManager, ids: string[], now: Date): Promise<void> {
     await this.outbox.add(
       manager,
       CustomerEvents.segmentChanged,
-      changes.map((c) => payload(c, now)),
+      ids.map((customerId) => payload({ customerId, previous: null, segment: 'new' }, now)),
     );
-    return changes.length;
   }
 
   kickRelay(): void {

@@ -28,6 +28,8 @@ import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
 import { OrderImportWriter } from './imports/order-import.writer';
 import { JobScheduler } from './scheduling/job-scheduler';
+import { RetentionRepository } from './retention/retention.repository';
+import { RetentionService } from './retention/retention.service';
 import { ActivityHandler } from './segments/activity.handler';
 import { ActivityRepository } from './segments/activity.repository';
 import { ActivityService } from './segments/activity.service';
@@ -83,6 +85,8 @@ export class IntakeModule {
         CustomerImportWriter,
         OrderImportWriter,
         ImportRunner,
+        RetentionRepository,
+        RetentionService,
       ],
     };
   }

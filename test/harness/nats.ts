@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
@@ -79,4 +79,38 @@ export class PartnerConsumer {
     await this.loop;
     await this.nc.close();
   }
+}
+
+/**
+ * Publishes an event envelope onto a test prefix's stream as another service would. `times` > 1 sends the
+ * same envelope (same event id) under fresh message ids: past the stream's duplicate window, only the
+ * consumers' inboxes stop the repeat.
+ */
+export async function publishTestEvent(
+  prefix: string,
+  type: string,
+  data: object,
+  options: { id?: string; source?: string; times?: number } = {},
+): Promise<string> {
+  const id = options.id ?? randomUUID();
+  const envelope = {
+    specversion: '1.0',
+    id,
+    type,
+    source: options.source ?? 'closeloop/test',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+  const nc = await testNats();
+  try {
+    for (let i = 0; i < (options.times ?? 1); i++) {
+      await jetstream(nc).publish(`${prefix}.events.${type}`, JSON.stringify(envelope), {
+        msgID: i === 0 ? id : randomUUID(),
+      });
+    }
+  } finally {
+    await nc.close();
+  }
+  return id;
 }

@@ -4,11 +4,9 @@
  * run once by two replicas, thresholds as settings with If-Match (G1, G2).
  */
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import {
   CustomerRpc,
   CustomerWriteRpc,
-  eventSubject,
   IntakeSettingsRpc,
   OrderRpc,
   type Caller,
@@ -19,8 +17,8 @@ import {
   createTestDatabase,
   deleteTestStream,
   pollUntil,
+  publishTestEvent,
   startService,
-  testNats,
   testPrefix,
   type InProcessService,
   type TestDatabase,
@@ -172,26 +170,8 @@ describe('G1 segments', () => {
       due: { firstResponse: new Date().toISOString(), plan: new Date().toISOString() },
       openedAt: new Date().toISOString(),
     };
-    const envelope = {
-      specversion: '1.0',
-      id: randomUUID(),
-      type: 'ticket.opened.v1',
-      source: 'closeloop/routing',
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data,
-    };
-    const nc = await testNats();
-    try {
-      // The same event twice, with different message ids (past the stream's duplicate window): the inbox holds.
-      for (const msgID of [randomUUID(), randomUUID()]) {
-        await jetstream(nc).publish(eventSubject(prefix, 'ticket.opened.v1'), JSON.stringify(envelope), {
-          msgID,
-        });
-      }
-    } finally {
-      await nc.close();
-    }
+    // The same event twice under two message ids (past the stream's duplicate window): the inbox holds.
+    const eventId = await publishTestEvent(prefix, 'ticket.opened.v1', data, { times: 2 });
     const stats = await pollUntil(
       async () => (await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats,
       (s) => s.ticketsCount > 0,
@@ -199,7 +179,7 @@ describe('G1 segments', () => {
     );
     expect(stats).toMatchObject({ ticketsCount: 1, complaintsCount: 1 });
     await pollUntil(
-      () => db.query(`SELECT 1 FROM intake.inbox WHERE event_id = $1`, [envelope.id]),
+      () => db.query(`SELECT 1 FROM intake.inbox WHERE event_id = $1`, [eventId]),
       (rows) => rows.length === 1,
     );
     expect((await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats.ticketsCount).toBe(1);
@@ -210,33 +190,17 @@ describe('G1 segments', () => {
     await order(id, 1_000);
     expect(await segmentOf(id)).toBe('new');
     const objectedAt = new Date().toISOString();
-    const envelope = {
-      specversion: '1.0',
-      id: randomUUID(),
-      type: 'ticket.objected.v1',
-      source: 'closeloop/routing',
-      time: objectedAt,
-      datacontenttype: 'application/json',
-      data: {
-        ticketId: randomUUID(),
-        ticketNo: '202611200002',
-        customerId: id,
-        status: 'reopened',
-        actorId: null,
-        via: 'agent',
-        round: 1,
-        due: { firstResponse: objectedAt, plan: objectedAt },
-        objectedAt,
-      },
-    };
-    const nc = await testNats();
-    try {
-      await jetstream(nc).publish(eventSubject(prefix, 'ticket.objected.v1'), JSON.stringify(envelope), {
-        msgID: envelope.id,
-      });
-    } finally {
-      await nc.close();
-    }
+    await publishTestEvent(prefix, 'ticket.objected.v1', {
+      ticketId: randomUUID(),
+      ticketNo: '202611200002',
+      customerId: id,
+      status: 'reopened',
+      actorId: null,
+      via: 'agent',
+      round: 1,
+      due: { firstResponse: objectedAt, plan: objectedAt },
+      objectedAt,
+    });
     await pollUntil(
       () => segmentOf(id),
       (segment) => segment === 'churn_risk',

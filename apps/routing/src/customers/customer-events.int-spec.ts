@@ -3,14 +3,13 @@
  * survivor once, however often the event is delivered; real Postgres and JetStream.
  */
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
-import { eventSubject, RoutingRpc, type Caller, type EventType } from '@closeloop/contracts';
+import { RoutingRpc, type Caller } from '@closeloop/contracts';
 import {
   createTestDatabase,
   deleteTestStream,
   pollUntil,
+  publishTestEvent,
   startService,
-  testNats,
   testPrefix,
   type InProcessService,
   type TestDatabase,
@@ -24,29 +23,6 @@ let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
 const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
-
-async function publish(type: EventType, data: object, id = randomUUID(), times = 1): Promise<void> {
-  const envelope = {
-    specversion: '1.0',
-    id,
-    type,
-    source: 'closeloop/intake',
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-  };
-  const nc = await testNats();
-  try {
-    // Different message ids: past the stream's duplicate window, only the consumer's inbox stops a repeat.
-    for (let i = 0; i < times; i++) {
-      await jetstream(nc).publish(eventSubject(prefix, type), JSON.stringify(envelope), {
-        msgID: randomUUID(),
-      });
-    }
-  } finally {
-    await nc.close();
-  }
-}
 
 beforeAll(async () => {
   db = await createTestDatabase('routing_customers');
@@ -68,7 +44,7 @@ it('re-points the merged customer’s tickets to the survivor once, with a histo
   const survivorId = randomUUID();
   const ticketNos = ['202611200101', '202611200102'];
   for (const ticketNo of ticketNos) {
-    await publish('feedback.received.v1', {
+    await publishTestEvent(prefix, 'feedback.received.v1', {
       feedbackId: randomUUID(),
       ticketNo,
       customerId: mergedId,
@@ -87,11 +63,11 @@ it('re-points the merged customer’s tickets to the survivor once, with a histo
     );
   }
   const eventId = randomUUID();
-  await publish(
+  await publishTestEvent(
+    prefix,
     'customer.merged.v1',
     { survivorId, mergedId, mergedAt: new Date().toISOString() },
-    eventId,
-    2,
+    { id: eventId, times: 2 },
   );
   await pollUntil(
     () => db.query(`SELECT 1 FROM routing.inbox WHERE event_id = $1`, [eventId]),

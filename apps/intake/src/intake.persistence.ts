@@ -17,6 +17,7 @@ import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeIni
 import { CustomerPrivacy1795419773020 } from './migrations/1795419773020-CustomerPrivacy';
 import { CustomerRegistry1796155920802 } from './migrations/1796155920802-CustomerRegistry';
 import { CustomerImports1796156725702 } from './migrations/1796156725702-CustomerImports';
+import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-PartialCustomerIndexes';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -44,5 +45,6 @@ export const intakePersistence = {
     CustomerPrivacy1795419773020,
     CustomerRegistry1796155920802,
     CustomerImports1796156725702,
+    PartialCustomerIndexes1796158651296,
   ],
 };

@@ -85,3 +85,50 @@ it('re-points the merged customer’s tickets to the survivor once, with a histo
     ]);
   }
 });
+
+it('redacts the free text staff wrote on an erased customer’s tickets, and nothing else', async () => {
+  const customerId = randomUUID();
+  const ticketNo = '202611200201';
+  await publishTestEvent(prefix, 'feedback.received.v1', {
+    feedbackId: randomUUID(),
+    ticketNo,
+    customerId,
+    channel: 'wechat',
+    type: 'after_sales',
+    category: 'service.after_sales',
+    level: 'L3',
+    receivedAt: new Date().toISOString(),
+  });
+  const ticket = await pollUntil(
+    () => routing.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo }),
+    () => true,
+    { what: `ticket ${ticketNo}` },
+  );
+  const [{ id }] = await db.query<{ id: string }>(`SELECT id FROM routing.tickets WHERE ticket_no = $1`, [
+    ticketNo,
+  ]);
+  // As the lifecycle writes it: a plan and a note naming the customer.
+  await db.query(`UPDATE routing.tickets SET plan_what = '上门给王小明换热水器' WHERE id = $1`, [id]);
+  await db.query(
+    `INSERT INTO routing.ticket_history (ticket_id, at, actor, action, data)
+     VALUES ($1, now(), NULL, 'progressed', '{"note": "王小明说周五在家", "met": true}')`,
+    [id],
+  );
+  await publishTestEvent(prefix, 'customer.erased.v1', { customerId, erasedAt: new Date().toISOString() });
+  const [row] = await pollUntil(
+    () => db.query<{ plan_what: string }>(`SELECT plan_what FROM routing.tickets WHERE id = $1`, [id]),
+    (rows) => rows[0].plan_what !== '上门给王小明换热水器',
+    { what: 'plan redacted' },
+  );
+  expect(row.plan_what).toBe('[erased on request]');
+  const history = await db.query<{ action: string; data: object }>(
+    `SELECT action, data FROM routing.ticket_history WHERE ticket_id = $1 ORDER BY id`,
+    [id],
+  );
+  expect(history.find((h) => h.action === 'progressed')?.data).toEqual({
+    note: '[erased on request]',
+    met: true,
+  });
+  expect(JSON.stringify(history)).not.toContain('王小明');
+  expect(ticket.customerId).toBe(customerId); // the id stays: it carries no personal data
+});

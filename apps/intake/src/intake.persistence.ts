@@ -7,6 +7,7 @@ import { SettingEntity } from '@closeloop/persistence';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
 import { CustomerPrivacy1795419773020 } from './migrations/1795419773020-CustomerPrivacy';
+import { RecordingSettings1796155400588 } from './migrations/1796155400588-RecordingSettings';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -20,5 +21,10 @@ export const intakePersistence = {
     SettingEntity,
     AuditEntryEntity,
   ],
-  migrations: [IntakeInitial1763900000000, CustomerPrivacy1795419773020],
+  migrations: [
+    IntakeInitial1763900000000,
+    CustomerPrivacy1795419773020,
+    // one migration a line, so branches that each add one merge cleanly
+    RecordingSettings1796155400588,
+  ],
 };

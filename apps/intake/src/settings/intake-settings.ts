@@ -99,10 +99,27 @@ export class PrivacySettings {
   unmaskRoles!: Role[];
 }
 
+/**
+ * How far a feedback's `receivedAt` may lie from the moment it is recorded: back in time for feedback recorded
+ * after the fact (store comment books, calls logged later), and forward only by the clients' clock skew.
+ */
+export class RecordingSettings {
+  @IsInt()
+  @Min(0)
+  @Max(24 * 366)
+  maxBackdateHours!: number;
+
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  maxClockSkewSeconds!: number;
+}
+
 export const INTAKE_SETTINGS = {
   classification: ClassificationSettings,
   ticketNumber: TicketNumberSettings,
   privacy: PrivacySettings,
+  recording: RecordingSettings,
 } as const;
 export type IntakeSettingKey = keyof typeof INTAKE_SETTINGS;
 

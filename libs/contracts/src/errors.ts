@@ -14,6 +14,15 @@ export const ErrorCodes = {
   'TICKET.NOT_FOUND': { status: 404, title: 'Ticket not found' },
   'CUSTOMER.NOT_FOUND': { status: 404, title: 'Customer not found' },
   'CUSTOMER.ERASED': { status: 410, title: 'This customer was erased on request' },
+  'CUSTOMER.CONTACT_TAKEN': { status: 409, title: 'A contact or external id belongs to another customer' },
+  'CUSTOMER.MERGE_INVALID': { status: 409, title: 'These customers cannot be merged' },
+  'ORDER.NOT_FOUND': { status: 404, title: 'Order not found' },
+  'ORDER.EXTERNAL_ID_TAKEN': {
+    status: 409,
+    title: 'An order with this external id exists with different content',
+  },
+  'IMPORT.NOT_FOUND': { status: 404, title: 'Import not found' },
+  'IMPORT.INVALID_FILE': { status: 400, title: 'The file cannot be read as the declared format' },
   'USER.EMAIL_TAKEN': { status: 409, title: 'A user with this e-mail exists' },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,

@@ -59,7 +59,8 @@ export class FeedbackService {
     for (let attempt = 1; ; attempt++) {
       try {
         const created = await this.unitOfWork.run(async (tx) => {
-          const customerId = await this.customers.matchOrCreate(tx.manager, identity);
+          const customer = await this.customers.matchOrCreate(tx.manager, identity);
+          const customerId = customer?.id ?? null;
           const id = randomUUID();
           const reply = {
             id,
@@ -102,6 +103,7 @@ export class FeedbackService {
             receivedAt: receivedAt.toISOString(),
             expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
             storeId: input.storeId,
+            segment: customer?.segment ?? undefined,
           });
           return { ...reply, replayed: false };
         });

@@ -12,6 +12,7 @@ import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
+import { OrgModule } from './org/org.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
@@ -55,6 +56,7 @@ export class GatewayModule {
             },
           ],
         }),
+        OrgModule,
       ],
       controllers: [
         AuthController,

@@ -16,3 +16,7 @@ export * from './rpc/customer.rpc';
 export * from './http/feedback.dto';
 export * from './http/customer.dto';
 export * from './events/catalog';
+export * from './org';
+export * from './events/org.events';
+export * from './http/org.dto';
+export * from './pagination';

@@ -15,7 +15,11 @@ import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
 
 /** Which service owns which settings document (architecture: `GET|PUT /api/v1/settings/{key}`). */
-const OWNERS = { sla: RoutingSettingsRpc, calendar: RoutingSettingsRpc } as const;
+const OWNERS = {
+  sla: RoutingSettingsRpc,
+  calendar: RoutingSettingsRpc,
+  dispatch: RoutingSettingsRpc,
+} as const;
 
 function owner(key: string) {
   if (!Object.hasOwn(OWNERS, key)) throw new DomainError('NOT_FOUND', `no settings ${key}`);

@@ -22,3 +22,7 @@ export * from './http/etag';
 export * from './http/order.dto';
 export * from './rpc/order.rpc';
 export * from './events/order.events';
+export * from './org';
+export * from './events/org.events';
+export * from './http/org.dto';
+export * from './pagination';

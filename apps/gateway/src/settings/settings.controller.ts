@@ -27,6 +27,7 @@ const OWNERS = {
   segments: IntakeSettingsRpc,
   retention: IntakeSettingsRpc,
   privacy: IntakeSettingsRpc,
+  dispatch: RoutingSettingsRpc,
 } as const;
 
 function owner(key: string) {

@@ -15,6 +15,7 @@ import { ImportsController } from './imports/imports.controller';
 import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
+import { OrgModule } from './org/org.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
@@ -62,6 +63,7 @@ export class GatewayModule {
             },
           ],
         }),
+        OrgModule,
       ],
       controllers: [
         AuthController,

@@ -15,6 +15,7 @@ import { SegmentBaselineEntity } from './segments/segment-baseline.entity';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
 import { CustomerPrivacy1795419773020 } from './migrations/1795419773020-CustomerPrivacy';
+import { RecordingSettings1796155400588 } from './migrations/1796155400588-RecordingSettings';
 import { CustomerRegistry1796155920802 } from './migrations/1796155920802-CustomerRegistry';
 import { CustomerImports1796156725702 } from './migrations/1796156725702-CustomerImports';
 import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-PartialCustomerIndexes';
@@ -43,6 +44,8 @@ export const intakePersistence = {
   migrations: [
     IntakeInitial1763900000000,
     CustomerPrivacy1795419773020,
+    // one migration a line, so branches that each add one merge cleanly
+    RecordingSettings1796155400588,
     CustomerRegistry1796155920802,
     CustomerImports1796156725702,
     PartialCustomerIndexes1796158651296,

@@ -3,6 +3,10 @@ import { PlatformModule } from '@closeloop/runtime';
 import { CustomerEventsHandler } from './customers/customer-events.handler';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { AssignmentService } from './dispatch/assignment.service';
+import { OrgDirectoryRepository } from './org/org-directory.repository';
+import { OrgDirectoryService } from './org/org-directory.service';
+import { OrgEventsHandler } from './org/org-events.handler';
 import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
 import { SettingsService } from './settings/settings.service';
@@ -36,6 +40,10 @@ export class RoutingModule {
         TicketWriter,
         TicketLifecycleService,
         ConfirmationService,
+        OrgDirectoryRepository,
+        OrgDirectoryService,
+        OrgEventsHandler,
+        AssignmentService,
       ],
     };
   }

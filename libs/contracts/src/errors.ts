@@ -30,6 +30,12 @@ export const ErrorCodes = {
   'IMPORT.INVALID_FILE': { status: 400, title: 'The file cannot be read as the declared format' },
   'IMPORT.INCOMPLETE': { status: 409, title: 'The upload is incomplete or was committed already' },
   'USER.EMAIL_TAKEN': { status: 409, title: 'A user with this e-mail exists' },
+  'DEPARTMENT.NOT_FOUND': { status: 404, title: 'Department not found' },
+  'STORE.NOT_FOUND': { status: 404, title: 'Store not found' },
+  'SKILL.NOT_FOUND': { status: 404, title: 'Skill not found' },
+  'AGENT.NOT_FOUND': { status: 404, title: 'Agent not found (a user with the agent or supervisor role)' },
+  'ORG.ID_TAKEN': { status: 409, title: 'This id is taken (ids are never reused, even when deactivated)' },
+  'ORG.IN_USE': { status: 409, title: 'Still in use: active records point to it' },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,
     title: 'This Idempotency-Key was already used with a different request',

@@ -24,3 +24,7 @@ export * from './rpc/order.rpc';
 export * from './events/order.events';
 export * from './rpc/import.rpc';
 export * from './http/ticket.dto';
+export * from './org';
+export * from './events/org.events';
+export * from './http/org.dto';
+export * from './pagination';

@@ -31,6 +31,7 @@ const OWNERS = {
   escalation: RoutingSettingsRpc,
   compliance: RoutingSettingsRpc,
   improvement: RoutingSettingsRpc,
+  dispatch: RoutingSettingsRpc,
 } as const;
 
 function owner(key: string) {

@@ -195,7 +195,9 @@ describe('erasure (X1)', () => {
     );
     // The feedback stays (its ticket, the counts), its free text does not.
     expect(
-      await db.query('SELECT description, customer_request FROM intake.feedback WHERE customer_id = $1', [id]),
+      await db.query('SELECT description, customer_request FROM intake.feedback WHERE customer_id = $1', [
+        id,
+      ]),
     ).toEqual([{ description: '[erased on request]', customer_request: null }]);
     expect((await auditRows(id)).map((r) => r.action)).toEqual(['customer.erased']);
     const events = await db.query<{ type: string }>(

@@ -100,6 +100,22 @@ export class PrivacySettings {
   unmaskRoles!: Role[];
 }
 
+/**
+ * How far a feedback's `receivedAt` may lie from the moment it is recorded: back in time for feedback recorded
+ * after the fact (store comment books, calls logged later), and forward only by the clients' clock skew.
+ */
+export class RecordingSettings {
+  @IsInt()
+  @Min(0)
+  @Max(24 * 366)
+  maxBackdateHours!: number;
+
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  maxClockSkewSeconds!: number;
+}
+
 /** G1 high value: annual spend in the top share of customers with spend, or a long cooperation. */
 export class HighValueRule {
   @IsNumber()
@@ -239,6 +255,7 @@ export const INTAKE_SETTINGS = {
   classification: ClassificationSettings,
   ticketNumber: TicketNumberSettings,
   privacy: PrivacySettings,
+  recording: RecordingSettings,
   segments: SegmentSettings,
   retention: RetentionSettings,
 } as const;

@@ -23,6 +23,7 @@ import {
   RoutingSettings,
   type RoutingSettingsKey,
 } from '../sla/sla-settings.repository';
+import { dispatchSettingsProblems } from '../dispatch/dispatch-settings.checks';
 import {
   calendarIds,
   checkCalendarReference,
@@ -115,7 +116,10 @@ export class SettingsService {
       return row ? this.parse(other, row.value) : null;
     };
     let problems: FieldError[];
-    if (key === 'calendar') {
+    if (key === 'dispatch') {
+      // R3: against routing's read model of the org directory (departments and skills must be active).
+      problems = await dispatchSettingsProblems(manager, value);
+    } else if (key === 'calendar') {
       const references: CalendarReference[] = [];
       for (const other of ['lifecycle', 'compliance', 'improvement'] as const) {
         const named = await stored(other);

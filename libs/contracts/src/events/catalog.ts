@@ -3,6 +3,7 @@ import { TicketEvents } from './ticket.events';
 import { SettingsEvents } from './settings.events';
 import { CustomerEvents } from './customer.events';
 import { OrderEvents } from './order.events';
+import { OrgEvents } from './org.events';
 import type { EventDefinition } from './event';
 
 /** Every published event type. docs/asyncapi.yaml documents each (a unit test keeps them in step). */
@@ -12,4 +13,5 @@ export const EVENT_CATALOG: readonly EventDefinition<object>[] = [
   ...Object.values(SettingsEvents),
   ...Object.values(CustomerEvents),
   ...Object.values(OrderEvents),
+  ...Object.values(OrgEvents),
 ];

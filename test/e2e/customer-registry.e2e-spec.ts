@@ -1,16 +1,23 @@
 /**
  * The customer registry through the running platform (gateway, intake and routing as processes, real
  * Postgres and JetStream): registration and change with ETag/If-Match, orders moving a customer from new to
- * high value with one event, an import of 1,000 rows with 3 bad ones (twice), a merge, and an erasure after
+ * high value with one event, an import of 1,000 rows with 3 bad ones (twice), an import from the CLI, a merge,
+ * and an erasure after
  * which no service's schema holds the customer's contacts or name, and no log ever printed them.
  * Rules I5, G1, X1, X2.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   ADMIN,
   Api,
   PartnerConsumer,
   pollUntil,
+  requireEnv,
   startPlatform,
   type RunningPlatform,
 } from '@closeloop/testing';
@@ -222,6 +229,29 @@ describe('import (csv through the API)', () => {
     expect(second).toMatchObject({ status: 'done', created: 0, updated: 0, unchanged: 997, failed: 3 });
     const found = await agent.get(`/api/v1/customers?externalId=E2E-42`);
     expect(found.body.items).toHaveLength(1);
+  });
+});
+
+describe('import from the operator CLI', () => {
+  it('uploads an orders file, follows it to the end and prints the refused rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cl-cli-import-'));
+    const file = join(dir, 'orders.csv');
+    writeFileSync(
+      file,
+      'externalOrderId,customerExternalId,amountYuan,orderedAt\nCLI-1,E2E-7,99.90,2026-11-03 09:00\nCLI-2,NOBODY,10,2026-11-03\n',
+    );
+    try {
+      const result = await promisify(execFile)(
+        process.execPath,
+        [join(__dirname, '../../dist/apps/cli/src/main.js'), 'import', 'orders', file, '--errors'],
+        { env: { PATH: process.env.PATH, NATS_URL: requireEnv('NATS_URL'), NATS_PREFIX: platform.prefix } },
+      );
+      expect(result.stderr).toContain('done in');
+      expect(result.stdout).toContain('"created": 1');
+      expect(result.stdout).toContain('3,customerExternalId,');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

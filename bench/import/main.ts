@@ -9,6 +9,7 @@
  */
 import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,10 +67,9 @@ const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚�
 /** A customer file like a CRM export: unique phones, e-mails and CRM ids, names, stores, consents. */
 async function generate(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
-  const write = (text: string) =>
-    new Promise<void>((resolve, reject) =>
-      out.write(text) ? resolve() : out.once('drain', resolve).once('error', reject),
-    );
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
   await write('externalSource,externalId,name,phone,email,storeId,consentCallbacks,consentMarketing\n');
   const salt = randomBytes(3).toString('hex');
   let buffer = '';

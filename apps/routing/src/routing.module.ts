@@ -2,7 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
+import { QueueSweeper } from './dispatch/queue-sweeper';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
 import { OrgEventsHandler } from './org/org-events.handler';
@@ -31,7 +33,9 @@ export class RoutingModule {
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,
+        AssignmentRepository,
         AssignmentService,
+        QueueSweeper,
       ],
     };
   }

@@ -3,6 +3,7 @@ import { RoutingInitial1763900000000 } from './migrations/1763900000000-RoutingI
 import { SlaPoliciesAndCalendars1795419810702 } from './migrations/1795419810702-SlaPoliciesAndCalendars';
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
+import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
 import { TicketEntity } from './tickets/entities/ticket.entity';
@@ -10,6 +11,8 @@ import { OrgAgentEntity } from './org/entities/org-agent.entity';
 import { OrgDepartmentEntity } from './org/entities/org-department.entity';
 import { OrgSkillEntity } from './org/entities/org-skill.entity';
 import { OrgStoreEntity } from './org/entities/org-store.entity';
+import { AssignmentCursorEntity } from './dispatch/entities/assignment-cursor.entity';
+import { TicketDispatchEntity } from './dispatch/entities/ticket-dispatch.entity';
 
 export const routingPersistence = {
   schema: 'routing',
@@ -22,11 +25,14 @@ export const routingPersistence = {
     OrgAgentEntity,
     OrgStoreEntity,
     OrgSkillEntity,
+    TicketDispatchEntity,
+    AssignmentCursorEntity,
   ],
   migrations: [
     RoutingInitial1763900000000,
     SlaPoliciesAndCalendars1795419810702,
     OrgReadModel1796155620452,
     DispatchRules1796156103567,
+    Assignment1796156262222,
   ],
 };

@@ -5,8 +5,11 @@ import { DispatchSettings } from './dispatch-settings';
 
 const seed = validateContract(DispatchSettings, DISPATCH_SEED_V1);
 const allActive = (): DirectoryState => 'active';
-const route = (category: string, type: FeedbackType = 'complaint', state = allActive) =>
-  chooseDepartment(seed, { category, type, level: 'L2' }, state);
+const route = (
+  category: string,
+  type: FeedbackType = 'complaint',
+  state: (id: string) => DirectoryState = allActive,
+) => chooseDepartment(seed, { category, type, level: 'L2' }, state);
 
 describe('R3 dispatch with the seeded rules', () => {
   it.each([

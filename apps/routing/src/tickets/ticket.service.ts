@@ -13,6 +13,7 @@ import {
 import { dueTimes, slaState } from '../sla/due-times';
 import type { TicketEntity } from './entities/ticket.entity';
 import { RoutingSettings } from '../sla/sla-settings.repository';
+import { AssignmentService } from '../dispatch/assignment.service';
 import { TicketRepository } from './ticket.repository';
 
 const log = createLogger('tickets');
@@ -22,6 +23,7 @@ export class TicketService {
   constructor(
     private readonly tickets: TicketRepository,
     private readonly settings: RoutingSettings,
+    private readonly assignment: AssignmentService,
   ) {}
 
   /**
@@ -95,6 +97,13 @@ export class TicketService {
         progress: due.nextProgress.toISOString(),
       },
       openedAt: openedAt.toISOString(),
+    });
+    // R3: to its department and, when someone can take it, an agent (ticket.assigned.v1), in this transaction.
+    await this.assignment.dispatchNew(tx, {
+      ...feedback,
+      id,
+      customerId: feedback.customerId ?? null,
+      urgencyDue: due.firstResponse,
     });
     log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
   }

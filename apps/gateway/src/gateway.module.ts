@@ -10,6 +10,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
+import { OrdersController } from './orders/orders.controller';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
 import { OrgModule } from './org/org.module';
@@ -66,6 +67,7 @@ export class GatewayModule {
         SettingsController,
         CustomersController,
         AuditController,
+        OrdersController,
       ],
       providers: [
         UsersService,

@@ -10,7 +10,13 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
-import { DomainError, RoutingSettingsRpc, type Caller, type SettingsView } from '@closeloop/contracts';
+import {
+  DomainError,
+  IntakeSettingsRpc,
+  RoutingSettingsRpc,
+  type Caller,
+  type SettingsView,
+} from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
 
@@ -18,6 +24,9 @@ import { CurrentCaller } from '../auth/caller.decorator';
 const OWNERS = {
   sla: RoutingSettingsRpc,
   calendar: RoutingSettingsRpc,
+  segments: IntakeSettingsRpc,
+  retention: IntakeSettingsRpc,
+  privacy: IntakeSettingsRpc,
   dispatch: RoutingSettingsRpc,
 } as const;
 

@@ -4,7 +4,9 @@ import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
   hasRole,
+  ifMatchHolds,
   SettingsEvents,
+  settingsEtag,
   validateContract,
   type Caller,
   type FieldError,
@@ -25,16 +27,6 @@ import { calendarIds, checkCalendarSettings, checkSlaSettings } from './settings
 import { SettingsRepository, type StoredSettings } from './settings.repository';
 
 const log = createLogger('settings');
-
-/** The strong ETag of a document version: `"sla.v3"`. */
-export function settingsEtag(key: string, version: number): string {
-  return `"${key}.v${version}"`;
-}
-
-/** RFC 9110 If-Match: a list of entity tags, compared strongly (a weak `W/` tag never matches). */
-export function ifMatchHolds(header: string, etag: string): boolean {
-  return header.split(',').some((tag) => tag.trim() === etag);
-}
 
 /**
  * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`), with optimistic

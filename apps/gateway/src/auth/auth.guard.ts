@@ -1,8 +1,10 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { isUUID } from 'class-validator';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
 import { DomainError, ROLES as ALL_ROLES, type Caller, type Role } from '@closeloop/contracts';
+import { CallerDirectory } from '../org/caller-directory';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 
 export interface TokenClaims {
@@ -16,13 +18,16 @@ export type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
 
 /**
  * Every route needs a valid bearer token unless marked @Public(); @Roles() narrows who may call it.
- * The verified caller is attached to the request and sent with every command (services authorize).
+ * The token proves who the user is; their roles, departments and stores come from the org directory
+ * (cached briefly, docs/decisions/0006), so a move or a deactivation takes effect before the token expires.
+ * The caller is attached to the request and sent with every command (services authorize).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
+    private readonly callers: CallerDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,17 +43,18 @@ export class AuthGuard implements CanActivate {
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the token is invalid or expired');
     }
-    if (!Array.isArray(claims.roles) || !claims.roles.every((role) => ALL_ROLES.includes(role))) {
+    if (
+      !isUUID(claims.sub) ||
+      !Array.isArray(claims.roles) ||
+      !claims.roles.every((role) => ALL_ROLES.includes(role))
+    ) {
       throw new DomainError('UNAUTHENTICATED', 'the token is invalid or expired');
     }
-    request.caller = {
-      userId: claims.sub,
-      roles: claims.roles,
-      departments: claims.departments ?? [],
-      stores: claims.stores ?? [],
-    };
+    const grants = await this.callers.resolve(claims.sub);
+    if (!grants) throw new DomainError('UNAUTHENTICATED', 'the user is deactivated or unknown');
+    request.caller = { userId: claims.sub, ...grants };
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    if (allowed && !claims.roles.some((role) => allowed.includes(role))) {
+    if (allowed && !grants.roles.some((role) => allowed.includes(role))) {
       throw new DomainError('FORBIDDEN', `this needs one of the roles: ${allowed.join(', ')}`);
     }
     return true;

@@ -10,7 +10,13 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
-import { DomainError, RoutingSettingsRpc, type Caller, type SettingsView } from '@closeloop/contracts';
+import {
+  DomainError,
+  IntakeSettingsRpc,
+  RoutingSettingsRpc,
+  type Caller,
+  type SettingsView,
+} from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
 
@@ -22,6 +28,10 @@ const OWNERS = {
   escalation: RoutingSettingsRpc,
   compliance: RoutingSettingsRpc,
   improvement: RoutingSettingsRpc,
+  segments: IntakeSettingsRpc,
+  retention: IntakeSettingsRpc,
+  privacy: IntakeSettingsRpc,
+  dispatch: RoutingSettingsRpc,
 } as const;
 
 function owner(key: string) {

@@ -4,7 +4,9 @@ import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
   hasRole,
+  ifMatchHolds,
   SettingsEvents,
+  settingsEtag,
   validateContract,
   type Caller,
   type FieldError,
@@ -21,6 +23,7 @@ import {
   RoutingSettings,
   type RoutingSettingsKey,
 } from '../sla/sla-settings.repository';
+import { dispatchSettingsProblems } from '../dispatch/dispatch-settings.checks';
 import {
   calendarIds,
   checkCalendarReference,
@@ -32,19 +35,9 @@ import { SettingsRepository, type StoredSettings } from './settings.repository';
 
 const log = createLogger('settings');
 
-/** The strong ETag of a document version: `"sla.v3"`. */
-export function settingsEtag(key: string, version: number): string {
-  return `"${key}.v${version}"`;
-}
-
-/** RFC 9110 If-Match: a list of entity tags, compared strongly (a weak `W/` tag never matches). */
-export function ifMatchHolds(header: string, etag: string): boolean {
-  return header.split(',').some((tag) => tag.trim() === etag);
-}
-
 /**
- * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`, `lifecycle`,
- * `escalation`, `compliance`, `improvement`), with optimistic
+ * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`, `dispatch`,
+ * `lifecycle`, `escalation`, `compliance`, `improvement`), with optimistic
  * concurrency (If-Match) and a `settings.changed.v1` event committed with each change. A change applies to
  * tickets opened afterwards only: tickets keep the due times they were opened with (R2).
  */
@@ -120,7 +113,10 @@ export class SettingsService {
       return row ? this.parse(other, row.value) : null;
     };
     let problems: FieldError[];
-    if (key === 'calendar') {
+    if (key === 'dispatch') {
+      // R3: against routing's read model of the org directory (departments and skills must be active).
+      problems = await dispatchSettingsProblems(manager, value);
+    } else if (key === 'calendar') {
       const references: CalendarReference[] = [];
       for (const other of ['lifecycle', 'compliance', 'improvement'] as const) {
         const named = await stored(other);

@@ -7,6 +7,7 @@ import { ImprovementSettings } from '../improvement/improvement-settings';
 import { LifecycleSettings } from '../tickets/lifecycle-settings';
 import { ComplianceSettings, EscalationSettings } from './escalation-settings';
 import { CalendarSettings, SlaSettings } from './sla-settings';
+import { DispatchSettings } from '../dispatch/dispatch-settings';
 
 /** routing's settings documents (docs/sla.md): each is read and replaced whole by an admin. */
 export const ROUTING_SETTINGS = {
@@ -16,6 +17,7 @@ export const ROUTING_SETTINGS = {
   escalation: EscalationSettings,
   compliance: ComplianceSettings,
   improvement: ImprovementSettings,
+  dispatch: DispatchSettings,
 } as const;
 export type RoutingSettingsKey = keyof typeof ROUTING_SETTINGS;
 

@@ -5,6 +5,7 @@ import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
   hasRole,
+  ifMatchHolds,
   ticketEtag,
   type ArchiveTicketDto,
   type CloseTicketDto,
@@ -21,7 +22,6 @@ import {
   type TicketCommand,
   type TicketView,
 } from '@closeloop/contracts';
-import { ifMatchHolds } from '../settings/settings.service';
 import { rulesFor, SlaRulesReader } from '../sla/sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { mayAct, maySee } from './ticket-access';

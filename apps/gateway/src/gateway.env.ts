@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsEmail, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { CommonEnv } from '@closeloop/runtime';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
@@ -7,6 +7,7 @@ const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Nu
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
 export const DEV_ADMIN_PASSWORD = 'closeloop-dev-admin';
+export const DEV_CONFIRM_LINK_SECRET = 'dev-only-confirm-link-secret-change-me';
 
 export class GatewayEnv extends CommonEnv {
   @Transform(toInt)
@@ -58,4 +59,13 @@ export class GatewayEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   LOGIN_RATE_LIMIT_PER_MINUTE = 20;
+
+  /** HMAC-SHA256 key of the customers' confirmation links (`/c/{token}`, R6). */
+  @IsString()
+  @MinLength(32, { message: 'CONFIRM_LINK_SECRET must be at least 32 characters' })
+  CONFIRM_LINK_SECRET = DEV_CONFIRM_LINK_SECRET;
+
+  /** Where customers reach the gateway: links sent to them start with this. */
+  @Matches(/^https?:\/\/[^/\s]+(\/[^\s]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  PUBLIC_BASE_URL = 'http://127.0.0.1:3000';
 }

@@ -11,12 +11,14 @@ import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
 import { OrdersController } from './orders/orders.controller';
-import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
+import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
 import { OrgModule } from './org/org.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
+import { ConfirmationLinks } from './tickets/confirmation-links';
+import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
@@ -28,10 +30,12 @@ export class GatewayModule {
   static register(env: GatewayEnv): DynamicModule {
     if (
       env.NODE_ENV === 'production' &&
-      (env.JWT_SECRET === DEV_JWT_SECRET || env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
+      (env.JWT_SECRET === DEV_JWT_SECRET ||
+        env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD ||
+        env.CONFIRM_LINK_SECRET === DEV_CONFIRM_LINK_SECRET)
     ) {
       throw new Error(
-        'JWT_SECRET and ADMIN_PASSWORD must be set in production (the defaults are for development)',
+        'JWT_SECRET, ADMIN_PASSWORD and CONFIRM_LINK_SECRET must be set in production (the defaults are for development)',
       );
     }
     const jwtKey = createSecretKey(Buffer.from(env.JWT_SECRET, 'utf8'));
@@ -67,10 +71,12 @@ export class GatewayModule {
         SettingsController,
         CustomersController,
         AuditController,
+        ConfirmationPageController,
         OrdersController,
       ],
       providers: [
         UsersService,
+        ConfirmationLinks,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

@@ -12,7 +12,12 @@ import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
 import { SettingsService } from './settings/settings.service';
 import { RoutingSettings } from './sla/sla-settings.repository';
+import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
+import { SlaRulesReader } from './sla/sla-rules';
+import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
+import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
+import { TicketWriter } from './tickets/ticket-writer';
 import { TicketRepository } from './tickets/ticket.repository';
 import { TicketService } from './tickets/ticket.service';
 
@@ -30,6 +35,11 @@ export class RoutingModule {
         TicketRepository,
         TicketService,
         TicketHandler,
+        SlaRulesReader,
+        SlaOutcomeRepository,
+        TicketWriter,
+        TicketLifecycleService,
+        ConfirmationService,
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,

@@ -1,10 +1,13 @@
 import { SettingEntity } from '@closeloop/persistence';
 import { RoutingInitial1763900000000 } from './migrations/1763900000000-RoutingInitial';
 import { SlaPoliciesAndCalendars1795419810702 } from './migrations/1795419810702-SlaPoliciesAndCalendars';
+import { TicketLifecycle1796155891936 } from './migrations/1796155891936-TicketLifecycle';
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
 import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
+import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
+import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
 import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
 import { TicketEntity } from './tickets/entities/ticket.entity';
 import { OrgAgentEntity } from './org/entities/org-agent.entity';
@@ -21,6 +24,8 @@ export const routingPersistence = {
     TicketHistoryEntity,
     SettingEntity,
     SettingRevisionEntity,
+    SlaOutcomeEntity,
+    SlaAlertEntity,
     OrgDepartmentEntity,
     OrgAgentEntity,
     OrgStoreEntity,
@@ -31,6 +36,7 @@ export const routingPersistence = {
   migrations: [
     RoutingInitial1763900000000,
     SlaPoliciesAndCalendars1795419810702,
+    TicketLifecycle1796155891936,
     OrgReadModel1796155620452,
     DispatchRules1796156103567,
     Assignment1796156262222,

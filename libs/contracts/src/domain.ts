@@ -75,3 +75,32 @@ export type CustomerKind = (typeof CUSTOMER_KINDS)[number];
 
 /** A partner system's name in external ids (`crm`, `erp`, `tmall`...); `default` when none is given. */
 export const EXTERNAL_SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** R1, R4, R5: the clocks of a ticket. */
+export const SLA_METRICS = ['firstResponse', 'plan', 'progress', 'resolution'] as const;
+export type SlaMetricName = (typeof SLA_METRICS)[number];
+
+/** R9: why a ticket was closed without the customer's confirmation (the stated reason's category). */
+export const CLOSE_REASONS = [
+  'customer_unreachable',
+  'no_customer_response',
+  'duplicate',
+  'withdrawn',
+  'out_of_scope',
+  'other',
+] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/** R6: how a customer's answer to a resolution reached us. `auto` is the R9 rule (no answer in time). */
+export const CONFIRMATION_CHANNELS = ['link', 'agent', 'auto'] as const;
+export type ConfirmationChannel = (typeof CONFIRMATION_CHANNELS)[number];
+
+/** Money at stake on a ticket, in fen (R8): at most 10^12 fen (10 billion yuan) per amount. */
+export const MAX_AMOUNT_FEN = 1_000_000_000_000;
+
+/**
+ * R2, R7: a ticket's SLA state against its earliest open due time: `breached` once one has passed,
+ * `due_soon` inside the warning window, `paused` while it waits on the customer (clocks stopped).
+ */
+export const SLA_STATES = ['on_track', 'due_soon', 'breached', 'paused'] as const;
+export type SlaState = (typeof SLA_STATES)[number];

@@ -16,6 +16,7 @@ export * from './rpc/customer.rpc';
 export * from './http/feedback.dto';
 export * from './http/customer.dto';
 export * from './events/catalog';
+export * from './http/ticket.dto';
 export * from './http/customer-write.dto';
 export * from './rpc/customer-write.rpc';
 export * from './http/etag';

@@ -24,6 +24,10 @@ import { CurrentCaller } from '../auth/caller.decorator';
 const OWNERS = {
   sla: RoutingSettingsRpc,
   calendar: RoutingSettingsRpc,
+  lifecycle: RoutingSettingsRpc,
+  escalation: RoutingSettingsRpc,
+  compliance: RoutingSettingsRpc,
+  improvement: RoutingSettingsRpc,
   segments: IntakeSettingsRpc,
   retention: IntakeSettingsRpc,
   privacy: IntakeSettingsRpc,

@@ -1,20 +1,262 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  type Type,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
-import { RoutingRpc, type Caller, type TicketView } from '@closeloop/contracts';
+import {
+  ArchiveTicketDto,
+  CloseTicketDto,
+  ConfirmTicketDto,
+  ListTicketsQuery,
+  ObjectTicketDto,
+  PauseTicketDto,
+  PlanTicketDto,
+  ProgressTicketDto,
+  RespondTicketDto,
+  ResolveTicketDto,
+  ResumeTicketDto,
+  RoutingRpc,
+  TicketAmountsDto,
+  ticketEtag,
+  type Caller,
+  type Page,
+  type RpcDefinition,
+  type Role,
+  type TicketAction,
+  type TicketCommand,
+  type TicketSummaryView,
+  type TicketView,
+} from '@closeloop/contracts';
+import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { TicketViewDoc } from './ticket.views';
+import { ConfirmationLinks } from './confirmation-links';
+import { ConfirmationLinkDoc, TicketPageDoc, TicketViewDoc } from './ticket.views';
 
+const STAFF: Role[] = ['admin', 'supervisor', 'agent', 'analyst'];
+const WORKERS: Role[] = ['admin', 'supervisor', 'agent'];
+
+/** `POST /tickets/{ticketNo}/{action}`: a change to the ticket version named by If-Match. */
+function TicketCommandRoute(action: TicketAction, body: Type, summary: string, roles: Role[] = WORKERS) {
+  return applyDecorators(
+    Post(`:ticketNo/${action}`),
+    HttpCode(200),
+    Roles(...roles),
+    ApiOperation({ summary }),
+    ApiBody({ type: body }),
+    ApiHeader({ name: 'If-Match', required: true, description: 'the ETag of GET /tickets/{ticketNo}' }),
+    ApiOkResponse({ type: TicketViewDoc, description: 'the changed ticket; its new version in ETag' }),
+    ApiNotFoundResponse({ description: 'no such ticket, or not one of your departments' }),
+    ApiResponse({ status: 409, description: 'TICKET.INVALID_TRANSITION: not allowed in its status' }),
+    ApiResponse({ status: 412, description: 'If-Match is stale: GET the ticket again' }),
+    ApiResponse({ status: 428, description: 'If-Match is missing' }),
+  );
+}
+
+function withEtag<T extends { version: number }>(reply: FastifyReply, view: T): T {
+  void reply.header('ETag', ticketEtag(view.version));
+  return view;
+}
+
+/**
+ * Tickets (R2-R9): read, list, and the lifecycle commands. Routing authorizes each ticket against the
+ * caller (departments, assignee); the roles here are the first, coarse gate.
+ */
 @ApiTags('tickets')
 @ApiBearerAuth()
 @Controller('tickets')
 export class TicketsController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly links: ConfirmationLinks,
+  ) {}
 
-  /** R2: the ticket with its level, status, due times and history. */
+  /** Lists and search: filters AND together; cursor pagination in a stable order. */
+  @Get()
+  @Roles(...STAFF)
+  @ApiOperation({ summary: 'tickets you may see: yours, your departments, the undispatched pool' })
+  @ApiOkResponse({ type: TicketPageDoc })
+  list(@Query() query: ListTicketsQuery, @CurrentCaller() caller: Caller): Promise<Page<TicketSummaryView>> {
+    return this.rpc.request(RoutingRpc.listTickets, { caller, ...query });
+  }
+
+  /** R2: the ticket with its level, status, due times, SLA outcomes and history; ETag for updates. */
   @Get(':ticketNo')
+  @Roles(...STAFF)
   @ApiOkResponse({ type: TicketViewDoc })
-  get(@Param('ticketNo') ticketNo: string, @CurrentCaller() caller: Caller): Promise<TicketView> {
-    return this.rpc.request(RoutingRpc.getTicket, { caller, ticketNo });
+  @ApiNotFoundResponse({ description: 'no such ticket, or not one of your departments' })
+  async get(
+    @Param('ticketNo') ticketNo: string,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return withEtag(reply, await this.rpc.request(RoutingRpc.getTicket, { caller, ticketNo }));
+  }
+
+  @TicketCommandRoute('respond', RespondTicketDto, 'R1: the first response reached the customer')
+  respond(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: RespondTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.respond, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('plan', PlanTicketDto, 'R4: the solution plan: what, who, by when')
+  plan(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: PlanTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.plan, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('progress', ProgressTicketDto, 'R5: the customer was updated; the next update is due')
+  progress(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ProgressTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.progress, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('resolve', ResolveTicketDto, "R6: resolved; waits for the customer's answer")
+  resolve(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ResolveTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.resolve, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('confirm', ConfirmTicketDto, "R6: record the customer's confirmation")
+  confirm(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ConfirmTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.confirm, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('object', ObjectTicketDto, "R6: record the customer's objection; the ticket reopens")
+  object(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ObjectTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.object, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('close', CloseTicketDto, 'R9: close without confirmation, with a stated reason')
+  close(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: CloseTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.close, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('pause', PauseTicketDto, 'wait on the customer: the SLA clocks stop')
+  pause(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: PauseTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.pause, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('resume', ResumeTicketDto, 'the customer answered: clocks run, due times moved')
+  resume(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ResumeTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.resume, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('archive', ArchiveTicketDto, 'file a confirmed or closed ticket', [
+    'admin',
+    'supervisor',
+  ])
+  archive(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ArchiveTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.archive, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute('amounts', TicketAmountsDto, 'R8: money at stake (claimed, compensation) in fen')
+  amounts(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: TicketAmountsDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.amounts, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  /** R6: the customer's single-use confirmation link of a resolved ticket, to send or read out to them. */
+  @Post(':ticketNo/confirmation-link')
+  @HttpCode(200)
+  @Roles(...WORKERS)
+  @ApiOperation({ summary: "the customer's confirmation link (/c/{token}) of a resolved ticket" })
+  @ApiOkResponse({ type: ConfirmationLinkDoc })
+  @ApiResponse({ status: 409, description: 'the ticket is not resolved' })
+  async confirmationLink(
+    @Param('ticketNo') ticketNo: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<{ url: string; path: string; expiresAt: string }> {
+    return this.links.link(await this.rpc.request(RoutingRpc.confirmationLink, { caller, ticketNo }));
+  }
+
+  private async command<T>(
+    definition: RpcDefinition<TicketCommand<T>, TicketView>,
+    command: TicketCommand<T>,
+    reply: FastifyReply,
+  ): Promise<TicketView> {
+    const { ifMatch, ...rest } = command;
+    const request = ifMatch === undefined ? rest : command;
+    return withEtag(reply, await this.rpc.request(definition, request));
   }
 }

@@ -3,8 +3,21 @@ import type { FieldError } from '@closeloop/contracts';
 import { checkSlaSettings } from '../sla/due-times';
 import type { CalendarSettings, SlaSettings } from '../sla/sla-settings';
 
-/** Every calendar valid (docs/calendar.md), ids unique, and every calendar an SLA policy names still there. */
-export function checkCalendarSettings(document: CalendarSettings, sla: SlaSettings | null): FieldError[] {
+/** A settings document other than `sla` that names a calendar (lifecycle, compliance, improvement). */
+export interface CalendarReference {
+  key: string;
+  calendar: string;
+}
+
+/**
+ * Every calendar valid (docs/calendar.md), ids unique, and every calendar an SLA policy or another
+ * settings document names still there.
+ */
+export function checkCalendarSettings(
+  document: CalendarSettings,
+  sla: SlaSettings | null,
+  others: readonly CalendarReference[] = [],
+): FieldError[] {
   const problems: FieldError[] = [];
   const ids = new Set<string>();
   document.calendars.forEach((definition, i) => {
@@ -28,7 +41,20 @@ export function checkCalendarSettings(document: CalendarSettings, sla: SlaSettin
       });
     }
   }
+  for (const { key, calendar } of others) {
+    if (!ids.has(calendar)) {
+      problems.push({
+        field: 'calendars',
+        message: `calendar ${calendar} is used by the ${key} settings: change them first`,
+      });
+    }
+  }
   return problems;
+}
+
+/** A document naming a calendar: it must exist. */
+export function checkCalendarReference(calendar: string, calendarIds: ReadonlySet<string>): FieldError[] {
+  return calendarIds.has(calendar) ? [] : [{ field: 'calendar', message: `no calendar with id ${calendar}` }];
 }
 
 export function calendarIds(document: CalendarSettings): Set<string> {

@@ -15,7 +15,8 @@ import {
   type SettingsView,
 } from '@closeloop/contracts';
 import type { EntityManager } from 'typeorm';
-import { CalendarSettings, SlaSettings } from '../sla/sla-settings';
+import type { ClassConstructor } from 'class-transformer';
+import { ImprovementSettings } from '../improvement/improvement-settings';
 import {
   isRoutingSettingsKey,
   ROUTING_SETTINGS,
@@ -23,13 +24,20 @@ import {
   type RoutingSettingsKey,
 } from '../sla/sla-settings.repository';
 import { dispatchSettingsProblems } from '../dispatch/dispatch-settings.checks';
-import { calendarIds, checkCalendarSettings, checkSlaSettings } from './settings-checks';
+import {
+  calendarIds,
+  checkCalendarReference,
+  checkCalendarSettings,
+  checkSlaSettings,
+  type CalendarReference,
+} from './settings-checks';
 import { SettingsRepository, type StoredSettings } from './settings.repository';
 
 const log = createLogger('settings');
 
 /**
- * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`), with optimistic
+ * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`, `dispatch`,
+ * `lifecycle`, `escalation`, `compliance`, `improvement`), with optimistic
  * concurrency (If-Match) and a `settings.changed.v1` event committed with each change. A change applies to
  * tickets opened afterwards only: tickets keep the due times they were opened with (R2).
  */
@@ -98,26 +106,57 @@ export class SettingsService {
     return key;
   }
 
-  /** The whole document, and its references to the other document (read under the same lock). */
+  /** The whole document, and its references to the other documents (read under the same lock). */
   private async check(manager: EntityManager, key: RoutingSettingsKey, value: unknown): Promise<void> {
+    const stored = async <K extends RoutingSettingsKey>(other: K) => {
+      const row = await this.repository.current(other, manager);
+      return row ? this.parse(other, row.value) : null;
+    };
     let problems: FieldError[];
     if (key === 'dispatch') {
       // R3: against routing's read model of the org directory (departments and skills must be active).
       problems = await dispatchSettingsProblems(manager, value);
-    } else if (key === 'sla') {
-      const sla = validateContract(SlaSettings, value);
-      const calendars = await this.repository.current('calendar', manager);
-      const document = calendars ? validateContract(CalendarSettings, calendars.value) : { calendars: [] };
-      problems = checkSlaSettings(sla, calendarIds(document));
+    } else if (key === 'calendar') {
+      const references: CalendarReference[] = [];
+      for (const other of ['lifecycle', 'compliance', 'improvement'] as const) {
+        const named = await stored(other);
+        if (named) references.push({ key: other, calendar: named.calendar });
+      }
+      problems = checkCalendarSettings(this.parse('calendar', value), await stored('sla'), references);
     } else {
-      const document = validateContract(CalendarSettings, value);
-      const stored = await this.repository.current('sla', manager);
-      problems = checkCalendarSettings(document, stored ? validateContract(SlaSettings, stored.value) : null);
+      const ids = calendarIds((await stored('calendar')) ?? { calendars: [] });
+      if (key === 'sla') {
+        problems = checkSlaSettings(this.parse('sla', value), ids);
+      } else if (key === 'improvement') {
+        const document = this.parse('improvement', value);
+        problems = [...checkCalendarReference(document.calendar, ids), ...checkImprovement(document)];
+      } else if (key === 'escalation') {
+        this.parse(key, value);
+        problems = [];
+      } else {
+        problems = checkCalendarReference(this.parse(key, value).calendar, ids);
+      }
     }
     if (problems.length > 0) {
       throw new DomainError('VALIDATION_FAILED', `the ${key} document is invalid`, problems);
     }
   }
+
+  private parse<K extends RoutingSettingsKey>(
+    key: K,
+    value: unknown,
+  ): InstanceType<(typeof ROUTING_SETTINGS)[K]> {
+    return validateContract(ROUTING_SETTINGS[key] as ClassConstructor<object>, value) as InstanceType<
+      (typeof ROUTING_SETTINGS)[K]
+    >;
+  }
+}
+
+/** R8 priority bands must be ordered. */
+function checkImprovement(document: ImprovementSettings): FieldError[] {
+  return document.priority.mediumAt > document.priority.highAt
+    ? [{ field: 'priority.mediumAt', message: 'must not be above priority.highAt' }]
+    : [];
 }
 
 function view(stored: StoredSettings): SettingsView {

@@ -5,7 +5,7 @@ import {
   type BusinessCalendar,
 } from '@closeloop/calendar';
 import { LEVELS, type Channel, type FeedbackType, type Level, type SlaState } from '@closeloop/contracts';
-import type { Segment, SlaMetric, SlaPolicy, SlaSettings } from './sla-settings';
+import type { Segment, SlaMetric, SlaPolicy, SlaSettings, SlaTargets } from './sla-settings';
 
 export interface TicketFacts {
   level: Level;
@@ -19,6 +19,8 @@ export interface TicketFacts {
 export interface DueTimes {
   policy: string;
   calendar: string;
+  /** The policy's targets for the ticket's level: stored with the ticket as its promise (R2). */
+  targets: SlaTargets;
   firstResponse: Date;
   plan: Date;
   /** R5: the first progress update; each update moves it on by the policy's interval. */
@@ -67,6 +69,7 @@ export function dueTimes(
   return {
     policy: policy.id,
     calendar: policy.calendar,
+    targets,
     firstResponse: metricDue(targets.firstResponse, receivedAt, calendar),
     plan: metricDue(targets.plan, receivedAt, calendar),
     nextProgress: metricDue(targets.progressEvery, receivedAt, calendar),

@@ -3,12 +3,20 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { compileCalendar, parseCalendar, type BusinessCalendar } from '@closeloop/calendar';
 import { SettingsStore } from '@closeloop/persistence';
 import type { CalendarLookup } from './due-times';
+import { ImprovementSettings } from '../improvement/improvement-settings';
+import { LifecycleSettings } from '../tickets/lifecycle-settings';
+import { ComplianceSettings, EscalationSettings } from './escalation-settings';
 import { CalendarSettings, SlaSettings } from './sla-settings';
 import { DispatchSettings } from '../dispatch/dispatch-settings';
 
+/** routing's settings documents (docs/sla.md): each is read and replaced whole by an admin. */
 export const ROUTING_SETTINGS = {
   sla: SlaSettings,
   calendar: CalendarSettings,
+  lifecycle: LifecycleSettings,
+  escalation: EscalationSettings,
+  compliance: ComplianceSettings,
+  improvement: ImprovementSettings,
   dispatch: DispatchSettings,
 } as const;
 export type RoutingSettingsKey = keyof typeof ROUTING_SETTINGS;

@@ -1,7 +1,43 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
 import { TicketHistoryEntity } from './entities/ticket-history.entity';
 import { TicketEntity } from './entities/ticket.entity';
+import type { Visibility } from './ticket-access';
+
+/** The columns a lifecycle change may write (everything but identity, facts of the feedback and timestamps). */
+export type TicketState = Omit<
+  TicketEntity,
+  | 'id'
+  | 'ticketNo'
+  | 'feedbackId'
+  | 'type'
+  | 'category'
+  | 'level'
+  | 'slaPolicy'
+  | 'slaCalendar'
+  | 'slaTargets'
+  | 'receivedAt'
+  | 'version'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+export interface TicketFilter {
+  status?: TicketStatus[];
+  level?: Level;
+  department?: string;
+  assignee?: string;
+  customerId?: string;
+  dueBefore?: Date;
+  slaState?: SlaState;
+}
+
+/** Where a page starts: after this row in the chosen order. */
+export type TicketCursor =
+  { sort: 'received'; receivedAt: Date; id: string } | { sort: 'due'; nextDueAt: Date | null; id: string };
+
+const WORKING = ['new', 'classified', 'assigned', 'in_progress', 'reopened'];
 
 @Injectable()
 export class TicketRepository {
@@ -10,14 +46,36 @@ export class TicketRepository {
   /** Inserts the ticket unless one exists for the feedback; true when this call created it. */
   async insertIfNew(
     manager: EntityManager,
-    ticket: Omit<TicketEntity, 'createdAt' | 'updatedAt' | 'version'>,
+    ticket: Pick<
+      TicketEntity,
+      | 'id'
+      | 'ticketNo'
+      | 'feedbackId'
+      | 'customerId'
+      | 'type'
+      | 'category'
+      | 'level'
+      | 'status'
+      | 'department'
+      | 'assignee'
+      | 'slaPolicy'
+      | 'slaCalendar'
+      | 'slaTargets'
+      | 'receivedAt'
+      | 'dueFirstResponse'
+      | 'duePlan'
+      | 'dueResolution'
+      | 'nextProgressDue'
+      | 'nextDueAt'
+      | 'nextAlertAt'
+    >,
   ): Promise<boolean> {
     // Plain SQL on this hot path: TypeORM's insert builder cost more CPU than the rest of the handler.
     const rows: unknown[] = await manager.query(
       `INSERT INTO routing.tickets (id, ticket_no, feedback_id, customer_id, type, category, level, status,
-         department, assignee, sla_policy, received_at, due_first_response, due_plan, due_resolution,
-         next_progress_due, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1)
+         department, assignee, sla_policy, sla_calendar, sla_targets, received_at, due_first_response, due_plan,
+         due_resolution, next_progress_due, next_due_at, next_alert_at, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1)
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         ticket.id,
@@ -31,11 +89,15 @@ export class TicketRepository {
         ticket.department,
         ticket.assignee,
         ticket.slaPolicy,
+        ticket.slaCalendar,
+        ticket.slaTargets === null ? null : JSON.stringify(ticket.slaTargets),
         ticket.receivedAt,
         ticket.dueFirstResponse,
         ticket.duePlan,
         ticket.dueResolution,
         ticket.nextProgressDue,
+        ticket.nextDueAt,
+        ticket.nextAlertAt,
       ],
     );
     return rows.length > 0;
@@ -48,14 +110,108 @@ export class TicketRepository {
     );
   }
 
-  async findByNumber(
-    ticketNo: string,
-  ): Promise<{ ticket: TicketEntity; history: TicketHistoryEntity[] } | null> {
-    const ticket = await this.dataSource.getRepository(TicketEntity).findOneBy({ ticketNo });
-    if (!ticket) return null;
-    const history = await this.dataSource
+  async findByNumber(ticketNo: string): Promise<TicketEntity | null> {
+    return this.dataSource.getRepository(TicketEntity).findOneBy({ ticketNo });
+  }
+
+  async history(ticketId: string): Promise<TicketHistoryEntity[]> {
+    return this.dataSource
       .getRepository(TicketHistoryEntity)
-      .find({ where: { ticketId: ticket.id }, order: { at: 'ASC', id: 'ASC' } });
-    return { ticket, history };
+      .find({ where: { ticketId }, order: { at: 'ASC', id: 'ASC' } });
+  }
+
+  /** The ticket, locked until the transaction ends: changes to one ticket happen one after another. */
+  async lockByNumber(manager: EntityManager, ticketNo: string): Promise<TicketEntity | null> {
+    return manager
+      .getRepository(TicketEntity)
+      .findOne({ where: { ticketNo }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Writes the ticket's changeable columns. `bumpVersion` for changes a user acts on (status, due times,
+   * plan, amounts): they invalidate the ETag. The sweep's bookkeeping (next alert, escalation level) does
+   * not, so a warning never makes an agent's If-Match stale.
+   */
+  async saveState(
+    manager: EntityManager,
+    ticket: TicketEntity,
+    state: TicketState,
+    bumpVersion: boolean,
+  ): Promise<number> {
+    const version = bumpVersion ? ticket.version + 1 : ticket.version;
+    await manager.getRepository(TicketEntity).update({ id: ticket.id }, { ...state, version });
+    return version;
+  }
+
+  /** One page of tickets the caller may see, in a stable order (keyset pagination on unique keys). */
+  async list(
+    visibility: Visibility,
+    filter: TicketFilter,
+    now: Date,
+    dueSoonMs: number,
+    sort: 'received' | 'due',
+    after: TicketCursor | null,
+    limit: number,
+  ): Promise<TicketEntity[]> {
+    const query = this.dataSource.getRepository(TicketEntity).createQueryBuilder('t');
+    if (!visibility.all) {
+      query.andWhere(
+        new Brackets((scope) => {
+          scope
+            .where('t.department IS NULL')
+            .orWhere('t.department = ANY(:departments)', { departments: visibility.departments })
+            .orWhere('t.assignee = :me', { me: visibility.userId });
+        }),
+      );
+    }
+    if (filter.status?.length) query.andWhere('t.status IN (:...status)', { status: filter.status });
+    if (filter.level) query.andWhere('t.level = :level', { level: filter.level });
+    if (filter.department) query.andWhere('t.department = :department', { department: filter.department });
+    if (filter.assignee) query.andWhere('t.assignee = :assignee', { assignee: filter.assignee });
+    if (filter.customerId) query.andWhere('t.customerId = :customerId', { customerId: filter.customerId });
+    if (filter.dueBefore) query.andWhere('t.nextDueAt < :dueBefore', { dueBefore: filter.dueBefore });
+    const soon = new Date(now.getTime() + dueSoonMs);
+    switch (filter.slaState) {
+      case undefined:
+        break;
+      case 'breached':
+        query.andWhere('t.nextDueAt <= :now', { now });
+        break;
+      case 'due_soon':
+        query.andWhere('t.nextDueAt > :now AND t.nextDueAt <= :soon', { now, soon });
+        break;
+      case 'paused':
+        query.andWhere(
+          't.pausedAt IS NOT NULL AND t.status IN (:...working) AND (t.nextDueAt IS NULL OR t.nextDueAt > :now)',
+          { working: WORKING, now },
+        );
+        break;
+      case 'on_track':
+        query.andWhere('(t.nextDueAt IS NULL OR t.nextDueAt > :soon)', { soon });
+        query.andWhere('NOT (t.pausedAt IS NOT NULL AND t.status IN (:...working))', { working: WORKING });
+        break;
+    }
+    if (sort === 'received') {
+      if (after?.sort === 'received') {
+        query.andWhere('(t.receivedAt, t.id) < (:afterAt, :afterId)', {
+          afterAt: after.receivedAt,
+          afterId: after.id,
+        });
+      }
+      query.orderBy('t.receivedAt', 'DESC').addOrderBy('t.id', 'DESC');
+    } else {
+      if (after?.sort === 'due') {
+        if (after.nextDueAt === null) {
+          query.andWhere('t.nextDueAt IS NULL AND t.id > :afterId', { afterId: after.id });
+        } else {
+          query.andWhere('((t.nextDueAt, t.id) > (:afterDue, :afterId) OR t.nextDueAt IS NULL)', {
+            afterDue: after.nextDueAt,
+            afterId: after.id,
+          });
+        }
+      }
+      query.orderBy('t.nextDueAt', 'ASC', 'NULLS LAST').addOrderBy('t.id', 'ASC');
+    }
+    return query.take(limit).getMany();
   }
 }

@@ -4,17 +4,25 @@ import type { Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
-  hasRole,
+  PAGE_LIMIT,
   TicketEvents,
   type FeedbackReceivedV1,
   type GetTicketRequest,
+  type ListTicketsRequest,
+  type Page,
+  type TicketSummaryView,
   type TicketView,
 } from '@closeloop/contracts';
-import { dueTimes, slaState } from '../sla/due-times';
-import type { TicketEntity } from './entities/ticket.entity';
+import { dueTimes } from '../sla/due-times';
+import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
+import { nextAlertAt, nextDue, type ClockTicket } from '../sla/sla-clock';
+import { SlaRulesReader } from '../sla/sla-rules';
 import { RoutingSettings } from '../sla/sla-settings.repository';
 import { AssignmentService } from '../dispatch/assignment.service';
+import { isStaff, maySee, visibilityOf } from './ticket-access';
+import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
 import { TicketRepository } from './ticket.repository';
+import { toSummaryView, toView } from './ticket.views';
 
 const log = createLogger('tickets');
 
@@ -22,7 +30,9 @@ const log = createLogger('tickets');
 export class TicketService {
   constructor(
     private readonly tickets: TicketRepository,
+    private readonly outcomes: SlaOutcomeRepository,
     private readonly settings: RoutingSettings,
+    private readonly rules: SlaRulesReader,
     private readonly assignment: AssignmentService,
   ) {}
 
@@ -34,10 +44,11 @@ export class TicketService {
     const receivedAt = new Date(feedback.receivedAt);
     // R1: the policy of the settings as they are now; a later change never moves these due times (R2).
     // G1: the customer's segment as intake knew it at receipt (absent: segment policies do not match).
+    // Read on the transaction's own connection (see SettingsStore.get).
+    const rules = await this.rules.read(tx.manager);
     const due = dueTimes(
-      // Read on the transaction's own connection (see SettingsStore.get).
-      await this.settings.get('sla', tx.manager),
-      await this.settings.calendars(tx.manager),
+      rules.sla,
+      rules.calendars,
       {
         level: feedback.level,
         type: feedback.type,
@@ -48,6 +59,20 @@ export class TicketService {
     );
     const id = randomUUID();
     const openedAt = new Date();
+    const clock: ClockTicket = {
+      // I4: intake classified it, so the ticket starts classified (R6).
+      status: 'classified',
+      pausedAt: null,
+      round: 0,
+      respondedAt: null,
+      dueFirstResponse: due.firstResponse,
+      plannedAt: null,
+      duePlan: due.plan,
+      resolvedAt: null,
+      dueResolution: due.resolution,
+      nextProgressDue: due.nextProgress,
+      progressSeq: 0,
+    };
     const created = await this.tickets.insertIfNew(tx.manager, {
       id,
       ticketNo: feedback.ticketNo,
@@ -56,16 +81,20 @@ export class TicketService {
       type: feedback.type,
       category: feedback.category,
       level: feedback.level,
-      // I4: intake classified it, so the ticket starts classified (R6).
-      status: 'classified',
+      status: clock.status,
       department: null,
       assignee: null,
       slaPolicy: due.policy,
+      slaCalendar: due.calendar,
+      slaTargets: due.targets,
       receivedAt,
       dueFirstResponse: due.firstResponse,
       duePlan: due.plan,
       dueResolution: due.resolution,
       nextProgressDue: due.nextProgress,
+      // R7: the sweep picks the ticket up at its first warning (or at once when received long ago).
+      nextDueAt: nextDue(clock),
+      nextAlertAt: nextAlertAt(clock, openedAt, rules.timing),
     });
     if (!created) return;
     await this.tickets.addHistory(tx.manager, {
@@ -108,52 +137,50 @@ export class TicketService {
     log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
   }
 
+  /** R2: the ticket with its due times, SLA state, outcomes and history; 404 when the caller may not see it. */
   async get(request: GetTicketRequest): Promise<TicketView> {
-    if (!hasRole(request.caller, 'admin', 'supervisor', 'agent', 'analyst'))
-      throw new DomainError('FORBIDDEN');
-    const found = await this.tickets.findByNumber(request.ticketNo);
-    if (!found) throw new DomainError('TICKET.NOT_FOUND', `no ticket ${request.ticketNo}`);
-    const { ticket, history } = found;
+    if (!isStaff(request.caller)) throw new DomainError('FORBIDDEN');
+    const ticket = await this.tickets.findByNumber(request.ticketNo);
+    // Another department's ticket answers exactly like a missing one: its existence is not disclosed.
+    if (!ticket || !maySee(request.caller, ticket)) {
+      throw new DomainError('TICKET.NOT_FOUND', `no ticket ${request.ticketNo}`);
+    }
+    const history = await this.tickets.history(ticket.id);
+    const outcomes = await this.outcomes.forTicket(ticket.id);
     const { dueSoonMinutes } = await this.settings.get('sla');
-    return {
-      ticketNo: ticket.ticketNo,
-      status: ticket.status,
-      level: ticket.level,
-      type: ticket.type,
-      category: ticket.category,
-      department: ticket.department,
-      assignee: ticket.assignee,
-      customerId: ticket.customerId,
-      slaPolicy: ticket.slaPolicy,
-      due: {
-        firstResponse: ticket.dueFirstResponse.toISOString(),
-        plan: ticket.duePlan.toISOString(),
-        ...(ticket.dueResolution ? { resolution: ticket.dueResolution.toISOString() } : {}),
-        ...(ticket.nextProgressDue ? { progress: ticket.nextProgressDue.toISOString() } : {}),
+    return toView(ticket, history, outcomes, new Date(), dueSoonMinutes);
+  }
+
+  /** The tickets the caller may see, filtered, newest first or earliest due first, a page at a time. */
+  async list(request: ListTicketsRequest): Promise<Page<TicketSummaryView>> {
+    if (!isStaff(request.caller)) throw new DomainError('FORBIDDEN');
+    const sort = request.sort ?? 'received';
+    const after = request.cursor ? decodeTicketCursor(request.cursor, sort) : null;
+    const limit = request.limit ?? PAGE_LIMIT.default;
+    const now = new Date();
+    const { dueSoonMinutes } = await this.settings.get('sla');
+    const rows = await this.tickets.list(
+      visibilityOf(request.caller),
+      {
+        status: request.status,
+        level: request.level,
+        department: request.department,
+        assignee: request.assignee,
+        customerId: request.customerId,
+        dueBefore: request.dueBefore ? new Date(request.dueBefore) : undefined,
+        slaState: request.slaState,
       },
-      slaState: slaState(new Date(), openDueTimes(ticket), dueSoonMinutes),
-      receivedAt: ticket.receivedAt.toISOString(),
-      createdAt: ticket.createdAt.toISOString(),
-      history: history.map((entry) => ({
-        at: entry.at.toISOString(),
-        action: entry.action,
-        actor: entry.actor,
-        data: entry.data,
-      })),
+      now,
+      dueSoonMinutes * 60_000,
+      sort,
+      after,
+      limit + 1,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((ticket) => toSummaryView(ticket, now, dueSoonMinutes)),
+      nextCursor: rows.length > limit && last ? encodeTicketCursor(sort, last) : null,
     };
   }
-}
-
-/** Statuses in which no SLA clock runs any more (R6, R9). */
-const SETTLED = new Set<TicketEntity['status']>(['resolved', 'confirmed', 'archived', 'closed']);
-
-/**
- * The due times still to be met. Until the lifecycle records responses, plans and progress updates
- * (issue 4, lifecycle part), every due time of an unsettled ticket is open.
- */
-function openDueTimes(ticket: TicketEntity): Date[] {
-  if (SETTLED.has(ticket.status)) return [];
-  return [ticket.dueFirstResponse, ticket.duePlan, ticket.nextProgressDue, ticket.dueResolution].filter(
-    (due): due is Date => due !== null,
-  );
 }

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { BusinessCalendar } from '@closeloop/calendar';
+import type { LifecycleSettings } from '../tickets/lifecycle-settings';
+import type { TicketEntity } from '../tickets/entities/ticket.entity';
+import type { TicketRules } from '../tickets/transitions';
+import type { CalendarLookup } from './due-times';
+import type { EscalationSettings } from './escalation-settings';
+import { nextAlertAt, nextDue, type AlertTiming } from './sla-clock';
+import type { SlaSettings, SlaTargets } from './sla-settings';
+import { RoutingSettings } from './sla-settings.repository';
+
+/** The settings every lifecycle change and sweep needs, read together. */
+export interface SlaRulesSnapshot {
+  sla: SlaSettings;
+  escalation: EscalationSettings;
+  lifecycle: LifecycleSettings;
+  calendars: CalendarLookup;
+  timing: AlertTiming;
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+@Injectable()
+export class SlaRulesReader {
+  constructor(private readonly settings: RoutingSettings) {}
+
+  /** Inside a transaction pass its manager (settings are read on the transaction's own connection). */
+  async read(manager?: EntityManager): Promise<SlaRulesSnapshot> {
+    const sla = await this.settings.get('sla', manager);
+    const escalation = await this.settings.get('escalation', manager);
+    const lifecycle = await this.settings.get('lifecycle', manager);
+    const calendars = await this.settings.calendars(manager);
+    return {
+      sla,
+      escalation,
+      lifecycle,
+      calendars,
+      timing: {
+        warnBeforeMs: sla.dueSoonMinutes * MINUTE,
+        escalateEveryMs: escalation.upAfterMinutes * MINUTE,
+        maxLevel: escalation.maxLevel,
+      },
+    };
+  }
+}
+
+function requireCalendar(calendars: CalendarLookup, id: string): BusinessCalendar {
+  const calendar = calendars(id);
+  if (!calendar) throw new Error(`calendar ${id} is not in the calendar settings`);
+  return calendar;
+}
+
+/**
+ * The ticket's own promise: the targets stored at opening. Tickets opened before targets were stored fall
+ * back to their policy as it is now (or the catch-all policy if it was removed).
+ */
+export function targetsOf(snapshot: SlaRulesSnapshot, ticket: TicketEntity): SlaTargets {
+  if (ticket.slaTargets) return ticket.slaTargets;
+  const policies = snapshot.sla.policies;
+  const policy = policies.find((p) => p.id === ticket.slaPolicy) ?? policies[policies.length - 1];
+  const targets = policy.targets[ticket.level];
+  if (!targets) throw new Error(`SLA policy ${policy.id} has no targets for ${ticket.level}`);
+  return targets;
+}
+
+export function rulesFor(snapshot: SlaRulesSnapshot, ticket: TicketEntity): TicketRules {
+  const lifecycleCalendar = requireCalendar(snapshot.calendars, snapshot.lifecycle.calendar);
+  const policy = snapshot.sla.policies.find((p) => p.id === ticket.slaPolicy);
+  const calendarId = ticket.slaCalendar ?? policy?.calendar ?? snapshot.lifecycle.calendar;
+  return {
+    targets: targetsOf(snapshot, ticket),
+    // A calendar removed since the ticket opened: count in the lifecycle calendar rather than fail.
+    calendar: snapshot.calendars(calendarId) ?? lifecycleCalendar,
+    lifecycle: snapshot.lifecycle,
+    lifecycleCalendar,
+  };
+}
+
+/** When a confirmed or closed ticket is archived. */
+export function archiveAt(snapshot: SlaRulesSnapshot, ticket: TicketEntity): Date | null {
+  if (ticket.status !== 'confirmed' && ticket.status !== 'closed') return null;
+  const settled = ticket.confirmedAt ?? ticket.closedAt;
+  return settled ? new Date(settled.getTime() + snapshot.lifecycle.archiveAfterDays * DAY) : null;
+}
+
+/** The stored schedule of a ticket after a change at `now`: earliest running due time and next sweep work. */
+export function scheduleOf(
+  snapshot: SlaRulesSnapshot,
+  ticket: TicketEntity,
+  now: Date,
+): { nextDueAt: Date | null; nextAlertAt: Date | null } {
+  const autoClose = ticket.status === 'resolved' ? ticket.autoCloseAt : null;
+  return {
+    nextDueAt: nextDue(ticket),
+    nextAlertAt: nextAlertAt(ticket, now, snapshot.timing, [autoClose, archiveAt(snapshot, ticket)]),
+  };
+}

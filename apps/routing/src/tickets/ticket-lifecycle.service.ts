@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '@closeloop/messaging';
+import { createLogger } from '@closeloop/observability';
+import {
+  DomainError,
+  hasRole,
+  ifMatchHolds,
+  ticketEtag,
+  type ArchiveTicketDto,
+  type CloseTicketDto,
+  type ConfirmTicketDto,
+  type ObjectTicketDto,
+  type PauseTicketDto,
+  type PlanTicketDto,
+  type ProgressTicketDto,
+  type RespondTicketDto,
+  type ResolveTicketDto,
+  type ResumeTicketDto,
+  type Role,
+  type TicketAmountsDto,
+  type TicketCommand,
+  type TicketView,
+} from '@closeloop/contracts';
+import { rulesFor, SlaRulesReader } from '../sla/sla-rules';
+import type { TicketEntity } from './entities/ticket.entity';
+import { mayAct, maySee } from './ticket-access';
+import { TicketRepository } from './ticket.repository';
+import { TicketService } from './ticket.service';
+import { TicketWriter } from './ticket-writer';
+import * as transitions from './transitions';
+
+const log = createLogger('ticket-lifecycle');
+
+/** A confirmation link's single-use secret: 192 random bits, URL-safe. */
+export function newNonce(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+type Transition = (draft: TicketEntity, ctx: transitions.ChangeContext) => transitions.Change;
+
+/**
+ * Staff changes to a ticket (R4-R6, R8, R9): each under the ticket's row lock, against the version the
+ * caller read (If-Match), authorized against the caller, and committed with its history, SLA record and
+ * `ticket.*` event.
+ */
+@Injectable()
+export class TicketLifecycleService {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly tickets: TicketRepository,
+    private readonly writer: TicketWriter,
+    private readonly rules: SlaRulesReader,
+    private readonly queries: TicketService,
+  ) {}
+
+  respond(command: TicketCommand<RespondTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.respond(t, ctx, command.input));
+  }
+
+  plan(command: TicketCommand<PlanTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.plan(t, ctx, command.input));
+  }
+
+  progress(command: TicketCommand<ProgressTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.progress(t, ctx, command.input));
+  }
+
+  resolve(command: TicketCommand<ResolveTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.resolve(t, ctx, command.input));
+  }
+
+  /** An agent records the customer's confirmation (by phone, in the store, …). */
+  confirm(command: TicketCommand<ConfirmTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.confirm(t, ctx, 'agent', command.input));
+  }
+
+  /** An agent records the customer's objection: the ticket reopens. */
+  object(command: TicketCommand<ObjectTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.object(t, ctx, 'agent', command.input));
+  }
+
+  close(command: TicketCommand<CloseTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.close(t, ctx, command.input));
+  }
+
+  pause(command: TicketCommand<PauseTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.pause(t, ctx, command.input));
+  }
+
+  resume(command: TicketCommand<ResumeTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.resume(t, ctx, command.input));
+  }
+
+  /** Filing is a supervisor's decision (the sweep also archives after `archiveAfterDays`). */
+  archive(command: TicketCommand<ArchiveTicketDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.archive(t, ctx, command.input), [
+      'admin',
+      'supervisor',
+    ]);
+  }
+
+  amounts(command: TicketCommand<TicketAmountsDto>): Promise<TicketView> {
+    return this.change(command, (t, ctx) => transitions.setAmounts(t, ctx, command.input));
+  }
+
+  private async change<T>(
+    command: TicketCommand<T>,
+    transition: Transition,
+    roles?: Role[],
+  ): Promise<TicketView> {
+    const { caller, ticketNo, ifMatch } = command;
+    if (ifMatch === undefined || ifMatch.trim() === '') {
+      throw new DomainError(
+        'PRECONDITION_REQUIRED',
+        `send If-Match with the ETag of GET /tickets/${ticketNo}`,
+      );
+    }
+    const now = new Date();
+    const action = await this.uow.run(async (tx) => {
+      const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
+      // Not visible answers like missing (another department's ticket is not disclosed).
+      if (!ticket || !maySee(caller, ticket)) {
+        throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
+      }
+      if (!mayAct(caller, ticket) || (roles && !hasRole(caller, ...roles))) {
+        throw new DomainError('FORBIDDEN', 'your role may read this ticket but not change it');
+      }
+      const etag = ticketEtag(ticket.version);
+      if (!ifMatchHolds(ifMatch, etag)) {
+        throw new DomainError(
+          'PRECONDITION_FAILED',
+          `ticket ${ticketNo} is now at ${etag}: GET it again and redo the change`,
+        );
+      }
+      const snapshot = await this.rules.read(tx.manager);
+      const draft: TicketEntity = { ...ticket };
+      const change = transition(draft, {
+        now,
+        actor: caller.userId,
+        rules: rulesFor(snapshot, ticket),
+        newNonce,
+      });
+      await this.writer.write(tx, ticket, draft, change, snapshot, now, caller.userId);
+      return change.action;
+    });
+    log.info({ ticketNo, action, actor: caller.userId }, 'ticket changed');
+    return this.queries.get({ caller, ticketNo });
+  }
+}

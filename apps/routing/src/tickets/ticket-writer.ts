@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@closeloop/messaging';
+import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
+import { scheduleOf, type SlaRulesSnapshot } from '../sla/sla-rules';
+import type { TicketEntity } from './entities/ticket.entity';
+import { TicketRepository, type TicketState } from './ticket.repository';
+import type { Change } from './transitions';
+
+/** The columns a lifecycle change may write; identity, the feedback's facts and the promise never change. */
+const STATE_COLUMNS = [
+  'customerId',
+  'status',
+  'department',
+  'assignee',
+  'dueFirstResponse',
+  'duePlan',
+  'dueResolution',
+  'nextProgressDue',
+  'round',
+  'respondedAt',
+  'plannedAt',
+  'planWhat',
+  'planOwner',
+  'planDueBy',
+  'planUpdatedAt',
+  'lastProgressAt',
+  'progressSeq',
+  'resolvedAt',
+  'resolutionSummary',
+  'autoCloseAt',
+  'confirmNonce',
+  'confirmedAt',
+  'closedAt',
+  'closeReasonCode',
+  'closeReason',
+  'archivedAt',
+  'pausedAt',
+  'nextDueAt',
+  'nextAlertAt',
+  'escalationLevel',
+  'claimedFen',
+  'compensationFen',
+] as const satisfies readonly (keyof TicketState)[];
+
+function stateOf(draft: TicketEntity): TicketState {
+  return Object.fromEntries(STATE_COLUMNS.map((column) => [column, draft[column]])) as TicketState;
+}
+
+/**
+ * Commits a lifecycle change in the caller's transaction: the ticket's new state and schedule, its history
+ * entry, the met/missed record (R7) and the events (outbox), all or nothing.
+ */
+@Injectable()
+export class TicketWriter {
+  constructor(
+    private readonly tickets: TicketRepository,
+    private readonly outcomes: SlaOutcomeRepository,
+  ) {}
+
+  async write(
+    tx: Tx,
+    before: TicketEntity,
+    draft: TicketEntity,
+    change: Change,
+    snapshot: SlaRulesSnapshot,
+    now: Date,
+    actor: string | null,
+  ): Promise<number> {
+    Object.assign(draft, scheduleOf(snapshot, draft, now));
+    const version = await this.tickets.saveState(tx.manager, before, stateOf(draft), true);
+    await this.tickets.addHistory(tx.manager, {
+      ticketId: draft.id,
+      at: now,
+      actor,
+      action: change.action,
+      data: change.data,
+    });
+    await this.outcomes.upsert(
+      tx.manager,
+      change.completed.map((metric) => ({
+        ticketId: draft.id,
+        metric: metric.metric,
+        seq: metric.seq,
+        dueAt: metric.dueAt,
+        completedAt: metric.completedAt,
+        met: metric.met,
+        level: draft.level,
+        type: draft.type,
+        category: draft.category,
+        department: draft.department,
+      })),
+    );
+    for (const event of change.events) await tx.publish(event.definition, event.data);
+    return version;
+  }
+}

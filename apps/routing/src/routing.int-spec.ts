@@ -31,7 +31,13 @@ jest.setTimeout(60_000);
 let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
-const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
+// Product defects go to technical support (R3 dispatch); an agent there may read them.
+const agent: Caller = {
+  userId: randomUUID(),
+  roles: ['agent'],
+  departments: ['technical-support'],
+  stores: [],
+};
 
 function feedbackEvent(overrides: Partial<FeedbackReceivedV1> = {}) {
   const data: FeedbackReceivedV1 = {

@@ -54,6 +54,8 @@ beforeAll(async () => {
     displayName: 'Agent One',
     password: 'agent-password-1',
     roles: ['agent'],
+    // R3 dispatch puts each ticket in a department; agents read the tickets of theirs (the seeded four).
+    departments: ['customer-service', 'technical-support', 'after-sales', 'finance'],
   });
   expect(created.status).toBe(201);
   agent = await anonymous.login('agent@e2e.test', 'agent-password-1');

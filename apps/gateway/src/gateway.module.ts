@@ -20,6 +20,7 @@ import { SettingsController } from './settings/settings.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
+import { TicketAssignmentController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
@@ -68,6 +69,7 @@ export class GatewayModule {
         UsersController,
         FeedbackController,
         TicketsController,
+        TicketAssignmentController,
         SettingsController,
         CustomersController,
         AuditController,

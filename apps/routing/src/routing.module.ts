@@ -5,6 +5,10 @@ import { routingPersistence } from './routing.persistence';
 import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
 import { QueueSweeper } from './dispatch/queue-sweeper';
+import { ReassignService } from './dispatch/reassign.service';
+import { CollaborationRepository } from './collaboration/collaboration.repository';
+import { CollaborationService } from './collaboration/collaboration.service';
+import { TicketAssignmentHandler } from './dispatch/ticket-assignment.handler';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
 import { OrgEventsHandler } from './org/org-events.handler';
@@ -46,6 +50,10 @@ export class RoutingModule {
         AssignmentRepository,
         AssignmentService,
         QueueSweeper,
+        ReassignService,
+        CollaborationRepository,
+        CollaborationService,
+        TicketAssignmentHandler,
       ],
     };
   }

@@ -5,6 +5,7 @@ import { TicketLifecycle1796155891936 } from './migrations/1796155891936-TicketL
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
 import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
+import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
 import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
@@ -16,6 +17,7 @@ import { OrgSkillEntity } from './org/entities/org-skill.entity';
 import { OrgStoreEntity } from './org/entities/org-store.entity';
 import { AssignmentCursorEntity } from './dispatch/entities/assignment-cursor.entity';
 import { TicketDispatchEntity } from './dispatch/entities/ticket-dispatch.entity';
+import { TicketCollaborationEntity } from './collaboration/entities/ticket-collaboration.entity';
 
 export const routingPersistence = {
   schema: 'routing',
@@ -32,6 +34,7 @@ export const routingPersistence = {
     OrgSkillEntity,
     TicketDispatchEntity,
     AssignmentCursorEntity,
+    TicketCollaborationEntity,
   ],
   migrations: [
     RoutingInitial1763900000000,
@@ -40,5 +43,6 @@ export const routingPersistence = {
     OrgReadModel1796155620452,
     DispatchRules1796156103567,
     Assignment1796156262222,
+    Collaborations1796158513720,
   ],
 };

@@ -27,3 +27,6 @@ export * from './org';
 export * from './events/org.events';
 export * from './http/org.dto';
 export * from './pagination';
+export * from './http/ticket-assignment.dto';
+export * from './rpc/ticket-assignment.rpc';
+export * from './events/collaboration.events';

@@ -6,7 +6,7 @@ import type { Candidate } from './assignment-strategy';
 /** Statuses in which a ticket is not in its agent's load any more (R6): resolved or beyond. */
 export const OUT_OF_LOAD: readonly TicketStatus[] = ['resolved', 'confirmed', 'archived', 'closed'];
 /** Statuses a ticket never leaves (a resolved ticket may still be reopened by an objection). */
-const FINAL: readonly TicketStatus[] = ['confirmed', 'archived', 'closed'];
+export const FINAL: readonly TicketStatus[] = ['confirmed', 'archived', 'closed'];
 
 export interface DepartmentConfig {
   strategy: AssignmentStrategy;
@@ -217,7 +217,10 @@ export class AssignmentRepository {
       : null;
   }
 
-  /** Moves a ticket in dispatch: to a department, and to an agent or (null) the department's queue. */
+  /**
+   * Moves a ticket in dispatch: to a department, and to an agent or (null) the department's queue. The
+   * urgency is set when the row is first written (from the ticket's first-response due time) and kept.
+   */
   async moveDispatch(
     manager: EntityManager,
     row: {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { TicketEvents, type FeedbackType, type Level } from '@closeloop/contracts';
+import { DomainError, TicketEvents, type FeedbackType, type Level } from '@closeloop/contracts';
 import type { Applied } from '../org/org-directory.repository';
 import type { OrgAgentEntity } from '../org/entities/org-agent.entity';
 import { RoutingSettings } from '../sla/sla-settings.repository';
@@ -19,7 +19,7 @@ const UNKNOWN_DEPARTMENT: DepartmentConfig = { strategy: 'round_robin', preferPr
 const QUEUE_BATCH = 50;
 
 /** Why an agent was chosen: C9's previous agent, or the department's strategy. */
-export type AssignedVia = 'previous_agent' | DepartmentConfig['strategy'];
+export type AssignedVia = 'previous_agent' | 'supervisor' | DepartmentConfig['strategy'];
 
 /** Who moved the ticket and why, for its history (R6, R9). */
 export interface AssignmentContext {
@@ -29,6 +29,8 @@ export interface AssignmentContext {
   rule?: string | null;
   /** A supervisor's stated reason, or why the system took the ticket back. */
   reason?: string;
+  /** Where the ticket was before, when it moves from somewhere (reassign, requeue). */
+  previous?: { department: string | null; assignee: string | null };
   /** False only in the transaction that opens the ticket (it is born dispatched, at version 1). */
   bumpVersion: boolean;
 }
@@ -149,13 +151,14 @@ export class AssignmentService {
     department: string,
     urgencyDue: Date,
     context: AssignmentContext,
+    exclude: string | null = null,
   ): Promise<string | null> {
     let choice: Choice = { agentId: null, anyRoom: false };
     // Nobody on shift: queue without taking the department lock (the common case under load tests and at
     // night). An agent coming on shift at this very moment is covered by the sweep (QueueSweeper).
     if ((await this.repository.candidates(tx.manager, department)).length > 0) {
       await this.repository.lockDepartments(tx.manager, [department]);
-      choice = await this.choose(tx.manager, department, ticket);
+      choice = await this.choose(tx.manager, department, ticket, exclude);
     }
     await this.record(tx, ticket, department, urgencyDue, choice, context);
     return choice.agentId;
@@ -196,6 +199,7 @@ export class AssignmentService {
           actor: null,
           reason,
           bumpVersion: true,
+          previous: { department: held.department, assignee: agentId },
         },
       );
     }
@@ -224,10 +228,57 @@ export class AssignmentService {
     }
   }
 
+  /**
+   * A supervisor's choice of agent (reassign): an active agent or supervisor of the department, on shift or
+   * not, but never beyond their capacity. The caller holds the department lock.
+   */
+  async assignChosen(
+    tx: Tx,
+    ticket: DispatchTicket,
+    department: string,
+    urgencyDue: Date,
+    agentId: string,
+    context: AssignmentContext,
+  ): Promise<void> {
+    const agent = await this.repository.lockAgent(tx.manager, agentId);
+    const member =
+      agent?.active &&
+      agent.departmentIds.includes(department) &&
+      (agent.roles.includes('agent') || agent.roles.includes('supervisor'));
+    if (!agent || !member) {
+      throw new DomainError('VALIDATION_FAILED', 'the agent cannot take tickets of this department', [
+        { field: 'assigneeId', message: `${agentId} is not an active agent of ${department}` },
+      ]);
+    }
+    const held = context.previous?.assignee === agentId ? 1 : 0;
+    const load = ((await this.repository.loads(tx.manager, [agentId])).get(agentId) ?? 0) - held;
+    if (load >= agent.capacity) {
+      throw new DomainError(
+        'ASSIGNMENT.AGENT_AT_CAPACITY',
+        `${agentId} has ${load} open tickets and a capacity of ${agent.capacity}`,
+      );
+    }
+    await this.record(
+      tx,
+      ticket,
+      department,
+      urgencyDue,
+      { agentId, via: 'supervisor', anyRoom: true },
+      context,
+    );
+  }
+
   /** The agent for this ticket (caller holds the department lock), with their row locked; or none. */
-  private async choose(manager: EntityManager, department: string, ticket: DispatchTicket): Promise<Choice> {
+  private async choose(
+    manager: EntityManager,
+    department: string,
+    ticket: DispatchTicket,
+    exclude: string | null = null,
+  ): Promise<Choice> {
     const config = (await this.repository.departmentConfig(manager, department)) ?? UNKNOWN_DEPARTMENT;
-    const team = await this.repository.candidates(manager, department);
+    const team = (await this.repository.candidates(manager, department)).filter(
+      (agent) => agent.userId !== exclude,
+    );
     const loads = await this.repository.loads(
       manager,
       team.map((agent) => agent.userId),
@@ -304,6 +355,7 @@ export class AssignmentService {
         ...(context.rule !== undefined ? { rule: context.rule } : {}),
         ...(ticket.requiredSkills.length > 0 ? { requiredSkills: ticket.requiredSkills } : {}),
         ...(context.reason ? { reason: context.reason } : {}),
+        ...(context.previous ? { from: context.previous } : {}),
       },
     });
     await tx.publish(TicketEvents.assigned, {
@@ -312,6 +364,11 @@ export class AssignmentService {
       department,
       assigneeId: choice.agentId,
       assignedAt: at.toISOString(),
+      by: context.by,
+      ...(context.previous
+        ? { previousDepartment: context.previous.department, previousAssigneeId: context.previous.assignee }
+        : {}),
+      ...(context.actor ? { actorId: context.actor } : {}),
     });
     log.info(
       { ticketNo: ticket.ticketNo, department, assignee: choice.agentId, by: context.by, via: choice.via },

@@ -6,6 +6,7 @@ import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadMod
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
 import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
+import { DispatchAvoidAgent1796159387647 } from './migrations/1796159387647-DispatchAvoidAgent';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
 import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
@@ -44,5 +45,6 @@ export const routingPersistence = {
     DispatchRules1796156103567,
     Assignment1796156262222,
     Collaborations1796158513720,
+    DispatchAvoidAgent1796159387647,
   ],
 };

@@ -19,6 +19,8 @@ export interface DispatchTicket {
   ticketNo: string;
   customerId: string | null;
   requiredSkills: string[];
+  /** An agent not to give it to while it waits (see TicketDispatchEntity.avoidAgent). */
+  avoidAgent?: string | null;
 }
 
 export interface LockedAgent {
@@ -46,6 +48,7 @@ interface QueueRow {
   ticket_no: string;
   required_skills: string[];
   customer_id: string | null;
+  avoid_agent: string | null;
 }
 
 const toTicket = (row: QueueRow): DispatchTicket => ({
@@ -53,6 +56,7 @@ const toTicket = (row: QueueRow): DispatchTicket => ({
   ticketNo: row.ticket_no,
   customerId: row.customer_id,
   requiredSkills: row.required_skills,
+  avoidAgent: row.avoid_agent,
 });
 
 /** SQL of assignment: department locks, turns, candidates and their loads, the queues (R3, C9). */
@@ -230,16 +234,18 @@ export class AssignmentRepository {
       assignee: string | null;
       requiredSkills: string[];
       urgencyDue: Date;
+      avoidAgent: string | null;
     },
   ): Promise<void> {
     await manager.query(
       `INSERT INTO routing.ticket_dispatch
-         (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $4::uuid IS NULL THEN now() END)
+         (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since, avoid_agent)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $4::uuid IS NULL THEN now() END, $7)
        ON CONFLICT (ticket_id) DO UPDATE SET
          department = EXCLUDED.department,
          assignee = EXCLUDED.assignee,
          required_skills = EXCLUDED.required_skills,
+         avoid_agent = EXCLUDED.avoid_agent,
          -- Waiting keeps its place in the queue when it was already waiting in the same department.
          queued_since = CASE
            WHEN EXCLUDED.assignee IS NOT NULL THEN NULL
@@ -247,7 +253,15 @@ export class AssignmentRepository {
              THEN ticket_dispatch.queued_since
            ELSE now() END,
          updated_at = now()`,
-      [row.ticketId, row.ticketNo, row.department, row.assignee, row.requiredSkills, row.urgencyDue],
+      [
+        row.ticketId,
+        row.ticketNo,
+        row.department,
+        row.assignee,
+        row.requiredSkills,
+        row.urgencyDue,
+        row.assignee === null ? row.avoidAgent : null,
+      ],
     );
   }
 
@@ -257,7 +271,7 @@ export class AssignmentRepository {
    */
   async queued(manager: EntityManager, department: string, limit: number): Promise<DispatchTicket[]> {
     const rows: QueueRow[] = await manager.query(
-      `SELECT d.ticket_id, d.ticket_no, d.required_skills, t.customer_id
+      `SELECT d.ticket_id, d.ticket_no, d.required_skills, d.avoid_agent, t.customer_id
          FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
         WHERE d.department = $1 AND d.assignee IS NULL AND t.status <> ALL($2)
         ORDER BY d.urgency_due, d.queued_since
@@ -286,7 +300,7 @@ export class AssignmentRepository {
     departments: string[] | null,
   ): Promise<(DispatchTicket & { department: string; urgencyDue: Date })[]> {
     const rows: (QueueRow & { department: string; urgency_due: Date })[] = await manager.query(
-      `SELECT d.ticket_id, d.ticket_no, d.required_skills, d.department, d.urgency_due, t.customer_id
+      `SELECT d.ticket_id, d.ticket_no, d.required_skills, d.avoid_agent, d.department, d.urgency_due, t.customer_id
          FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
         WHERE d.assignee = $1 AND ($2::text[] IS NULL OR d.department = ANY($2)) AND t.status <> ALL($3)
         ORDER BY d.urgency_due

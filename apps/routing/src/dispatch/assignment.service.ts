@@ -211,7 +211,7 @@ export class AssignmentService {
       const batch = await this.repository.queued(tx.manager, department, QUEUE_BATCH);
       let round = 0;
       for (const ticket of batch) {
-        const choice = await this.choose(tx.manager, department, ticket);
+        const choice = await this.choose(tx.manager, department, ticket, ticket.avoidAgent ?? null);
         if (!choice.agentId) {
           if (!choice.anyRoom) return assigned + round;
           continue; // this one needs skills nobody with room has; the next may not
@@ -276,15 +276,15 @@ export class AssignmentService {
     exclude: string | null = null,
   ): Promise<Choice> {
     const config = (await this.repository.departmentConfig(manager, department)) ?? UNKNOWN_DEPARTMENT;
-    const team = (await this.repository.candidates(manager, department)).filter(
-      (agent) => agent.userId !== exclude,
-    );
+    const team = await this.repository.candidates(manager, department);
     const loads = await this.repository.loads(
       manager,
       team.map((agent) => agent.userId),
     );
-    const candidates: Candidate[] = team.map((agent) => ({ ...agent, load: loads.get(agent.userId) ?? 0 }));
-    const anyRoom = candidates.some((candidate) => candidate.load < candidate.capacity);
+    const everyone: Candidate[] = team.map((agent) => ({ ...agent, load: loads.get(agent.userId) ?? 0 }));
+    // Room anywhere keeps a drain going, even where this ticket must avoid the one who has it.
+    const anyRoom = everyone.some((candidate) => candidate.load < candidate.capacity);
+    const candidates = everyone.filter((candidate) => candidate.userId !== exclude);
     const options: { agentId: string; via: AssignedVia }[] = [];
     if (config.preferPreviousAgent && ticket.customerId) {
       // C9: someone who knows the customer's history, when they are on shift here and have room.
@@ -334,6 +334,7 @@ export class AssignmentService {
       assignee: choice.agentId,
       requiredSkills: ticket.requiredSkills,
       urgencyDue,
+      avoidAgent: ticket.avoidAgent ?? null,
     });
     await this.repository.updateTicket(
       tx.manager,

@@ -95,10 +95,10 @@ export class ReassignService {
           context,
         );
       } else {
-        // "Someone else, please": the strategy picks among the others.
+        // "Someone else, please": the strategy picks among the others, and while it waits the queue too.
         assignee = await this.assignment.place(
           tx,
-          moving,
+          { ...moving, avoidAgent: previous.assignee },
           input.department,
           ticket.dueFirstResponse,
           context,

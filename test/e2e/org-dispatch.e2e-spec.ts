@@ -257,6 +257,31 @@ describe('the org is for admins', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the org, dispatch and reassign routes with their request classes', async () => {
+    const spec = (await anonymous.get('/api/docs-json')).body;
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/org/departments',
+        '/api/v1/org/departments/{id}',
+        '/api/v1/org/agents/me/availability',
+        '/api/v1/tickets/{ticketNo}/reassign',
+        '/api/v1/tickets/{ticketNo}/collaborations/{id}/complete',
+      ]),
+    );
+    const patch = spec.paths['/api/v1/org/departments/{id}'].patch;
+    expect(JSON.stringify(patch.requestBody)).toContain('UpdateDepartmentDto');
+    expect(patch.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'If-Match']),
+    );
+    const list = spec.paths['/api/v1/org/departments'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['parentId', 'active', 'cursor', 'limit']),
+    );
+    expect(spec.components.schemas.UpdateDepartmentDto.properties).toHaveProperty('active');
+  });
+});
+
 describe('callers follow the directory', () => {
   it('a user moved out of a department loses its tickets within CALLER_CACHE_SECONDS, token or not', async () => {
     const moving = agents[2];

@@ -1,4 +1,11 @@
-import { ApiProperty, ApiPropertyOptional, OmitType, PartialType, PickType } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  OmitType,
+  PartialType,
+  PickType,
+} from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -203,7 +210,8 @@ class AgentProfileFields {
   skillIds?: string[];
 }
 
-export class CreateAgentDto extends AgentProfileFields {
+/** A staff user's sign-in: what `/users` and `/org/agents` both ask for. */
+export class StaffAccountDto {
   @ApiProperty()
   @IsEmail()
   @MaxLength(254)
@@ -218,7 +226,9 @@ export class CreateAgentDto extends AgentProfileFields {
   @IsString()
   @Length(12, 200)
   password!: string;
+}
 
+export class CreateAgentDto extends IntersectionType(StaffAccountDto, AgentProfileFields) {
   @ApiProperty({ enum: AGENT_ROLES, isArray: true })
   @IsArray()
   @ArrayMinSize(1)

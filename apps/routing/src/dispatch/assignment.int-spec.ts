@@ -92,7 +92,7 @@ async function directory(...events: DirectoryEvent[]): Promise<void> {
   await publish(...envelopes);
   await pollUntil(
     () =>
-      db.query(`SELECT 1 FROM routing.inbox WHERE consumer = 'routing-org' AND event_id = ANY($1)`, [
+      db.query(`SELECT 1 FROM routing.inbox WHERE consumer LIKE 'routing-org-%' AND event_id = ANY($1)`, [
         envelopes.map((e) => e.id),
       ]),
     (rows) => rows.length === envelopes.length,
@@ -175,13 +175,16 @@ describe('the org read model', () => {
     await publish(envelope('org.department-changed.v1', v1)); // late and older
     await pollUntil(
       () =>
-        db.query(`SELECT 1 FROM routing.inbox WHERE consumer = 'routing-org' AND event_id = ANY($1)`, [
+        db.query(`SELECT 1 FROM routing.inbox WHERE consumer LIKE 'routing-org-%' AND event_id = ANY($1)`, [
           [first.id],
         ]),
       (rows) => rows.length === 1,
     );
     await pollUntil(
-      () => db.query<{ n: string }>(`SELECT count(*) AS n FROM routing.inbox WHERE consumer = 'routing-org'`),
+      () =>
+        db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM routing.inbox WHERE consumer = 'routing-org-departments'`,
+        ),
       ([row]) => Number(row.n) === 6, // 4 seeds + v2 + the late v1 (the second copy of v2 is a duplicate)
     );
     const [row] = await db.query(
@@ -389,6 +392,15 @@ describe('the queue', () => {
     expect((await tickets([one.ticketNo]))[0].assignee).toBeNull();
     expect(await routing.app.get(QueueSweeper).sweep()).toBeGreaterThanOrEqual(1);
     expect((await tickets([one.ticketNo]))[0].assignee).toBe(agentId);
+
+    // Housekeeping: a settled ticket's dispatch row goes (loads and queues stay cheap to read).
+    await routing.dataSource.query(`UPDATE routing.tickets SET status = 'closed' WHERE ticket_no = $1`, [
+      one.ticketNo,
+    ]);
+    await routing.app.get(QueueSweeper).sweep();
+    expect(
+      await db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [one.ticketNo]),
+    ).toEqual([]);
   });
 });
 

@@ -83,11 +83,10 @@ export class AssignmentRepository {
       : null;
   }
 
-  /** Active/inactive of the given departments (absent: routing has not heard of it). */
-  async departmentStates(manager: EntityManager, ids: string[]): Promise<Map<string, boolean>> {
+  /** Active/inactive of every department routing knows (a department absent: not heard of yet). */
+  async departmentStates(manager: EntityManager): Promise<Map<string, boolean>> {
     const rows: { id: string; active: boolean }[] = await manager.query(
-      `SELECT id, active FROM routing.org_departments WHERE id = ANY($1)`,
-      [ids],
+      `SELECT id, active FROM routing.org_departments`,
     );
     return new Map(rows.map((row) => [row.id, row.active]));
   }
@@ -182,24 +181,6 @@ export class AssignmentRepository {
       [customerId, ticketId],
     );
     return [...new Set(rows.map((row) => row.assignee))];
-  }
-
-  async insertDispatch(
-    manager: EntityManager,
-    row: {
-      ticketId: string;
-      ticketNo: string;
-      department: string;
-      requiredSkills: string[];
-      urgencyDue: Date;
-    },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO routing.ticket_dispatch
-         (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since)
-       VALUES ($1, $2, $3, NULL, $4, $5, now())`,
-      [row.ticketId, row.ticketNo, row.department, row.requiredSkills, row.urgencyDue],
-    );
   }
 
   /** A ticket's dispatch row, locked (reassign); null for tickets opened before dispatch existed. */
@@ -320,13 +301,26 @@ export class AssignmentRepository {
     return rows.map((row) => ({ agentId: row.assignee, department: row.department }));
   }
 
-  /** Drops dispatch rows of tickets that can never come back (confirmed, archived, closed). */
-  async pruneFinal(manager: EntityManager, filter: { agentId?: string; department?: string }): Promise<void> {
+  /**
+   * Drops up to `limit` dispatch rows of settled tickets anywhere (the sweep's housekeeping): the table
+   * then holds about as many rows as there are open tickets, which keeps loads and queues cheap to read.
+   */
+  async pruneAllFinal(manager: EntityManager, limit: number): Promise<number> {
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM routing.ticket_dispatch WHERE ticket_id IN (
+         SELECT d.ticket_id FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
+          WHERE t.status = ANY($1) LIMIT $2)`,
+      [FINAL, limit],
+    );
+    return result[1];
+  }
+
+  /** Drops an agent's dispatch rows of tickets that can never come back (confirmed, archived, closed). */
+  async pruneFinal(manager: EntityManager, agentId: string): Promise<void> {
     await manager.query(
       `DELETE FROM routing.ticket_dispatch d USING routing.tickets t
-        WHERE t.id = d.ticket_id AND t.status = ANY($1)
-          AND ($2::uuid IS NULL OR d.assignee = $2) AND ($3::text IS NULL OR d.department = $3)`,
-      [FINAL, filter.agentId ?? null, filter.department ?? null],
+        WHERE d.assignee = $2 AND t.id = d.ticket_id AND t.status = ANY($1)`,
+      [FINAL, agentId],
     );
   }
 

@@ -15,6 +15,8 @@ const log = createLogger('assignment');
 
 /** How a department treats tickets before the directory has told routing about it. */
 const UNKNOWN_DEPARTMENT: DepartmentConfig = { strategy: 'round_robin', preferPreviousAgent: true };
+/** How long a process reuses its read of which departments are active (as settings are cached). */
+const DEPARTMENT_STATES_MS = 5_000;
 /** Queued tickets looked at per round of a drain (a drain goes on while rounds assign something). */
 const QUEUE_BATCH = 50;
 
@@ -76,23 +78,16 @@ export class AssignmentService {
     private readonly tickets: TicketRepository,
   ) {}
 
+  private states?: { at: number; value: ReadonlyMap<string, boolean> };
+
   /** R3: dispatches a ticket being opened (called inside the opening transaction). */
   async dispatchNew(tx: Tx, ticket: NewTicket): Promise<void> {
     const settings = await this.settings.get('dispatch', tx.manager);
-    const states = await this.repository.departmentStates(tx.manager, [
-      settings.fallbackDepartment,
-      ...settings.rules.map((rule) => rule.department),
-    ]);
+    const states = await this.departmentStates(tx.manager);
     const decision = chooseDepartment(settings, ticket, (id) =>
       !states.has(id) ? 'unknown' : states.get(id) ? 'active' : 'inactive',
     );
-    await this.repository.insertDispatch(tx.manager, {
-      ticketId: ticket.id,
-      ticketNo: ticket.ticketNo,
-      department: decision.department,
-      requiredSkills: decision.requiredSkills,
-      urgencyDue: ticket.urgencyDue,
-    });
+    // The dispatch row is written once, with the outcome (record → moveDispatch).
     await this.place(
       tx,
       {
@@ -108,13 +103,30 @@ export class AssignmentService {
   }
 
   /**
+   * Which departments are active, as routing's read model says; re-read at most every few seconds per
+   * process (like settings) and at once after this process applied a department change, so opening a
+   * ticket costs no query for it. A deactivation reaches every replica's dispatch within that time.
+   */
+  private async departmentStates(manager: EntityManager): Promise<ReadonlyMap<string, boolean>> {
+    if (this.states && Date.now() - this.states.at < DEPARTMENT_STATES_MS) return this.states.value;
+    const value = await this.repository.departmentStates(manager);
+    this.states = { at: Date.now(), value };
+    return value;
+  }
+
+  /** After a department change was applied here (OrgEventsHandler). */
+  forgetDepartmentStates(): void {
+    this.states = undefined;
+  }
+
+  /**
    * Call in the transaction that takes a ticket out of an agent's load (resolved, confirmed, closed) or puts
    * one back (reopened). When the agent has room again, queued tickets of their departments come to them
    * (or to whoever the strategy picks) in the same transaction.
    */
   async onLoadChanged(tx: Tx, agentId: string): Promise<void> {
     const departments = await this.repository.agentDepartments(tx.manager, agentId);
-    await this.repository.pruneFinal(tx.manager, { agentId });
+    await this.repository.pruneFinal(tx.manager, agentId);
     await this.drain(tx, departments);
   }
 

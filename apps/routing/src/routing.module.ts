@@ -12,6 +12,9 @@ import { SettingsService } from './settings/settings.service';
 import { RoutingSettings } from './sla/sla-settings.repository';
 import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
+import { SlaSweepRepository } from './sla/sla-sweep.repository';
+import { SlaSweepScheduler } from './sla/sla-sweep.scheduler';
+import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
@@ -38,6 +41,9 @@ export class RoutingModule {
         TicketWriter,
         TicketLifecycleService,
         ConfirmationService,
+        SlaSweepRepository,
+        SlaSweepService,
+        SlaSweepScheduler,
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,

@@ -2,6 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { ComplianceHandler } from './compliance/compliance.handler';
+import { ComplianceRepository } from './compliance/compliance.repository';
+import { ComplianceService } from './compliance/compliance.service';
 import { AssignmentService } from './dispatch/assignment.service';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
@@ -44,6 +47,9 @@ export class RoutingModule {
         SlaSweepRepository,
         SlaSweepService,
         SlaSweepScheduler,
+        ComplianceRepository,
+        ComplianceService,
+        ComplianceHandler,
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,

@@ -27,3 +27,5 @@ export * from './org';
 export * from './events/org.events';
 export * from './http/org.dto';
 export * from './pagination';
+export * from './rpc/compliance.rpc';
+export * from './http/compliance.dto';

@@ -6,10 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ComplianceRpc,
   RoutingRpc,
   ticketEtag,
   type Caller,
   type FeedbackReceivedV1,
+  type RpcDefinition,
+  type TicketCommand,
   type TicketView,
 } from '@closeloop/contracts';
 import {
@@ -326,4 +329,65 @@ it('R9: closes a resolved ticket the customer never answers, then archives it', 
     ['auto-closed', null],
     ['archived', null],
   ]);
+});
+
+it('weekly compliance: met / due per level and category in the business week, flagged below 80%', async () => {
+  // Tickets received in a week of their own (2027-W01) so the figures are this test's alone.
+  const receivedAt = new Date('2027-01-06T09:00:00+08:00');
+  const late = await openTicket(receivedAt, { level: 'L1' });
+  const onTime = await openTicket(receivedAt, { level: 'L2' });
+  const suggestion = await openTicket(receivedAt, { level: 'L3', category: 'service.attitude' });
+  const act = async <T extends object>(
+    ticketNo: string,
+    definition: RpcDefinition<TicketCommand<T>, TicketView>,
+    input: T,
+  ) => {
+    const view = await a.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo });
+    return a.rpc.request(definition, { caller: agent, ticketNo, ifMatch: ticketEtag(view.version), input });
+  };
+  await act(onTime, RoutingRpc.respond, {});
+  await act(onTime, RoutingRpc.plan, { what: '寄送新配件', dueBy: '2027-01-08T10:00:00.000Z' });
+  await act(suggestion, RoutingRpc.respond, {});
+  await sweeper(a).sweep(new Date('2027-01-06T13:00:00+08:00')); // L1: 09:10 and 11:00 breached
+  expect(await fired(late)).toHaveLength(6); // two breaches, each escalated to levels 1 and 2
+
+  const admin: Caller = { ...agent, userId: randomUUID(), roles: ['admin'], departments: [] };
+  const view = await a.rpc.request(ComplianceRpc.weekly, { caller: admin, week: '2027-W01' });
+  expect(view).toMatchObject({
+    week: '2027-W01',
+    from: '2027-01-03T16:00:00.000Z', // Monday 2027-01-04 00:00 in Shanghai
+    to: '2027-01-10T16:00:00.000Z',
+    timeZone: 'Asia/Shanghai',
+    thresholdPercent: 80,
+    departments: null,
+    total: { due: 5, met: 3, ratePercent: 60, flagged: true },
+  });
+  expect(view.byLevel.map((l) => [l.level, l.due, l.met, l.ratePercent, l.flagged])).toEqual([
+    ['L1', 2, 0, 0, true],
+    ['L2', 2, 2, 100, false],
+    ['L3', 1, 1, 100, false],
+  ]);
+  expect(view.byCategory.map((c) => [c.category, c.due, c.met, c.flagged])).toEqual([
+    ['product.defect', 4, 2, true],
+    ['service.attitude', 1, 1, false],
+  ]);
+  expect(view.total.metrics).toEqual({
+    firstResponse: { due: 3, met: 2 },
+    plan: { due: 2, met: 1 },
+    progress: { due: 0, met: 0 },
+    resolution: { due: 0, met: 0 },
+  });
+  // Supervisors see their own departments; agents see none of it.
+  const lead: Caller = { ...agent, userId: supervisor, roles: ['supervisor'] };
+  const own = await a.rpc.request(ComplianceRpc.weekly, { caller: lead, week: '2027-W01' });
+  expect(own).toMatchObject({ departments: ['after-sales'], total: { due: 5 } });
+  await expect(
+    a.rpc.request(ComplianceRpc.weekly, { caller: lead, week: '2027-W01', department: 'billing' }),
+  ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  await expect(a.rpc.request(ComplianceRpc.weekly, { caller: agent })).rejects.toMatchObject({
+    code: 'FORBIDDEN',
+  });
+  await expect(
+    a.rpc.request(ComplianceRpc.weekly, { caller: admin, week: '2025-W53' }),
+  ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
 });

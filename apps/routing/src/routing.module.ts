@@ -6,6 +6,10 @@ import { ComplianceHandler } from './compliance/compliance.handler';
 import { ComplianceRepository } from './compliance/compliance.repository';
 import { ComplianceService } from './compliance/compliance.service';
 import { AssignmentService } from './dispatch/assignment.service';
+import { ImprovementDetector } from './improvement/improvement-detector.service';
+import { ImprovementHandler } from './improvement/improvement.handler';
+import { ImprovementRepository } from './improvement/improvement.repository';
+import { ImprovementService } from './improvement/improvement.service';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
 import { OrgEventsHandler } from './org/org-events.handler';
@@ -50,6 +54,10 @@ export class RoutingModule {
         ComplianceRepository,
         ComplianceService,
         ComplianceHandler,
+        ImprovementRepository,
+        ImprovementDetector,
+        ImprovementService,
+        ImprovementHandler,
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,

@@ -4,7 +4,11 @@ import { SlaPoliciesAndCalendars1795419810702 } from './migrations/1795419810702
 import { TicketLifecycle1796155891936 } from './migrations/1796155891936-TicketLifecycle';
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
+import { ImprovementCases1796158031481 } from './migrations/1796158031481-ImprovementCases';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
+import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
+import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
+import { ScheduledRunEntity } from './sla/entities/scheduled-run.entity';
 import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
 import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
 import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
@@ -23,6 +27,9 @@ export const routingPersistence = {
     SettingRevisionEntity,
     SlaOutcomeEntity,
     SlaAlertEntity,
+    ImprovementCaseEntity,
+    ImprovementCaseHistoryEntity,
+    ScheduledRunEntity,
     OrgDepartmentEntity,
     OrgAgentEntity,
     OrgStoreEntity,
@@ -34,5 +41,6 @@ export const routingPersistence = {
     TicketLifecycle1796155891936,
     OrgReadModel1796155620452,
     DispatchRules1796156103567,
+    ImprovementCases1796158031481,
   ],
 };

@@ -29,3 +29,6 @@ export * from './http/org.dto';
 export * from './pagination';
 export * from './rpc/compliance.rpc';
 export * from './http/compliance.dto';
+export * from './events/improvement.events';
+export * from './http/improvement.dto';
+export * from './rpc/improvement.rpc';

@@ -5,11 +5,13 @@ import { routingPersistence } from './routing.persistence';
 import { ComplianceHandler } from './compliance/compliance.handler';
 import { ComplianceRepository } from './compliance/compliance.repository';
 import { ComplianceService } from './compliance/compliance.service';
-import { AssignmentService } from './dispatch/assignment.service';
 import { ImprovementDetector } from './improvement/improvement-detector.service';
 import { ImprovementHandler } from './improvement/improvement.handler';
 import { ImprovementRepository } from './improvement/improvement.repository';
 import { ImprovementService } from './improvement/improvement.service';
+import { AssignmentRepository } from './dispatch/assignment.repository';
+import { AssignmentService } from './dispatch/assignment.service';
+import { QueueSweeper } from './dispatch/queue-sweeper';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
 import { OrgEventsHandler } from './org/org-events.handler';
@@ -61,7 +63,9 @@ export class RoutingModule {
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,
+        AssignmentRepository,
         AssignmentService,
+        QueueSweeper,
       ],
     };
   }

@@ -5,6 +5,7 @@ import { TicketLifecycle1796155891936 } from './migrations/1796155891936-TicketL
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
 import { ImprovementCases1796158031481 } from './migrations/1796158031481-ImprovementCases';
+import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
 import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
@@ -17,6 +18,8 @@ import { OrgAgentEntity } from './org/entities/org-agent.entity';
 import { OrgDepartmentEntity } from './org/entities/org-department.entity';
 import { OrgSkillEntity } from './org/entities/org-skill.entity';
 import { OrgStoreEntity } from './org/entities/org-store.entity';
+import { AssignmentCursorEntity } from './dispatch/entities/assignment-cursor.entity';
+import { TicketDispatchEntity } from './dispatch/entities/ticket-dispatch.entity';
 
 export const routingPersistence = {
   schema: 'routing',
@@ -34,6 +37,8 @@ export const routingPersistence = {
     OrgAgentEntity,
     OrgStoreEntity,
     OrgSkillEntity,
+    TicketDispatchEntity,
+    AssignmentCursorEntity,
   ],
   migrations: [
     RoutingInitial1763900000000,
@@ -41,6 +46,7 @@ export const routingPersistence = {
     TicketLifecycle1796155891936,
     OrgReadModel1796155620452,
     DispatchRules1796156103567,
+    Assignment1796156262222,
     ImprovementCases1796158031481,
   ],
 };

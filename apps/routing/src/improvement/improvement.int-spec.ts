@@ -155,7 +155,7 @@ it('opens one case per run of weeks, with departments, customers and money, and 
     ticketCount: 10,
     customersAffected: 9,
     amountAtStakeFen: 300_000_00 + 80_000,
-    departments: ['after-sales', 'quality'],
+    departments: ['after-sales', 'quality', 'technical-support'], // the rest as dispatched (R3 seed)
     // 9 customers × 1 + 300.8 thousand yuan × 1 = 309.8: high (≥ 50)
     priority: 309.8,
     priorityBand: 'high',

@@ -8,17 +8,19 @@ import {
   type OrgSkillChangedV1,
   type OrgStoreChangedV1,
 } from '@closeloop/contracts';
+import { AssignmentService } from '../dispatch/assignment.service';
 import { OrgDirectoryService } from './org-directory.service';
 
 /**
  * The `routing-org` consumer: the gateway's `org.*.v1` events into routing's read model, each exactly once
- * (inbox) and never older over newer (versions).
+ * (inbox) and never older over newer (versions). An agent's change also moves tickets (AssignmentService).
  */
 @Injectable()
 export class OrgEventsHandler implements OnModuleInit {
   constructor(
     private readonly consumers: ConsumerRegistry,
     private readonly directory: OrgDirectoryService,
+    private readonly assignment: AssignmentService,
   ) {}
 
   onModuleInit(): void {
@@ -28,7 +30,15 @@ export class OrgEventsHandler implements OnModuleInit {
     };
     const agent: EventHandler<OrgAgentChangedV1> = {
       event: OrgEvents.agentChanged,
-      handle: async (data, tx) => void (await this.directory.applyAgent(tx.manager, data)),
+      handle: async (data, tx) => {
+        // R3: availability, capacity and membership decide who takes queued tickets, and who gives theirs back.
+        const before = await this.directory.agent(tx.manager, data.userId);
+        await this.assignment.beforeAgentChange(tx, [
+          ...(before?.departmentIds ?? []),
+          ...data.departmentIds,
+        ]);
+        await this.assignment.onAgentChanged(tx, await this.directory.applyAgent(tx.manager, data));
+      },
     };
     const store: EventHandler<OrgStoreChangedV1> = {
       event: OrgEvents.storeChanged,

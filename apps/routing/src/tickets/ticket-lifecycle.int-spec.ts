@@ -45,7 +45,11 @@ const analyst = staff(['analyst']);
 const admin = staff(['admin']);
 
 let sequence = 0;
-async function openTicket(overrides: Partial<FeedbackReceivedV1> = {}, department?: string): Promise<string> {
+/** `department`: put the ticket there; null: leave it undispatched (as tickets opened before dispatch). */
+async function openTicket(
+  overrides: Partial<FeedbackReceivedV1> = {},
+  department?: string | null,
+): Promise<string> {
   sequence += 1;
   const data: FeedbackReceivedV1 = {
     feedbackId: randomUUID(),
@@ -65,7 +69,7 @@ async function openTicket(overrides: Partial<FeedbackReceivedV1> = {}, departmen
     { what: `ticket ${data.ticketNo}` },
   );
   // Dispatch belongs to another part of routing; here the test puts the ticket in a department itself.
-  if (department) {
+  if (department !== undefined) {
     await db.query('UPDATE routing.tickets SET department = $2 WHERE ticket_no = $1', [
       data.ticketNo,
       department,
@@ -182,6 +186,7 @@ describe('a ticket through its lifecycle', () => {
 
     expect(view.history.map((h) => h.action)).toEqual([
       'opened',
+      'queued', // R3 dispatch: nobody on shift in the department
       'responded',
       'planned',
       'progressed',
@@ -207,6 +212,7 @@ describe('a ticket through its lifecycle', () => {
     );
     expect(await outboxTypes(ticketNo)).toEqual([
       'ticket.opened.v1',
+      'ticket.assigned.v1', // R3 dispatch to the department's queue
       'ticket.responded.v1',
       'ticket.planned.v1',
       'ticket.progressed.v1',
@@ -241,7 +247,7 @@ describe('versions and access', () => {
     ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
     const view = await get(agentA, ticketNo);
     expect(view).toMatchObject({ version: 1, status: 'classified', respondedAt: null });
-    expect(view.history).toHaveLength(1);
+    expect(view.history.map((h) => h.action)).toEqual(['opened', 'queued']);
   });
 
   it("answers another department's agent as if the ticket did not exist; analysts read but never change", async () => {
@@ -311,7 +317,7 @@ describe('GET /tickets as a list', () => {
       );
     }
     const theirs = await openTicket({ customerId }, 'billing');
-    const pool = await openTicket({ customerId });
+    const pool = await openTicket({ customerId }, null);
 
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork, type Tx } from '@closeloop/messaging';
+import { OutboxRelay, OutboxWriter, UnitOfWork, type OutboxEvent, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { TicketEvents, type TicketSlaAlertV1 } from '@closeloop/contracts';
 import { OrgDirectoryService } from '../org/org-directory.service';
@@ -45,13 +45,19 @@ export class SlaSweepService {
     private readonly rules: SlaRulesReader,
     private readonly writer: TicketWriter,
     private readonly directory: OrgDirectoryService,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
   ) {}
 
   /** Everything due at `now`, batch after batch, until no claimable ticket has work due. */
-  async sweep(now = new Date(), batchSize = 500): Promise<SweepResult> {
+  async sweep(now = new Date(), batchSize = 1000): Promise<SweepResult> {
     const total = none();
+    // Read once per pass, outside any transaction: settings and the directory hold for the whole pass.
+    const snapshot = await this.rules.read();
+    const targets = new EscalationTargets(this.directory);
     for (;;) {
-      const result = await this.uow.run((tx) => this.batch(tx, now, batchSize));
+      const result = await this.uow.run((tx) => this.batch(tx, now, batchSize, snapshot, targets));
+      if (result.warnings + result.breaches + result.escalations > 0) this.relay.kick();
       for (const k of Object.keys(total) as (keyof SweepResult)[]) total[k] += result[k];
       if (result.tickets < batchSize) break;
     }
@@ -59,11 +65,16 @@ export class SlaSweepService {
     return total;
   }
 
-  private async batch(tx: Tx, now: Date, limit: number): Promise<SweepResult> {
+  private async batch(
+    tx: Tx,
+    now: Date,
+    limit: number,
+    snapshot: SlaRulesSnapshot,
+    targets: EscalationTargets,
+  ): Promise<SweepResult> {
     const tickets = await this.sweeps.claimDue(tx.manager, now, limit);
     const result = { ...none(), tickets: tickets.length };
     if (tickets.length === 0) return result;
-    const snapshot = await this.rules.read(tx.manager);
     const alerting: TicketEntity[] = [];
     for (const ticket of tickets) {
       if (await this.settle(tx, ticket, snapshot, now)) result.settled += 1;
@@ -80,11 +91,32 @@ export class SlaSweepService {
       [...wanted.values()].map(({ ticket, alert }) => ({ ticketId: ticket.id, ...alert })),
       now,
     );
-    const targets = new EscalationTargets(this.directory, tx.manager);
+    await targets.prefetch(
+      tx.manager,
+
+      fired.filter((row) => row.kind === 'escalation').map((row) => wanted.get(key(row))!.ticket.department),
+    );
     const levels = new Map<string, number>();
-    const history: HistoryRow[] = [];
+    // One history entry per due time and pass: a breach and the escalations it caused are one entry.
+    const history = new Map<string, HistoryRow>();
+    const noted = (ticket: TicketEntity, alert: DueAlert, action: string): Record<string, unknown> => {
+      const at = `${ticket.id}|${alert.metric}|${alert.dueAt.getTime()}`;
+      const entry = history.get(at) ?? {
+        ticketId: ticket.id,
+        action,
+        data: { metric: alert.metric, dueAt: alert.dueAt.toISOString() },
+      };
+      history.set(at, entry);
+      return entry.data;
+    };
+    // Thousands of alerts in a batch: events go to the outbox in multi-row statements, not one by one.
+    const events: OutboxEvent[] = [];
     const breaches: { ticket: TicketEntity; alert: DueAlert }[] = [];
-    for (const row of fired) {
+    // Breaches before escalations, so an entry names the breach when both came in this pass.
+    const order = { warning: 0, breach: 1, escalation: 2 } as const;
+    for (const row of fired.sort(
+      (x, y) => order[x.kind] - order[y.kind] || x.escalationLevel - y.escalationLevel,
+    )) {
       const { ticket, alert } = wanted.get(key(row))!;
       const base: TicketSlaAlertV1 = {
         ticketId: ticket.id,
@@ -96,31 +128,32 @@ export class SlaSweepService {
         department: ticket.department,
         assigneeId: ticket.assignee,
       };
-      const detail = { metric: alert.metric, dueAt: base.dueAt };
       if (alert.kind === 'warning') {
-        await tx.publish(TicketEvents.slaWarning, { ...base, warnedAt: now.toISOString() });
-        history.push({ ticketId: ticket.id, action: 'sla-warning', data: detail });
+        events.push(this.outbox.event(TicketEvents.slaWarning, { ...base, warnedAt: now.toISOString() }));
+        noted(ticket, alert, 'sla-warning');
         result.warnings += 1;
       } else if (alert.kind === 'breach') {
-        await tx.publish(TicketEvents.slaBreached, { ...base, breachedAt: now.toISOString() });
-        history.push({ ticketId: ticket.id, action: 'sla-breached', data: detail });
+        events.push(this.outbox.event(TicketEvents.slaBreached, { ...base, breachedAt: now.toISOString() }));
+        noted(ticket, alert, 'sla-breached');
         breaches.push({ ticket, alert });
         result.breaches += 1;
       } else {
-        const target = await targets.at(ticket.department, alert.escalationLevel);
+        const target = targets.at(ticket.department, alert.escalationLevel);
         if (!target) continue; // above the top of the directory: recorded as handled, sent to no one
-        await tx.publish(TicketEvents.escalated, {
-          ...base,
-          escalationLevel: alert.escalationLevel,
-          toDepartment: target.department,
-          supervisorIds: target.supervisorIds,
-          escalatedAt: now.toISOString(),
-        });
-        history.push({
-          ticketId: ticket.id,
-          action: 'escalated',
-          data: { ...detail, level: alert.escalationLevel, toDepartment: target.department },
-        });
+        events.push(
+          this.outbox.event(TicketEvents.escalated, {
+            ...base,
+            escalationLevel: alert.escalationLevel,
+            toDepartment: target.department,
+            supervisorIds: target.supervisorIds,
+            escalatedAt: now.toISOString(),
+          }),
+        );
+        const data = noted(ticket, alert, 'escalated');
+        data.escalations = [
+          ...((data.escalations as unknown[] | undefined) ?? []),
+          { level: alert.escalationLevel, toDepartment: target.department },
+        ];
         levels.set(ticket.id, Math.max(levels.get(ticket.id) ?? 0, alert.escalationLevel));
         result.escalations += 1;
       }
@@ -141,7 +174,8 @@ export class SlaSweepService {
         department: ticket.department,
       })),
     );
-    await this.sweeps.addHistory(tx.manager, history, now);
+    await this.outbox.insert(tx.manager, events);
+    await this.sweeps.addHistory(tx.manager, [...history.values()], now);
     await this.sweeps.updateSchedules(
       tx.manager,
       alerting.map((ticket) => ({

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
@@ -79,4 +79,33 @@ export class PartnerConsumer {
     await this.loop;
     await this.nc.close();
   }
+}
+
+/**
+ * Publishes an event to a test stream as a service's relay would (CloudEvents envelope, `Nats-Msg-Id`), for
+ * integration tests that feed a service the events of another. Returns the envelope id.
+ */
+export async function publishTestEvent(
+  prefix: string,
+  type: `${string}.${string}.v${number}`,
+  data: object,
+  source = 'closeloop/test',
+): Promise<string> {
+  const id = randomUUID();
+  const envelope = {
+    specversion: '1.0',
+    id,
+    type,
+    source,
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+  const nc = await testNats();
+  try {
+    await jetstream(nc).publish(`${prefix}.events.${type}`, JSON.stringify(envelope), { msgID: id });
+  } finally {
+    await nc.close();
+  }
+  return id;
 }

@@ -17,6 +17,8 @@ import { OrgModule } from './org/org.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
+import { ImprovementCasesController } from './improvement/improvement-cases.controller';
+import { ComplianceController } from './sla/compliance.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
@@ -74,6 +76,8 @@ export class GatewayModule {
         CustomersController,
         AuditController,
         ConfirmationPageController,
+        ComplianceController,
+        ImprovementCasesController,
         OrdersController,
       ],
       providers: [

@@ -2,6 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { ComplianceHandler } from './compliance/compliance.handler';
+import { ComplianceRepository } from './compliance/compliance.repository';
+import { ComplianceService } from './compliance/compliance.service';
+import { ImprovementDetector } from './improvement/improvement-detector.service';
+import { ImprovementHandler } from './improvement/improvement.handler';
+import { ImprovementRepository } from './improvement/improvement.repository';
+import { ImprovementService } from './improvement/improvement.service';
 import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
 import { QueueSweeper } from './dispatch/queue-sweeper';
@@ -18,6 +25,9 @@ import { SettingsService } from './settings/settings.service';
 import { RoutingSettings } from './sla/sla-settings.repository';
 import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
+import { SlaSweepRepository } from './sla/sla-sweep.repository';
+import { SlaSweepScheduler } from './sla/sla-sweep.scheduler';
+import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
@@ -44,6 +54,16 @@ export class RoutingModule {
         TicketWriter,
         TicketLifecycleService,
         ConfirmationService,
+        SlaSweepRepository,
+        SlaSweepService,
+        SlaSweepScheduler,
+        ComplianceRepository,
+        ComplianceService,
+        ComplianceHandler,
+        ImprovementRepository,
+        ImprovementDetector,
+        ImprovementService,
+        ImprovementHandler,
         OrgDirectoryRepository,
         OrgDirectoryService,
         OrgEventsHandler,

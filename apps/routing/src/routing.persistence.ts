@@ -4,10 +4,14 @@ import { SlaPoliciesAndCalendars1795419810702 } from './migrations/1795419810702
 import { TicketLifecycle1796155891936 } from './migrations/1796155891936-TicketLifecycle';
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
+import { ImprovementCases1796158031481 } from './migrations/1796158031481-ImprovementCases';
 import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
 import { DispatchAvoidAgent1796159387647 } from './migrations/1796159387647-DispatchAvoidAgent';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
+import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
+import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
+import { ScheduledRunEntity } from './sla/entities/scheduled-run.entity';
 import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
 import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
 import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
@@ -29,6 +33,9 @@ export const routingPersistence = {
     SettingRevisionEntity,
     SlaOutcomeEntity,
     SlaAlertEntity,
+    ImprovementCaseEntity,
+    ImprovementCaseHistoryEntity,
+    ScheduledRunEntity,
     OrgDepartmentEntity,
     OrgAgentEntity,
     OrgStoreEntity,
@@ -46,5 +53,6 @@ export const routingPersistence = {
     Assignment1796156262222,
     Collaborations1796158513720,
     DispatchAvoidAgent1796159387647,
+    ImprovementCases1796158031481,
   ],
 };

@@ -30,3 +30,8 @@ export * from './pagination';
 export * from './http/ticket-assignment.dto';
 export * from './rpc/ticket-assignment.rpc';
 export * from './events/collaboration.events';
+export * from './rpc/compliance.rpc';
+export * from './http/compliance.dto';
+export * from './events/improvement.events';
+export * from './http/improvement.dto';
+export * from './rpc/improvement.rpc';

@@ -15,7 +15,7 @@ import {
 } from '@closeloop/contracts';
 import { dueTimes } from '../sla/due-times';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
-import { nextAlertAt, nextDue, type ClockTicket } from '../sla/sla-clock';
+import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
 import { SlaRulesReader } from '../sla/sla-rules';
 import { RoutingSettings } from '../sla/sla-settings.repository';
 import { AssignmentService } from '../dispatch/assignment.service';
@@ -92,9 +92,9 @@ export class TicketService {
       duePlan: due.plan,
       dueResolution: due.resolution,
       nextProgressDue: due.nextProgress,
-      // R7: the sweep picks the ticket up at its first warning (or at once when received long ago).
+      // R7: the sweep picks the ticket up at its first warning (at once when one is already due).
       nextDueAt: nextDue(clock),
-      nextAlertAt: nextAlertAt(clock, openedAt, rules.timing),
+      nextAlertAt: nextWorkAt(clock, openedAt, rules.timing),
     });
     if (!created) return;
     await this.tickets.addHistory(tx.manager, {

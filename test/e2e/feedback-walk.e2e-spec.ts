@@ -54,6 +54,8 @@ beforeAll(async () => {
     displayName: 'Agent One',
     password: 'agent-password-1',
     roles: ['agent'],
+    // R3 dispatch puts each ticket in a department; agents read the tickets of theirs (the seeded four).
+    departments: ['customer-service', 'technical-support', 'after-sales', 'finance'],
   });
   expect(created.status).toBe(201);
   agent = await anonymous.login('agent@e2e.test', 'agent-password-1');
@@ -94,6 +96,8 @@ describe('the walk: feedback -> ticket with due times -> event', () => {
       level: 'L2',
       type: 'complaint',
       category: 'product.defect',
+      department: 'technical-support',
+      assignee: null,
       customerId: created.customerId,
       slaPolicy: 'r1-default',
     });
@@ -102,7 +106,8 @@ describe('the walk: feedback -> ticket with due times -> event', () => {
     const [firstResponse, plan] = R1_MINUTES.L2;
     expect(new Date(body.due.firstResponse).getTime() - received).toBe(firstResponse * 60_000); // R1, R2
     expect(new Date(body.due.plan).getTime() - received).toBe(plan * 60_000);
-    expect(body.history.map((h: { action: string }) => h.action)).toEqual(['opened']);
+    // R3: a product defect goes to technical support, where nobody is on shift yet: it waits in the queue.
+    expect(body.history.map((h: { action: string }) => h.action)).toEqual(['opened', 'queued']);
 
     const event = await pollUntil(
       () => Promise.resolve(partner.events.find((e) => e.data.ticketNo === created.ticketNo)),
@@ -406,10 +411,14 @@ describe('correlation id', () => {
     expect(response.headers.get('x-correlation-id')).toBe(correlationId);
     const lines = await pollUntil(
       async () => platform.logs.filter((l) => l.line.includes(correlationId)),
-      (found) => found.some((l) => l.service === 'routing') && found.some((l) => l.service === 'intake'),
+      (found) =>
+        found.some((l) => l.service === 'routing' && l.line.includes('"ticket opened"')) &&
+        found.some((l) => l.service === 'intake'),
       { what: 'log lines with the correlation id in intake and routing' },
     );
-    const routingLine = JSON.parse(lines.find((l) => l.service === 'routing')!.line);
+    const routingLine = JSON.parse(
+      lines.find((l) => l.service === 'routing' && l.line.includes('"ticket opened"'))!.line,
+    );
     expect(routingLine).toMatchObject({
       correlationId,
       msg: 'ticket opened',

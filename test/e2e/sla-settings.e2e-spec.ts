@@ -38,6 +38,8 @@ beforeAll(async () => {
     displayName: 'Agent Sla',
     password: 'agent-password-1',
     roles: ['agent'],
+    // R3 dispatch puts each ticket in a department; agents read the tickets of theirs (the seeded four).
+    departments: ['customer-service', 'technical-support', 'after-sales', 'finance'],
   });
   expect(created.status).toBe(201);
   agent = await anonymous.login('agent@sla.test', 'agent-password-1');

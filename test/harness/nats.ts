@@ -88,7 +88,7 @@ export class PartnerConsumer {
  */
 export async function publishTestEvent(
   prefix: string,
-  type: string,
+  type: `${string}.${string}.v${number}`,
   data: object,
   options: { id?: string; source?: string; times?: number } = {},
 ): Promise<string> {

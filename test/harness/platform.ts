@@ -33,6 +33,13 @@ export interface RunningPlatform {
   signal(service: ServiceName, signal: NodeJS.Signals): void;
   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   start(service: ServiceName): Promise<void>;
+  /**
+   * Starts one more process of a service (another replica on its own port, same database and NATS
+   * prefix); its log lines are tagged with the service. Returns a way to stop it; `stop()` stops it too.
+   */
+  startReplica(
+    service: Exclude<ServiceName, 'gateway'>,
+  ): Promise<{ pid: number; kill(signal?: NodeJS.Signals): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -70,11 +77,13 @@ export async function startPlatform(
   const ports = Object.fromEntries(
     await Promise.all(ALL.map(async (s) => [s, await freePort()] as const)),
   ) as Record<ServiceName, number>;
-  const children = new Map<ServiceName, ChildProcess>();
+  const children = new Map<string, ChildProcess>();
   const logs: RunningPlatform['logs'] = [];
+  let replicas = 0;
   const pids: RunningPlatform['pids'] = {};
 
-  const start = async (service: ServiceName) => {
+  /** Spawns one process of `service` on `port`, registered under `key`, and waits for its /health. */
+  const spawnService = async (service: ServiceName, key: string, port: number) => {
     const child = spawn(process.execPath, [...(options.execArgv?.[service] ?? []), main(service)], {
       cwd: ROOT,
       env: {
@@ -85,7 +94,7 @@ export async function startPlatform(
         NATS_URL: requireEnv('NATS_URL'),
         NATS_PREFIX: prefix,
         HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(ports[service]),
+        HTTP_PORT: String(port),
         PG_POOL_SIZE: '8',
         LOG_LEVEL: 'info',
         ADMIN_EMAIL: ADMIN.email,
@@ -105,12 +114,12 @@ export async function startPlatform(
         for (const line of lines) logs.push({ service, line });
       });
     }
-    children.set(service, child);
-    pids[service] = child.pid;
+    children.set(key, child);
+    if (key === service) pids[service] = child.pid;
     await pollUntil(
       async () => {
         if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
-        return (await fetch(`http://127.0.0.1:${ports[service]}/health`)).status;
+        return (await fetch(`http://127.0.0.1:${port}/health`)).status;
       },
       (status) => status === 200,
       { timeoutMs: 30_000, intervalMs: 100, what: `${service} /health` },
@@ -124,7 +133,9 @@ export async function startPlatform(
     });
   };
 
-  const kill = async (service: ServiceName, signal: NodeJS.Signals = 'SIGTERM') => {
+  const start = (service: ServiceName) => spawnService(service, service, ports[service]);
+
+  const kill = async (service: string, signal: NodeJS.Signals = 'SIGTERM') => {
     const child = children.get(service);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -154,6 +165,12 @@ export async function startPlatform(
     signal: (service, signal) => void children.get(service)?.kill(signal),
     kill,
     start,
+    async startReplica(service) {
+      replicas += 1;
+      const key = `${service}#${replicas}`;
+      await spawnService(service, key, await freePort());
+      return { pid: children.get(key)!.pid!, kill: (signal?: NodeJS.Signals) => kill(key, signal) };
+    },
     async stop() {
       await Promise.all([...children.keys()].map((s) => kill(s, 'SIGTERM')));
       await db.drop();

@@ -19,9 +19,12 @@ import { OrgModule } from './org/org.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
+import { ImprovementCasesController } from './improvement/improvement-cases.controller';
+import { ComplianceController } from './sla/compliance.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
+import { TicketAssignmentController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
@@ -70,12 +73,15 @@ export class GatewayModule {
         UsersController,
         FeedbackController,
         TicketsController,
+        TicketAssignmentController,
         SettingsController,
         CustomersController,
         AuditController,
         OrdersController,
         ImportsController,
         ConfirmationPageController,
+        ComplianceController,
+        ImprovementCasesController,
       ],
       providers: [
         UsersService,

@@ -31,7 +31,13 @@ jest.setTimeout(60_000);
 let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
-const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
+// Product defects go to technical support (R3 dispatch); an agent there may read them.
+const agent: Caller = {
+  userId: randomUUID(),
+  roles: ['agent'],
+  departments: ['technical-support'],
+  stores: [],
+};
 
 function feedbackEvent(overrides: Partial<FeedbackReceivedV1> = {}) {
   const data: FeedbackReceivedV1 = {
@@ -110,22 +116,21 @@ it('opens one ticket with R1 due times even when the event is stored twice', asy
     () => db.query(`SELECT event_id FROM routing.inbox WHERE event_id = $1`, [event.id]),
     (rows) => rows.length === 1,
   );
-  // Both copies have been through the consumer: still one ticket, one history entry, one outgoing event.
+  // Both copies have been through the consumer: still one ticket, one history entry and one outgoing event
+  // of each kind (opened, and assigned: R3 dispatch to the department's queue, nobody being on shift).
   await pollUntil(
-    async () => {
-      const [info] = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM routing.outbox WHERE envelope->'data'->>'ticketNo' = $1`,
+    async () =>
+      db.query<{ type: string }>(
+        `SELECT event_type AS type FROM routing.outbox WHERE envelope->'data'->>'ticketNo' = $1 ORDER BY seq`,
         [event.data.ticketNo],
-      );
-      return Number(info.n);
-    },
-    (n) => n === 1,
+      ),
+    (rows) => rows.map((row) => row.type).join() === 'ticket.opened.v1,ticket.assigned.v1',
   );
   const tickets = await db.query('SELECT id FROM routing.tickets WHERE feedback_id = $1', [
     event.data.feedbackId,
   ]);
   expect(tickets).toHaveLength(1);
-  expect(ticket.history).toHaveLength(1);
+  expect(ticket.history.map((entry) => entry.action)).toEqual(['opened', 'queued']);
 });
 
 it('dead-letters an event whose payload breaks the contract, without retrying it', async () => {

@@ -3,7 +3,20 @@ import { PlatformModule } from '@closeloop/runtime';
 import { CustomerEventsHandler } from './customers/customer-events.handler';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { ComplianceHandler } from './compliance/compliance.handler';
+import { ComplianceRepository } from './compliance/compliance.repository';
+import { ComplianceService } from './compliance/compliance.service';
+import { ImprovementDetector } from './improvement/improvement-detector.service';
+import { ImprovementHandler } from './improvement/improvement.handler';
+import { ImprovementRepository } from './improvement/improvement.repository';
+import { ImprovementService } from './improvement/improvement.service';
+import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
+import { QueueSweeper } from './dispatch/queue-sweeper';
+import { ReassignService } from './dispatch/reassign.service';
+import { CollaborationRepository } from './collaboration/collaboration.repository';
+import { CollaborationService } from './collaboration/collaboration.service';
+import { TicketAssignmentHandler } from './dispatch/ticket-assignment.handler';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
 import { OrgEventsHandler } from './org/org-events.handler';
@@ -13,6 +26,9 @@ import { SettingsService } from './settings/settings.service';
 import { RoutingSettings } from './sla/sla-settings.repository';
 import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
+import { SlaSweepRepository } from './sla/sla-sweep.repository';
+import { SlaSweepScheduler } from './sla/sla-sweep.scheduler';
+import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
@@ -44,6 +60,22 @@ export class RoutingModule {
         OrgDirectoryService,
         OrgEventsHandler,
         AssignmentService,
+        SlaSweepRepository,
+        SlaSweepService,
+        SlaSweepScheduler,
+        ComplianceRepository,
+        ComplianceService,
+        ComplianceHandler,
+        ImprovementRepository,
+        ImprovementDetector,
+        ImprovementService,
+        ImprovementHandler,
+        AssignmentRepository,
+        QueueSweeper,
+        ReassignService,
+        CollaborationRepository,
+        CollaborationService,
+        TicketAssignmentHandler,
       ],
     };
   }

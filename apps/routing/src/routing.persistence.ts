@@ -4,7 +4,14 @@ import { SlaPoliciesAndCalendars1795419810702 } from './migrations/1795419810702
 import { TicketLifecycle1796155891936 } from './migrations/1796155891936-TicketLifecycle';
 import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadModel';
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
+import { ImprovementCases1796158031481 } from './migrations/1796158031481-ImprovementCases';
+import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
+import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
+import { DispatchAvoidAgent1796159387647 } from './migrations/1796159387647-DispatchAvoidAgent';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
+import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
+import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
+import { ScheduledRunEntity } from './sla/entities/scheduled-run.entity';
 import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
 import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
 import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
@@ -13,6 +20,9 @@ import { OrgAgentEntity } from './org/entities/org-agent.entity';
 import { OrgDepartmentEntity } from './org/entities/org-department.entity';
 import { OrgSkillEntity } from './org/entities/org-skill.entity';
 import { OrgStoreEntity } from './org/entities/org-store.entity';
+import { AssignmentCursorEntity } from './dispatch/entities/assignment-cursor.entity';
+import { TicketDispatchEntity } from './dispatch/entities/ticket-dispatch.entity';
+import { TicketCollaborationEntity } from './collaboration/entities/ticket-collaboration.entity';
 
 export const routingPersistence = {
   schema: 'routing',
@@ -23,16 +33,26 @@ export const routingPersistence = {
     SettingRevisionEntity,
     SlaOutcomeEntity,
     SlaAlertEntity,
+    ImprovementCaseEntity,
+    ImprovementCaseHistoryEntity,
+    ScheduledRunEntity,
     OrgDepartmentEntity,
     OrgAgentEntity,
     OrgStoreEntity,
     OrgSkillEntity,
+    TicketDispatchEntity,
+    AssignmentCursorEntity,
+    TicketCollaborationEntity,
   ],
   migrations: [
     RoutingInitial1763900000000,
     SlaPoliciesAndCalendars1795419810702,
-    TicketLifecycle1796155891936,
     OrgReadModel1796155620452,
+    TicketLifecycle1796155891936,
     DispatchRules1796156103567,
+    Assignment1796156262222,
+    ImprovementCases1796158031481,
+    Collaborations1796158513720,
+    DispatchAvoidAgent1796159387647,
   ],
 };

@@ -75,6 +75,7 @@ export type CustomerKind = (typeof CUSTOMER_KINDS)[number];
 
 /** A partner system's name in external ids (`crm`, `erp`, `tmall`...); `default` when none is given. */
 export const EXTERNAL_SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
 /** R1, R4, R5: the clocks of a ticket. */
 export const SLA_METRICS = ['firstResponse', 'plan', 'progress', 'resolution'] as const;
 export type SlaMetricName = (typeof SLA_METRICS)[number];

@@ -11,6 +11,8 @@ import {
   decodeKeyCursor,
   DomainError,
   encodeKeyCursor,
+  ifMatchHolds,
+  versionEtag,
   PAGE_LIMIT,
   type ErrorCode,
   type FieldError,
@@ -25,10 +27,8 @@ export interface VersionedRecord extends ObjectLiteral {
   active: boolean;
 }
 
-/** The strong ETag of a record version: `"v3"`. */
-export function recordEtag(version: number): string {
-  return `"v${version}"`;
-}
+/** The strong ETag of a record version: `"v3"` (the same form as customers and tickets). */
+export const recordEtag = versionEtag;
 
 /**
  * RFC 9110 If-Match on a directory record: required (428) and compared strongly with the current version
@@ -38,7 +38,7 @@ export function checkIfMatch(ifMatch: string | undefined, version: number): void
   if (ifMatch === undefined || ifMatch.trim() === '') {
     throw new DomainError('PRECONDITION_REQUIRED', 'send If-Match with the ETag of the record you read');
   }
-  if (!ifMatch.split(',').some((tag) => tag.trim() === recordEtag(version))) {
+  if (!ifMatchHolds(ifMatch, recordEtag(version))) {
     throw new DomainError(
       'PRECONDITION_FAILED',
       `the record is now at ${recordEtag(version)}: GET it again and redo the change`,

@@ -13,13 +13,16 @@ export interface ConfirmationToken {
 
 /** Domain separation: a signature made for another purpose with the same key never verifies here. */
 const PURPOSE = 'closeloop.confirmation-link.v1.';
-const TOKEN = /^([A-Za-z0-9_-]{20,400})\.([A-Za-z0-9_-]{43})$/;
+/** `<ticketNo>.<nonce>.<expiry, base 36 seconds>.<signature>`: short enough for an SMS and a URL path. */
+const TOKEN = /^(\d{12,20})\.([A-Za-z0-9_-]{16,64})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{22})$/;
+/** The HMAC-SHA256 truncated to 128 bits (RFC 2104 section 5 allows truncation to half the output). */
+const SIGNATURE_BYTES = 16;
 
 /**
- * R6: the customer's confirmation link `/c/{token}`. The token is `payload.signature`: the payload names the
- * ticket, the resolution's single-use nonce and the expiry; the signature is HMAC-SHA256 with
- * CONFIRM_LINK_SECRET (only the gateway holds it). It carries no personal data. Single use is enforced
- * by routing, which clears the nonce when the link is used or the ticket moves on.
+ * R6: the customer's confirmation link `/c/{token}`. The token names the ticket, the resolution's
+ * single-use nonce and the expiry, and is signed with CONFIRM_LINK_SECRET (HMAC-SHA256; only the gateway
+ * holds the key). It carries no personal data. Single use is enforced by routing, which clears the nonce
+ * when the link is used or the ticket moves on.
  */
 @Injectable()
 export class ConfirmationLinks {
@@ -32,14 +35,8 @@ export class ConfirmationLinks {
   }
 
   link(data: ConfirmationLinkData): { url: string; path: string; expiresAt: string } {
-    const payload = Buffer.from(
-      JSON.stringify({
-        t: data.ticketNo,
-        n: data.nonce,
-        e: Math.floor(new Date(data.expiresAt).getTime() / 1000),
-      }),
-      'utf8',
-    ).toString('base64url');
+    const expiry = Math.floor(new Date(data.expiresAt).getTime() / 1000).toString(36);
+    const payload = `${data.ticketNo}.${data.nonce}.${expiry}`;
     const path = `/c/${payload}.${this.sign(payload)}`;
     return { url: `${this.baseUrl}${path}`, path, expiresAt: data.expiresAt };
   }
@@ -48,35 +45,23 @@ export class ConfirmationLinks {
   verify(token: string, now = new Date()): ConfirmationToken {
     const match = TOKEN.exec(token);
     if (!match) throw new DomainError('TICKET.LINK_INVALID');
-    const [, payload, signature] = match;
-    const expected = Buffer.from(this.sign(payload), 'utf8');
+    const [, ticketNo, nonce, expiry, signature] = match;
+    const expected = Buffer.from(this.sign(`${ticketNo}.${nonce}.${expiry}`), 'utf8');
     const given = Buffer.from(signature, 'utf8');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new DomainError('TICKET.LINK_INVALID');
     }
-    let content: { t?: unknown; n?: unknown; e?: unknown };
-    try {
-      content = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof content;
-    } catch {
-      throw new DomainError('TICKET.LINK_INVALID');
-    }
-    const { t, n, e } = content;
-    if (
-      typeof t !== 'string' ||
-      !TICKET_NO_PATTERN.test(t) ||
-      typeof n !== 'string' ||
-      typeof e !== 'number'
-    ) {
-      throw new DomainError('TICKET.LINK_INVALID');
-    }
-    const expiresAt = new Date(e * 1000);
+    if (!TICKET_NO_PATTERN.test(ticketNo)) throw new DomainError('TICKET.LINK_INVALID');
+    const expiresAt = new Date(parseInt(expiry, 36) * 1000);
     if (now >= expiresAt) throw new DomainError('TICKET.LINK_EXPIRED');
-    return { ticketNo: t, nonce: n, expiresAt };
+    return { ticketNo, nonce, expiresAt };
   }
 
   private sign(payload: string): string {
     return createHmac('sha256', this.key)
       .update(PURPOSE + payload)
-      .digest('base64url');
+      .digest()
+      .subarray(0, SIGNATURE_BYTES)
+      .toString('base64url');
   }
 }

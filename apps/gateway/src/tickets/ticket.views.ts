@@ -86,7 +86,7 @@ export class TicketSummaryDoc {
   @ApiProperty({ type: AmountsDoc }) amounts!: AmountsDoc;
   @ApiProperty({ format: 'date-time' }) receivedAt!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ description: 'the ETag is "ticket.v<version>"' }) version!: number;
+  @ApiProperty({ description: 'the ETag is "v<version>"' }) version!: number;
 }
 
 /** OpenAPI description of TicketView. */

@@ -32,7 +32,13 @@ let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
 const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
-const agent: Caller = { ...admin, userId: randomUUID(), roles: ['agent'] };
+// Product defects go to technical support (R3 dispatch); an agent there may read them.
+const agent: Caller = {
+  ...admin,
+  userId: randomUUID(),
+  roles: ['agent'],
+  departments: ['technical-support'],
+};
 
 async function openTicket(overrides: Partial<FeedbackReceivedV1>): Promise<TicketView> {
   const data: FeedbackReceivedV1 = {

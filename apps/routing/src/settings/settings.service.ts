@@ -39,8 +39,8 @@ const log = createLogger('settings');
 export { ifMatchHolds, settingsEtag };
 
 /**
- * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`, `lifecycle`,
- * `escalation`, `compliance`, `improvement`), with optimistic
+ * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`, `dispatch`,
+ * `lifecycle`, `escalation`, `compliance`, `improvement`), with optimistic
  * concurrency (If-Match) and a `settings.changed.v1` event committed with each change. A change applies to
  * tickets opened afterwards only: tickets keep the due times they were opened with (R2).
  */

@@ -4,6 +4,7 @@ import {
   dueAfterPause,
   nextAlertAt,
   nextDue,
+  nextWorkAt,
   openMetrics,
   ticketSlaState,
   type AlertTiming,
@@ -107,6 +108,11 @@ describe('alerts (R7): warning, breach, escalation up the levels', () => {
 
   it('gives a due time already passed no warning (a ticket recorded after the fact)', () => {
     expect(kinds('2026-11-23T10:30')).toEqual(['firstResponse:breach', 'firstResponse:escalation1']);
+  });
+
+  it('after a change, looks again at once when an alert is already due (nothing is assumed fired)', () => {
+    expect(nextWorkAt(t, sh('2026-11-23T10:30'), timing)).toEqual(sh('2026-11-23T10:30'));
+    expect(nextWorkAt(t, sh('2026-11-23T09:00'), timing)).toEqual(sh('2026-11-23T09:55'));
   });
 
   it('schedules the R9 automatic outcome and archiving as well', () => {

@@ -149,6 +149,21 @@ export function nextAlertAt(
   return candidates.length === 0 ? null : new Date(Math.min(...candidates));
 }
 
+/**
+ * When the sweep should look at the ticket after a change at `now` (stored as `next_alert_at`): at once
+ * when an alert is already due — a ticket recorded after the fact, or a change that brought a due time
+ * into its warning window; the sweep's unique key makes a second look harmless — else the next alert.
+ */
+export function nextWorkAt(
+  ticket: ClockTicket,
+  now: Date,
+  timing: AlertTiming,
+  others: readonly (Date | null)[] = [],
+): Date | null {
+  if (alertsDue(ticket, now, timing).length > 0) return now;
+  return nextAlertAt(ticket, now, timing, others);
+}
+
 /** Which clock each metric of a ticket counts on. */
 export type MetricClocks = Record<SlaMetricName, Clock>;
 

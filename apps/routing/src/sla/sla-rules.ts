@@ -6,7 +6,7 @@ import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import type { TicketRules } from '../tickets/transitions';
 import type { CalendarLookup } from './due-times';
 import type { EscalationSettings } from './escalation-settings';
-import { nextAlertAt, nextDue, type AlertTiming } from './sla-clock';
+import { nextDue, nextWorkAt, type AlertTiming } from './sla-clock';
 import type { SlaSettings, SlaTargets } from './sla-settings';
 import { RoutingSettings } from './sla-settings.repository';
 
@@ -94,6 +94,6 @@ export function scheduleOf(
   const autoClose = ticket.status === 'resolved' ? ticket.autoCloseAt : null;
   return {
     nextDueAt: nextDue(ticket),
-    nextAlertAt: nextAlertAt(ticket, now, snapshot.timing, [autoClose, archiveAt(snapshot, ticket)]),
+    nextAlertAt: nextWorkAt(ticket, now, snapshot.timing, [autoClose, archiveAt(snapshot, ticket)]),
   };
 }

@@ -1,35 +1,28 @@
-import { DomainError } from '@closeloop/contracts';
+import { decodeKeyCursor, DomainError, encodeKeyCursor } from '@closeloop/contracts';
 import type { TicketEntity } from './entities/ticket.entity';
 import type { TicketCursor } from './ticket.repository';
 
 /**
- * Opaque page cursors of the ticket list: base64url of the sort and the last row's sort key. Clients pass
- * them back unchanged; a cursor of one sort is refused for another.
+ * Ticket list cursors: the shared opaque key cursor (libs/contracts pagination) over the sort key of the
+ * last row — `r|<receivedAt>|<id>` newest first, `d|<nextDueAt or ->|<id>` earliest due first. A cursor of
+ * one order is refused for the other.
  */
 export function encodeTicketCursor(sort: TicketCursor['sort'], last: TicketEntity): string {
-  const key =
-    sort === 'received'
-      ? { s: 'r', at: last.receivedAt.toISOString(), id: last.id }
-      : { s: 'd', at: last.nextDueAt?.toISOString() ?? null, id: last.id };
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  const at = sort === 'received' ? last.receivedAt.toISOString() : (last.nextDueAt?.toISOString() ?? '-');
+  return encodeKeyCursor(`${sort === 'received' ? 'r' : 'd'}|${at}|${last.id}`);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KEY = /^([rd])\|([^|]+)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export function decodeTicketCursor(cursor: string, sort: TicketCursor['sort']): TicketCursor {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = null;
-  }
-  const key = value as { s?: unknown; at?: unknown; id?: unknown } | null;
-  const at = typeof key?.at === 'string' ? new Date(key.at) : null;
-  const validAt = at !== null && !Number.isNaN(at.getTime());
-  if (key && typeof key.id === 'string' && UUID.test(key.id)) {
-    if (sort === 'received' && key.s === 'r' && validAt) return { sort, receivedAt: at, id: key.id };
-    if (sort === 'due' && key.s === 'd' && (key.at === null || validAt)) {
-      return { sort, nextDueAt: validAt ? at : null, id: key.id };
+  const match = KEY.exec(decodeKeyCursor(cursor));
+  if (match) {
+    const [, order, at, id] = match;
+    const instant = new Date(at);
+    const valid = !Number.isNaN(instant.getTime());
+    if (sort === 'received' && order === 'r' && valid) return { sort, receivedAt: instant, id };
+    if (sort === 'due' && order === 'd' && (at === '-' || valid)) {
+      return { sort, nextDueAt: at === '-' ? null : instant, id };
     }
   }
   throw new DomainError('VALIDATION_FAILED', undefined, [

@@ -5,6 +5,7 @@ import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
   hasRole,
+  ifMatchHolds,
   ticketEtag,
   type ArchiveTicketDto,
   type CloseTicketDto,
@@ -21,7 +22,6 @@ import {
   type TicketCommand,
   type TicketView,
 } from '@closeloop/contracts';
-import { ifMatchHolds } from '../settings/settings.service';
 import { rulesFor, SlaRulesReader } from '../sla/sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { mayAct, maySee } from './ticket-access';
@@ -32,9 +32,9 @@ import * as transitions from './transitions';
 
 const log = createLogger('ticket-lifecycle');
 
-/** A confirmation link's single-use secret: 192 random bits, URL-safe. */
+/** A confirmation link's single-use secret: 128 random bits, URL-safe (22 characters). */
 export function newNonce(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(16).toString('base64url');
 }
 
 type Transition = (draft: TicketEntity, ctx: transitions.ChangeContext) => transitions.Change;

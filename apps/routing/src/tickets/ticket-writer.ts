@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@closeloop/messaging';
+import { AssignmentService } from '../dispatch/assignment.service';
+import { WORKING_STATUSES } from '../sla/sla-clock';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
 import { scheduleOf, type SlaRulesSnapshot } from '../sla/sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
@@ -55,6 +57,7 @@ export class TicketWriter {
   constructor(
     private readonly tickets: TicketRepository,
     private readonly outcomes: SlaOutcomeRepository,
+    private readonly assignment: AssignmentService,
   ) {}
 
   async write(
@@ -91,6 +94,12 @@ export class TicketWriter {
       })),
     );
     for (const event of change.events) await tx.publish(event.definition, event.data);
+    // R3: a ticket leaving an agent's load (resolved, closed) or coming back (reopened) frees or takes
+    // capacity; assignment hands queued tickets to the agent in this same transaction.
+    const inLoadBefore = WORKING_STATUSES.has(before.status);
+    if (draft.assignee && inLoadBefore !== WORKING_STATUSES.has(draft.status)) {
+      await this.assignment.onLoadChanged(tx, draft.assignee);
+    }
     return version;
   }
 }

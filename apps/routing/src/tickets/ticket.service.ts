@@ -15,9 +15,10 @@ import {
 } from '@closeloop/contracts';
 import { dueTimes } from '../sla/due-times';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
-import { nextAlertAt, nextDue, type ClockTicket } from '../sla/sla-clock';
+import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
 import { SlaRulesReader } from '../sla/sla-rules';
 import { RoutingSettings } from '../sla/sla-settings.repository';
+import { AssignmentService } from '../dispatch/assignment.service';
 import { isStaff, maySee, visibilityOf } from './ticket-access';
 import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
 import { TicketRepository } from './ticket.repository';
@@ -32,6 +33,7 @@ export class TicketService {
     private readonly outcomes: SlaOutcomeRepository,
     private readonly settings: RoutingSettings,
     private readonly rules: SlaRulesReader,
+    private readonly assignment: AssignmentService,
   ) {}
 
   /**
@@ -90,9 +92,9 @@ export class TicketService {
       duePlan: due.plan,
       dueResolution: due.resolution,
       nextProgressDue: due.nextProgress,
-      // R7: the sweep picks the ticket up at its first warning (or at once when received long ago).
+      // R7: the sweep picks the ticket up at its first warning (at once when one is already due).
       nextDueAt: nextDue(clock),
-      nextAlertAt: nextAlertAt(clock, openedAt, rules.timing),
+      nextAlertAt: nextWorkAt(clock, openedAt, rules.timing),
     });
     if (!created) return;
     await this.tickets.addHistory(tx.manager, {
@@ -124,6 +126,13 @@ export class TicketService {
         progress: due.nextProgress.toISOString(),
       },
       openedAt: openedAt.toISOString(),
+    });
+    // R3: to its department and, when someone can take it, an agent (ticket.assigned.v1), in this transaction.
+    await this.assignment.dispatchNew(tx, {
+      ...feedback,
+      id,
+      customerId: feedback.customerId ?? null,
+      urgencyDue: due.firstResponse,
     });
     log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
   }

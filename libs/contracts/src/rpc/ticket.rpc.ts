@@ -46,6 +46,7 @@ import {
   type TicketSort,
 } from '../http/ticket.dto';
 import { PAGE_LIMIT, type Page } from './customer.rpc';
+import { versionEtag } from '../http/etag';
 import { defineRpc } from './rpc';
 
 const TICKET_NO_MESSAGE = { message: 'ticketNo must be YYYYMMDD followed by at least 4 digits' };
@@ -59,9 +60,9 @@ export class GetTicketRequest {
   ticketNo!: string;
 }
 
-/** The strong ETag of a ticket version: `"ticket.v7"`. Updates send it back in `If-Match`. */
+/** The strong ETag of a ticket version (`"v7"`, as every versioned record). Updates send it back in `If-Match`. */
 export function ticketEtag(version: number): string {
-  return `"ticket.v${version}"`;
+  return versionEtag(version);
 }
 
 /** A change to one ticket by a staff user: who, which ticket, the version it was read at, and the input. */
@@ -259,7 +260,7 @@ export interface TicketView {
   outcomes: SlaOutcomeView[];
   receivedAt: string;
   createdAt: string;
-  /** The version `If-Match` must name (`ETag: "ticket.v<version>"`). */
+  /** The version `If-Match` must name (`ETag: "v<version>"`). */
   version: number;
   history: TicketHistoryEntryView[];
 }

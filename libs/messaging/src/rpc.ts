@@ -98,13 +98,16 @@ export class RpcClient {
     private readonly defaultTimeoutMs: number,
   ) {}
 
+  /**
+   * Not validated here: the serving side validates every request (the trust boundary), and its field
+   * errors come back as a DomainError just the same. Validating here too cost every request a second
+   * class-transformer/class-validator pass over a body the gateway's pipe had just checked.
+   */
   async request<Req extends object, Res>(
     definition: RpcDefinition<Req, Res>,
     payload: Req,
     options: { timeoutMs?: number } = {},
   ): Promise<Res> {
-    // Validated before it leaves, so a bad request fails here with field errors, not in another service.
-    validateContract(definition.request, payload);
     const h = natsHeaders();
     const correlationId = currentCorrelationId();
     if (correlationId) h.set(CORRELATION_HEADER, correlationId);

@@ -14,12 +14,39 @@ export interface TokenClaims {
 
 export type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
 
+/** Tokens remembered at most; the oldest is forgotten first. */
+const CACHE_SIZE = 10_000;
+
+/**
+ * Callers of tokens verified recently, keyed by the token itself, each until its `exp`: a client sends the
+ * same token with every request, and verifying its signature again is most of the guard's cost. Only
+ * tokens that verified are kept; an expired one is dropped when seen, so expiry is honoured to the second.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { caller: Caller; expiresAtMs: number }>();
+
+  get(token: string, nowMs: number): Caller | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (entry.expiresAtMs > nowMs) return entry.caller;
+    this.entries.delete(token);
+    return undefined;
+  }
+
+  set(token: string, caller: Caller, expiresAtMs: number): void {
+    if (this.entries.size >= CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { caller, expiresAtMs });
+  }
+}
+
 /**
  * Every route needs a valid bearer token unless marked @Public(); @Roles() narrows who may call it.
  * The verified caller is attached to the request and sent with every command (services authorize).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly verified = new VerifiedTokens();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
@@ -32,25 +59,35 @@ export class AuthGuard implements CanActivate {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw new DomainError('UNAUTHENTICATED', 'a bearer token is required');
-    let claims: TokenClaims;
+    const caller = this.verified.get(match[1], Date.now()) ?? (await this.verify(match[1]));
+    request.caller = caller;
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
+    if (allowed && !caller.roles.some((role) => allowed.includes(role))) {
+      throw new DomainError('FORBIDDEN', `this needs one of the roles: ${allowed.join(', ')}`);
+    }
+    return true;
+  }
+
+  /** Checks the signature, expiry and claims; remembers the caller until the token expires. */
+  private async verify(token: string): Promise<Caller> {
+    let claims: TokenClaims & { exp?: number };
     try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(match[1], { algorithms: ['HS256'] });
+      claims = await this.jwt.verifyAsync<TokenClaims & { exp?: number }>(token, { algorithms: ['HS256'] });
     } catch {
       throw new DomainError('UNAUTHENTICATED', 'the token is invalid or expired');
     }
     if (!Array.isArray(claims.roles) || !claims.roles.every((role) => ALL_ROLES.includes(role))) {
       throw new DomainError('UNAUTHENTICATED', 'the token is invalid or expired');
     }
-    request.caller = {
+    // Frozen: one object serves every request with this token.
+    const caller = Object.freeze({
       userId: claims.sub,
-      roles: claims.roles,
-      departments: claims.departments ?? [],
-      stores: claims.stores ?? [],
-    };
-    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    if (allowed && !claims.roles.some((role) => allowed.includes(role))) {
-      throw new DomainError('FORBIDDEN', `this needs one of the roles: ${allowed.join(', ')}`);
-    }
-    return true;
+      roles: Object.freeze([...claims.roles]),
+      departments: Object.freeze([...(claims.departments ?? [])]),
+      stores: Object.freeze([...(claims.stores ?? [])]),
+    }) as Caller;
+    // Our tokens always expire; one without `exp` is verified every time rather than kept forever.
+    if (typeof claims.exp === 'number') this.verified.set(token, caller, claims.exp * 1000);
+    return caller;
   }
 }

@@ -14,6 +14,12 @@ export interface MessagingConfig {
   republishWindowMs: number;
   outboxBatchSize: number;
   outboxPollMs: number;
+  /**
+   * After a relay pass that published something, the next pass starts no sooner than this after it began:
+   * under load rows gather into bigger batches (fewer claim transactions); under light load the next
+   * commit comes later than this anyway and is published at once.
+   */
+  outboxBatchWindowMs: number;
   /** A consumed event that failed this many times becomes a dead letter. */
   maxDeliveries: number;
   /** Delay before redelivery after the n-th failure (the last value repeats). */
@@ -46,6 +52,7 @@ export function defaultMessagingConfig(prefix: string): MessagingConfig {
     republishWindowMs: 5 * 60_000,
     outboxBatchSize: 256,
     outboxPollMs: 200,
+    outboxBatchWindowMs: 10,
     maxDeliveries: 5,
     retryBackoffMs: [500, 2_000, 10_000, 30_000],
     consumerConcurrency: 16,

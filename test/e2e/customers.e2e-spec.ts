@@ -270,7 +270,7 @@ describe('erasure on request', () => {
     expect(erasure).toEqual([
       expect.objectContaining({
         actor: userIdOf(supervisor),
-        fields: ['name', 'phone', 'email', 'externalIds'],
+        fields: ['name', 'phone', 'email', 'externalIds', 'feedbackText'],
         reason,
       }),
     ]);

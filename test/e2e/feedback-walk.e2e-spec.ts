@@ -129,6 +129,40 @@ describe('the walk: feedback -> ticket with due times -> event', () => {
     expect(new Date(ticket.body.due.plan).getTime() - received).toBe(R1_MINUTES.L1[1] * 60_000);
   });
 
+  it('counts the due times from a stated earlier receivedAt, and refuses one in the future or too old', async () => {
+    const receivedAt = new Date(Date.now() - 3 * 3_600_000);
+    receivedAt.setMilliseconds(0);
+    const response = await agent.post(
+      '/api/v1/feedback',
+      feedback({ channel: 'store_comment_book', receivedAt: receivedAt.toISOString() }),
+    );
+    expect(response.status).toBe(201);
+    expect(response.body.ticketNo).toMatch(new RegExp(`^${shanghaiDate(new Date())}`)); // I3: recorded today
+    const ticket = await pollUntil(
+      () => agent.get(`/api/v1/tickets/${response.body.ticketNo}`),
+      (r) => r.status === 200,
+    );
+    expect(ticket.body.receivedAt).toBe(receivedAt.toISOString());
+    expect(new Date(ticket.body.due.firstResponse).getTime() - receivedAt.getTime()).toBe(
+      R1_MINUTES.L2[0] * 60_000,
+    );
+    expect(ticket.body.slaState).toBe('breached'); // 3 h ago: the 30 min first response has passed
+
+    const before = await feedbackCount();
+    const future = await agent.post(
+      '/api/v1/feedback',
+      feedback({ receivedAt: new Date(Date.now() + 3_600_000).toISOString() }),
+    );
+    expect(future.status).toBe(400);
+    expect(future.body.errors).toEqual([expect.objectContaining({ field: 'receivedAt' })]);
+    const old = await agent.post(
+      '/api/v1/feedback',
+      feedback({ receivedAt: new Date(Date.now() - 169 * 3_600_000).toISOString() }), // seeded limit: 168 h
+    );
+    expect(old.status).toBe(400);
+    expect(await feedbackCount()).toBe(before);
+  });
+
   it('joins one customer whatever the phone format (I5)', async () => {
     const ids = [];
     for (const phone of ['13800138000', '+86 138 0013 8000', '138-0013-8000']) {

@@ -43,6 +43,16 @@ export class GatewayEnv extends CommonEnv {
   @Min(1)
   RATE_LIMIT_PER_SECOND = 200;
 
+  /**
+   * How long a gateway replica reuses a user's roles, departments and stores read from the org directory:
+   * the longest a moved or deactivated user keeps their old access (docs/decisions/0006).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  CALLER_CACHE_SECONDS = 30;
+
   /** Token requests per minute per IP: slows password guessing. */
   @Transform(toInt)
   @IsInt()

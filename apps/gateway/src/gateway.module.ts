@@ -10,8 +10,10 @@ import { AuthGuard } from './auth/auth.guard';
 import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
+import { OrdersController } from './orders/orders.controller';
 import { DEV_ADMIN_PASSWORD, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
+import { OrgModule } from './org/org.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
@@ -55,6 +57,7 @@ export class GatewayModule {
             },
           ],
         }),
+        OrgModule,
       ],
       controllers: [
         AuthController,
@@ -64,6 +67,7 @@ export class GatewayModule {
         SettingsController,
         CustomersController,
         AuditController,
+        OrdersController,
       ],
       providers: [
         UsersService,

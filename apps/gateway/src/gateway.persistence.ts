@@ -1,9 +1,13 @@
 import { SettingEntity } from '@closeloop/persistence';
 import { GatewayInitial1763900000000 } from './migrations/1763900000000-GatewayInitial';
+import { OrgDirectory1796155618498 } from './migrations/1796155618498-OrgDirectory';
 import { UserEntity } from './users/entities/user.entity';
+import { DepartmentEntity } from './org/entities/department.entity';
+import { StoreEntity } from './org/entities/store.entity';
+import { SkillEntity } from './org/entities/skill.entity';
 
 export const gatewayPersistence = {
   schema: 'gateway',
-  entities: [UserEntity, SettingEntity],
-  migrations: [GatewayInitial1763900000000],
+  entities: [UserEntity, SettingEntity, DepartmentEntity, StoreEntity, SkillEntity],
+  migrations: [GatewayInitial1763900000000, OrgDirectory1796155618498],
 };

@@ -27,6 +27,20 @@ export class IntakeEnv extends CommonEnv {
   @IsString()
   PII_ACTIVE_KEY = 'dev1';
 
+  /** How often each replica looks for due scheduled jobs (nightly segment pass, retention purge). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  JOB_POLL_SECONDS = 30;
+
+  /** How often each replica looks for queued or abandoned imports. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  IMPORT_POLL_SECONDS = 2;
+
   /** Key of the HMAC-SHA256 used to find contacts without decrypting them. */
   @Matches(/^[A-Za-z0-9+/=]{32,}$/, { message: 'PII_HMAC_KEY must be base64 of at least 24 bytes' })
   PII_HMAC_KEY = DEV_PII_HMAC_KEY;

@@ -1,6 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import { CustomerMatcher } from './customers/customer-matcher';
+import { CustomerMergeRepository } from './customers/customer-merge.repository';
+import { CustomerMergeService } from './customers/customer-merge.service';
+import { CustomerPresenter } from './customers/customer.presenter';
+import { CustomerRegistryService } from './customers/customer-registry.service';
 import { CustomerRepository } from './customers/customer.repository';
 import { CustomersHandler } from './customers/customers.handler';
 import { CustomersService } from './customers/customers.service';
@@ -13,6 +17,18 @@ import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
 import type { IntakeEnv } from './intake.env';
 import { intakePersistence } from './intake.persistence';
+import { OrderRepository } from './orders/order.repository';
+import { OrderService } from './orders/order.service';
+import { OrdersHandler } from './orders/orders.handler';
+import { JobScheduler } from './scheduling/job-scheduler';
+import { ActivityHandler } from './segments/activity.handler';
+import { ActivityRepository } from './segments/activity.repository';
+import { ActivityService } from './segments/activity.service';
+import { SegmentJobs } from './segments/segment.jobs';
+import { SegmentRepository } from './segments/segment.repository';
+import { SegmentService } from './segments/segment.service';
+import { SettingsAdminService } from './settings/settings-admin.service';
+import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
 import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
 
@@ -32,11 +48,27 @@ export class IntakeModule {
         FeedbackService,
         FeedbackHandler,
         CustomerRepository,
+        CustomerPresenter,
         AuditRepository,
         CustomersService,
+        CustomerRegistryService,
+        CustomerMergeRepository,
+        CustomerMergeService,
         CustomersHandler,
         AuditService,
         AuditHandler,
+        OrderRepository,
+        OrderService,
+        OrdersHandler,
+        SegmentRepository,
+        SegmentService,
+        ActivityRepository,
+        ActivityService,
+        ActivityHandler,
+        JobScheduler,
+        SegmentJobs,
+        SettingsAdminService,
+        SettingsHandler,
       ],
     };
   }

@@ -2,11 +2,18 @@ import { AuditEntryEntity } from './audit/entities/audit-entry.entity';
 import { CustomerContactEntity } from './customers/entities/customer-contact.entity';
 import { CustomerExternalIdEntity } from './customers/entities/customer-external-id.entity';
 import { CustomerEntity } from './customers/entities/customer.entity';
+import { CustomerConsentEntity } from './customers/entities/customer-consent.entity';
+import { CustomerActivityEntity } from './customers/entities/customer-activity.entity';
 import { FeedbackEntity } from './feedback/entities/feedback.entity';
-import { SettingEntity } from '@closeloop/persistence';
+import { SettingEntity, SettingRevisionEntity } from '@closeloop/persistence';
+import { OrderEntity } from './orders/entities/order.entity';
+import { ScheduledJobEntity } from './scheduling/scheduled-job.entity';
+import { SegmentBaselineEntity } from './segments/segment-baseline.entity';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
 import { CustomerPrivacy1795419773020 } from './migrations/1795419773020-CustomerPrivacy';
+import { RecordingSettings1796155400588 } from './migrations/1796155400588-RecordingSettings';
+import { CustomerRegistry1796155920802 } from './migrations/1796155920802-CustomerRegistry';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -19,6 +26,18 @@ export const intakePersistence = {
     TicketCounterEntity,
     SettingEntity,
     AuditEntryEntity,
+    CustomerConsentEntity,
+    CustomerActivityEntity,
+    OrderEntity,
+    SettingRevisionEntity,
+    ScheduledJobEntity,
+    SegmentBaselineEntity,
   ],
-  migrations: [IntakeInitial1763900000000, CustomerPrivacy1795419773020],
+  migrations: [
+    IntakeInitial1763900000000,
+    CustomerPrivacy1795419773020,
+    // one migration a line, so branches that each add one merge cleanly
+    RecordingSettings1796155400588,
+    CustomerRegistry1796155920802,
+  ],
 };

@@ -2,6 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
+import { AssignmentService } from './dispatch/assignment.service';
+import { OrgDirectoryRepository } from './org/org-directory.repository';
+import { OrgDirectoryService } from './org/org-directory.service';
+import { OrgEventsHandler } from './org/org-events.handler';
 import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
 import { SettingsService } from './settings/settings.service';
@@ -24,6 +28,10 @@ export class RoutingModule {
         TicketRepository,
         TicketService,
         TicketHandler,
+        OrgDirectoryRepository,
+        OrgDirectoryService,
+        OrgEventsHandler,
+        AssignmentService,
       ],
     };
   }

@@ -51,3 +51,27 @@ export const CATEGORY_PATTERN = /^[a-z][a-z_]*\.[a-z][a-z_]*$/;
 
 /** I3: `YYYYMMDD` + a daily sequence of at least 4 digits. */
 export const TICKET_NO_PATTERN = /^\d{8}\d{4,}$/;
+
+/** X1 consent purposes a customer can give or withdraw. */
+export const CONSENT_PURPOSES = ['callbacks', 'marketing', 'partner_sharing'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+
+/** How a consent was given or withdrawn. */
+export const CONSENT_CHANNELS = [
+  'phone',
+  'sms',
+  'email',
+  'web_form',
+  'app',
+  'wechat',
+  'paper',
+  'in_store',
+  'import',
+] as const;
+export type ConsentChannel = (typeof CONSENT_CHANNELS)[number];
+
+export const CUSTOMER_KINDS = ['person', 'company'] as const;
+export type CustomerKind = (typeof CUSTOMER_KINDS)[number];
+
+/** A partner system's name in external ids (`crm`, `erp`, `tmall`...); `default` when none is given. */
+export const EXTERNAL_SOURCE_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;

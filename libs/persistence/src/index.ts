@@ -4,3 +4,5 @@ export * from './infrastructure-tables';
 export * from './pg-errors';
 export * from './setting.entity';
 export * from './settings-store';
+export * from './settings-revisions';
+export * from './setting-revision.entity';

@@ -3,6 +3,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { DomainError } from '@closeloop/contracts';
+import type { CallerDirectory, CallerGrants } from '../org/caller-directory';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 
 const key = createSecretKey(Buffer.from('a-test-secret-of-at-least-32-characters', 'utf8'));
@@ -26,16 +27,22 @@ function context(authorization: string | undefined): {
   return { ctx, request };
 }
 
-const claims = { sub: 'user-1', roles: ['agent'], departments: ['after-sales'], stores: [] };
+const userId = '6f1c2a7e-3b5d-4e8f-9a0b-1c2d3e4f5a6b';
+const claims = { sub: userId, roles: ['agent'], departments: [], stores: [] };
+const grants: CallerGrants = { roles: ['agent'], departments: ['after-sales'], stores: [] };
 
 describe('auth guard: verified tokens are remembered until they expire', () => {
   const start = new Date('2026-01-05T08:00:00Z').getTime();
   let guard: AuthGuard;
   let verify: jest.SpyInstance;
+  /** The directory's answer per user: null for a deactivated one. */
+  let directory: Map<string, CallerGrants | null>;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: start, doNotFake: ['nextTick', 'setImmediate'] });
-    guard = new AuthGuard(new Reflector(), jwt);
+    directory = new Map([[userId, grants]]);
+    const callers = { resolve: (id: string) => Promise.resolve(directory.get(id) ?? null) };
+    guard = new AuthGuard(new Reflector(), jwt, callers as unknown as CallerDirectory);
     verify = jest.spyOn(jwt, 'verifyAsync');
   });
 
@@ -51,12 +58,7 @@ describe('auth guard: verified tokens are remembered until they expire', () => {
     for (let i = 0; i < 3; i++) {
       const { ctx, request } = context(`Bearer ${token}`);
       await expect(guard.canActivate(ctx)).resolves.toBe(true);
-      expect(request.caller).toEqual({
-        userId: 'user-1',
-        roles: ['agent'],
-        departments: ['after-sales'],
-        stores: [],
-      });
+      expect(request.caller).toEqual({ userId, ...grants });
     }
     expect(verify).toHaveBeenCalledTimes(1);
   });
@@ -89,11 +91,13 @@ describe('auth guard: verified tokens are remembered until they expire', () => {
     expect(verify).toHaveBeenCalledTimes(4);
   });
 
-  it('shares a frozen caller, so no request can change what the next one sees', async () => {
+  it('still asks the directory every time: a deactivated user is refused with a remembered token', async () => {
     const token = await sign(claims, 3600);
-    const { ctx, request } = context(`Bearer ${token}`);
-    await guard.canActivate(ctx);
-    expect(Object.isFrozen(request.caller)).toBe(true);
-    expect(Object.isFrozen(request.caller!.roles)).toBe(true);
+    await expect(guard.canActivate(context(`Bearer ${token}`).ctx)).resolves.toBe(true);
+    directory.set(userId, null);
+    await expect(guard.canActivate(context(`Bearer ${token}`).ctx)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(verify).toHaveBeenCalledTimes(1);
   });
 });

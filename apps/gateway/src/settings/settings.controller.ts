@@ -10,12 +10,25 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
-import { DomainError, RoutingSettingsRpc, type Caller, type SettingsView } from '@closeloop/contracts';
+import {
+  DomainError,
+  IntakeSettingsRpc,
+  RoutingSettingsRpc,
+  type Caller,
+  type SettingsView,
+} from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
 
 /** Which service owns which settings document (architecture: `GET|PUT /api/v1/settings/{key}`). */
-const OWNERS = { sla: RoutingSettingsRpc, calendar: RoutingSettingsRpc } as const;
+const OWNERS = {
+  sla: RoutingSettingsRpc,
+  calendar: RoutingSettingsRpc,
+  segments: IntakeSettingsRpc,
+  retention: IntakeSettingsRpc,
+  privacy: IntakeSettingsRpc,
+  dispatch: RoutingSettingsRpc,
+} as const;
 
 function owner(key: string) {
   if (!Object.hasOwn(OWNERS, key)) throw new DomainError('NOT_FOUND', `no settings ${key}`);

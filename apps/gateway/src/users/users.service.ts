@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { DomainError } from '@closeloop/contracts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/password-hasher';
 import type { GatewayEnv } from '../gateway.env';
+import { AgentsService, isAgentUser } from '../org/agents.service';
 import { UserEntity } from './entities/user.entity';
 import type { CreateUserDto, UserView } from './user.dto';
 
@@ -16,6 +18,8 @@ const log = createLogger('users');
 export class UsersService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly agents: AgentsService,
     @Inject(SERVICE_ENV) private readonly env: GatewayEnv,
   ) {}
 
@@ -57,15 +61,25 @@ export class UsersService implements OnModuleInit {
       roles: input.roles,
       departments: input.departments ?? [],
       stores: input.stores ?? [],
+      skills: [],
+      capacity: 0,
+      availability: 'away',
       active: true,
+      version: 1,
     };
-    try {
-      await this.dataSource.getRepository(UserEntity).insert(user);
-    } catch (error) {
-      if (isUniqueViolation(error, 'users_email_uq')) throw new DomainError('USER.EMAIL_TAKEN');
-      throw error;
-    }
-    const saved = await this.dataSource.getRepository(UserEntity).findOneByOrFail({ id: user.id });
+    const saved = await this.uow.run(async (tx) => {
+      await this.agents.checkReferences(tx.manager, user, null);
+      try {
+        await tx.manager.getRepository(UserEntity).insert(user);
+      } catch (error) {
+        if (isUniqueViolation(error, 'users_email_uq')) throw new DomainError('USER.EMAIL_TAKEN');
+        throw error;
+      }
+      const created = await tx.manager.getRepository(UserEntity).findOneByOrFail({ id: user.id });
+      // An agent or supervisor made here is in the org directory too (no capacity until an admin sets it).
+      if (isAgentUser(created)) await this.agents.announce(tx, created);
+      return created;
+    });
     return toView(saved);
   }
 

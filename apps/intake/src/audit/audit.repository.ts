@@ -6,7 +6,13 @@ import type { AuditEntryView } from '@closeloop/contracts';
 import { AuditEntryEntity } from './entities/audit-entry.entity';
 
 /** X2 actions. A published action name never changes meaning. */
-export type AuditAction = 'customer.unmasked-read' | 'customer.erased';
+export type AuditAction =
+  | 'customer.unmasked-read'
+  | 'customer.created'
+  | 'customer.updated'
+  | 'customer.merged'
+  | 'customer.erased'
+  | 'customers.imported';
 
 export interface AuditWrite {
   actor: string | null;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { FeedbackCustomerDto } from '@closeloop/contracts';
+import type { FeedbackCustomerDto, Segment } from '@closeloop/contracts';
 import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { PiiCipher } from './pii-cipher';
 
@@ -39,11 +39,15 @@ export class CustomerMatcher {
   }
 
   /**
-   * Returns the id of the customer known by any of the contacts (phone first, then e-mail, then external
-   * id), adding the contacts they did not have yet; creates a customer when none is known. Null for an
-   * anonymous feedback. Runs inside the feedback's transaction.
+   * Returns the customer known by any of the contacts (phone first, then e-mail, then external id) with its
+   * current segment (G1, for feedback.received.v1), adding the contacts they did not have yet; creates a
+   * customer when none is known (its segment follows when its ticket is counted). Null for an anonymous
+   * feedback. Runs inside the feedback's transaction.
    */
-  async matchOrCreate(manager: EntityManager, identity: CustomerIdentity): Promise<string | null> {
+  async matchOrCreate(
+    manager: EntityManager,
+    identity: CustomerIdentity,
+  ): Promise<{ id: string; segment: Segment | null } | null> {
     if (identity.contacts.length === 0 && !identity.externalId) return null;
     const known: { customer_id: string; kind: string }[] = identity.contacts.length
       ? await manager.query(
@@ -63,13 +67,17 @@ export class CustomerMatcher {
       customerId = rows[0]?.customer_id;
     }
     const isNew = !customerId;
+    let segment: Segment | null = null;
     if (customerId) {
-      // An erasure racing with this request: wait for it, and never add contacts to an erased customer.
-      const live: unknown[] = await manager.query(
-        `SELECT 1 FROM intake.customers WHERE id = $1 AND erased_at IS NULL FOR SHARE`,
+      // An erasure or merge racing with this request: wait for it, and never add contacts to an erased or
+      // merged customer (a retry finds the survivor, which holds the contacts then).
+      const live: { segment: Segment | null }[] = await manager.query(
+        `SELECT segment FROM intake.customers WHERE id = $1 AND erased_at IS NULL AND merged_into IS NULL
+         FOR SHARE`,
         [customerId],
       );
       if (live.length === 0) throw new ContactRaceError();
+      segment = live[0].segment;
     }
     if (!customerId) {
       customerId = randomUUID();
@@ -96,6 +104,6 @@ export class CustomerMatcher {
       );
       if (inserted.length === 0 && isNew && identity.contacts.length === 0) throw new ContactRaceError();
     }
-    return customerId;
+    return { id: customerId, segment };
   }
 }

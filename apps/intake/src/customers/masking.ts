@@ -38,3 +38,9 @@ export function maskName(name: string): string {
   if (chars.length <= 1) return '*';
   return `${chars[0]}${'*'.repeat(chars.length - 1)}`;
 }
+
+/** `110***********123X`: an ID number keeps its first 3 and last 4 characters (X1). */
+export function maskIdNumber(idNumber: string): string {
+  if (idNumber.length <= 7) return '*'.repeat(idNumber.length);
+  return `${idNumber.slice(0, 3)}${'*'.repeat(idNumber.length - 7)}${idNumber.slice(-4)}`;
+}

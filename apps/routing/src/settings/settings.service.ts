@@ -4,7 +4,9 @@ import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
   hasRole,
+  ifMatchHolds,
   SettingsEvents,
+  settingsEtag,
   validateContract,
   type Caller,
   type FieldError,
@@ -16,23 +18,15 @@ import type { EntityManager } from 'typeorm';
 import { CalendarSettings, SlaSettings } from '../sla/sla-settings';
 import {
   isRoutingSettingsKey,
+  ROUTING_SETTINGS,
   RoutingSettings,
   type RoutingSettingsKey,
 } from '../sla/sla-settings.repository';
+import { dispatchSettingsProblems } from '../dispatch/dispatch-settings.checks';
 import { calendarIds, checkCalendarSettings, checkSlaSettings } from './settings-checks';
 import { SettingsRepository, type StoredSettings } from './settings.repository';
 
 const log = createLogger('settings');
-
-/** The strong ETag of a document version: `"sla.v3"`. */
-export function settingsEtag(key: string, version: number): string {
-  return `"${key}.v${version}"`;
-}
-
-/** RFC 9110 If-Match: a list of entity tags, compared strongly (a weak `W/` tag never matches). */
-export function ifMatchHolds(header: string, etag: string): boolean {
-  return header.split(',').some((tag) => tag.trim() === etag);
-}
 
 /**
  * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`), with optimistic
@@ -61,7 +55,7 @@ export class SettingsService {
       throw new DomainError('PRECONDITION_REQUIRED', `send If-Match with the ETag of GET /settings/${key}`);
     }
     const saved = await this.uow.run(async (tx) => {
-      await this.repository.lock(tx.manager, ['calendar', 'sla']);
+      await this.repository.lock(tx.manager, Object.keys(ROUTING_SETTINGS));
       const current = await this.repository.current(key, tx.manager);
       if (!current) throw new Error(`setting ${key} is missing: the service's migrations seed it`);
       const etag = settingsEtag(key, current.version);
@@ -107,7 +101,10 @@ export class SettingsService {
   /** The whole document, and its references to the other document (read under the same lock). */
   private async check(manager: EntityManager, key: RoutingSettingsKey, value: unknown): Promise<void> {
     let problems: FieldError[];
-    if (key === 'sla') {
+    if (key === 'dispatch') {
+      // R3: against routing's read model of the org directory (departments and skills must be active).
+      problems = await dispatchSettingsProblems(manager, value);
+    } else if (key === 'sla') {
       const sla = validateContract(SlaSettings, value);
       const calendars = await this.repository.current('calendar', manager);
       const document = calendars ? validateContract(CalendarSettings, calendars.value) : { calendars: [] };

@@ -4,8 +4,13 @@ import { compileCalendar, parseCalendar, type BusinessCalendar } from '@closeloo
 import { SettingsStore } from '@closeloop/persistence';
 import type { CalendarLookup } from './due-times';
 import { CalendarSettings, SlaSettings } from './sla-settings';
+import { DispatchSettings } from '../dispatch/dispatch-settings';
 
-export const ROUTING_SETTINGS = { sla: SlaSettings, calendar: CalendarSettings } as const;
+export const ROUTING_SETTINGS = {
+  sla: SlaSettings,
+  calendar: CalendarSettings,
+  dispatch: DispatchSettings,
+} as const;
 export type RoutingSettingsKey = keyof typeof ROUTING_SETTINGS;
 
 export function isRoutingSettingsKey(key: string): key is RoutingSettingsKey {

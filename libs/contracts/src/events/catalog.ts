@@ -2,6 +2,8 @@ import { FeedbackEvents } from './feedback.events';
 import { TicketEvents } from './ticket.events';
 import { SettingsEvents } from './settings.events';
 import { CustomerEvents } from './customer.events';
+import { OrderEvents } from './order.events';
+import { OrgEvents } from './org.events';
 import type { EventDefinition } from './event';
 
 /** Every published event type. docs/asyncapi.yaml documents each (a unit test keeps them in step). */
@@ -10,4 +12,6 @@ export const EVENT_CATALOG: readonly EventDefinition<object>[] = [
   ...Object.values(TicketEvents),
   ...Object.values(SettingsEvents),
   ...Object.values(CustomerEvents),
+  ...Object.values(OrderEvents),
+  ...Object.values(OrgEvents),
 ];

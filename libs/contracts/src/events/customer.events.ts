@@ -17,14 +17,16 @@ export class CustomerErasedV1 {
 
 /**
  * customer.segment-changed.v1 — intake recomputed a customer's G1 segment and it differs from before.
- * `previous` is absent the first time a customer gets a segment.
+ * `previous` is absent the first time a customer gets a segment; `segment` is absent when no G1 rule applies
+ * any more (an established customer with no growth signal: docs/segments.md).
  */
 export class CustomerSegmentChangedV1 {
   @IsUUID()
   customerId!: string;
 
+  @IsOptional()
   @IsIn(SEGMENTS)
-  segment!: Segment;
+  segment?: Segment;
 
   @IsOptional()
   @IsIn(SEGMENTS)

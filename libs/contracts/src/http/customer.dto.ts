@@ -14,6 +14,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import { SEGMENTS, type Segment } from '../domain';
 import { PAGE_LIMIT, REASON_LENGTH } from '../rpc/customer.rpc';
 
 /** Query strings carry text: a limit is converted to a number here, then checked like any number. */
@@ -55,8 +56,22 @@ export class GetCustomerQuery {
   reason?: string;
 }
 
-/** GET /api/v1/customers?phone= | email= | externalId= (exact match; results masked). */
+/**
+ * GET /api/v1/customers?phone= | email= | externalId= (exact match), or ?segment=&storeId= (a list by id);
+ * results masked.
+ */
 export class SearchCustomersQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: SEGMENTS })
+  @IsOptional()
+  @IsIn(SEGMENTS)
+  segment?: Segment;
+
+  @ApiPropertyOptional({ maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  storeId?: string;
+
   @ApiPropertyOptional({ example: '+86 138 0013 8000', description: 'Any common format (normalised)' })
   @IsOptional()
   @IsString()

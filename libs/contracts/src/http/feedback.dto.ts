@@ -93,6 +93,17 @@ export class SubmitFeedbackDto {
   @MaxLength(2000)
   request?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'When the customer actually contacted us (ISO 8601 with offset), for feedback recorded after the fact ' +
+      '(a store comment book, a call logged after it ended). SLA due times count from it. Defaults to now; ' +
+      "at most intake's `recording.maxBackdateHours` in the past, never in the future.",
+    example: '2026-11-27T17:50:00+08:00',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  receivedAt?: string;
+
   @ApiPropertyOptional({ description: 'When the customer expects a resolution (ISO 8601)' })
   @IsOptional()
   @IsISO8601({ strict: true })

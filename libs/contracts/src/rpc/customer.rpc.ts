@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsEmail,
+  IsIn,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -14,6 +15,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Caller } from '../caller';
+import {
+  SEGMENTS,
+  type ConsentChannel,
+  type ConsentPurpose,
+  type CustomerKind,
+  type Segment,
+} from '../domain';
 import { defineRpc } from './rpc';
 
 /** X1, X2: why someone asks for unmasked data or erases a customer; stored in the audit log. */
@@ -39,11 +47,23 @@ export class GetCustomerRequest {
   reason?: string;
 }
 
-/** Exactly one of phone, email, externalId (checked by intake). */
+/**
+ * Exactly one of phone, email, externalId (exact match), or a list by segment and/or store (checked by
+ * intake); cursor pagination.
+ */
 export class SearchCustomersRequest {
   @ValidateNested()
   @Type(() => Caller)
   caller!: Caller;
+
+  @IsOptional()
+  @IsIn(SEGMENTS)
+  segment?: Segment;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  storeId?: string;
 
   @IsOptional()
   @IsString()
@@ -120,16 +140,52 @@ export class ListAuditRequest {
 
 export type ContactKindView = 'phone' | 'email';
 
-/** A customer as the API shows it: contacts and name masked unless unmasked with a reason (X1). */
+export interface ConsentView {
+  purpose: ConsentPurpose;
+  granted: boolean;
+  channel: ConsentChannel;
+  givenAt: string;
+}
+
+/** Per-customer figures kept from orders and events (G1 inputs). Money in fen. */
+export interface CustomerStatsView {
+  ordersCount: number;
+  /** Orders of the last 12 months. */
+  annualSpendFen: number;
+  totalSpendFen: number;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+  ticketsCount: number;
+  complaintsCount: number;
+  objectionsCount: number;
+  lastObjectionAt: string | null;
+  /** Latest satisfaction on a 0-100 scale (surveys, callbacks); null until one is recorded. */
+  satisfaction: number | null;
+  callbacksCount: number;
+  lastInteractionAt: string | null;
+  /** When the cooperation started: the first order, or when the customer was registered. */
+  cooperationSince: string;
+}
+
+/** A customer as the API shows it: contacts, name and ID number masked unless unmasked with a reason (X1). */
 export interface CustomerView {
   id: string;
-  kind: 'person' | 'company';
+  kind: CustomerKind;
   name: string | null;
   contacts: { kind: ContactKindView; value: string }[];
   externalIds: { source: string; externalId: string }[];
-  /** True when name and contacts are in clear (an audited read, X2). */
+  idNumber: string | null;
+  storeId: string | null;
+  accountManagerId: string | null;
+  consents: ConsentView[];
+  segment: Segment | null;
+  stats: CustomerStatsView;
+  /** True when name, contacts and ID number are in clear (an audited read, X2). */
   unmasked: boolean;
+  /** Optimistic concurrency: the ETag is `"v<version>"`; PATCH needs it in If-Match. */
+  version: number;
   createdAt: string;
+  updatedAt: string;
 }
 
 export interface Page<T> {

@@ -54,3 +54,6 @@ export function settingsRpc(service: ServiceName) {
 
 /** routing's settings: `sla` (R1 policies) and `calendar` (business calendars). */
 export const RoutingSettingsRpc = settingsRpc('routing');
+
+/** intake's settings: `segments` (G1 thresholds, G2 targets), `retention` and `privacy` (X1). */
+export const IntakeSettingsRpc = settingsRpc('intake');

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Role } from '@closeloop/contracts';
+import type { Availability, Role } from '@closeloop/contracts';
 
 /** A staff user of the console and API. */
 @Entity({ name: 'users' })
@@ -28,8 +28,23 @@ export class UserEntity {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   stores!: string[];
 
+  /** Org directory (agents): skill ids of the catalog. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  skills!: string[];
+
+  /** Most open tickets assigned at once; 0 receives none automatically. */
+  @Column({ type: 'integer', default: 0 })
+  capacity!: number;
+
+  @Column({ type: 'varchar', length: 16, default: 'away' })
+  availability!: Availability;
+
   @Column({ type: 'boolean', default: true })
   active!: boolean;
+
+  /** Grows with every change of the agent profile: the ETag, and the version of `org.agent-changed.v1`. */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,0 +1,22 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { EventHandler } from '@closeloop/messaging';
+import { ConsumerRegistry } from '@closeloop/runtime';
+import { TicketEvents, type TicketOpenedV1 } from '@closeloop/contracts';
+import { ActivityService } from './activity.service';
+
+/** Event edges of the customer figures: one durable consumer per event type (exact filter subjects). */
+@Injectable()
+export class ActivityHandler implements OnModuleInit {
+  constructor(
+    private readonly consumers: ConsumerRegistry,
+    private readonly activity: ActivityService,
+  ) {}
+
+  onModuleInit(): void {
+    const opened: EventHandler<TicketOpenedV1> = {
+      event: TicketEvents.opened,
+      handle: (data, tx) => this.activity.ticketOpened(data, tx),
+    };
+    this.consumers.register('ticket-opened', [opened]);
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/** What an interaction adds to a customer's figures (customer_activity). */
+export interface InteractionDelta {
+  at: Date;
+  tickets?: number;
+  complaints?: number;
+  objections?: number;
+  callbacks?: number;
+  /** Latest satisfaction on 0-100 (surveys, callbacks). */
+  satisfaction?: number;
+}
+
+@Injectable()
+export class ActivityRepository {
+  /**
+   * Adds one interaction to the customer's figures. Only the latest satisfaction is kept (an older score
+   * arriving late does not replace a newer one); the last interaction and objection move forward only.
+   */
+  async addInteraction(manager: EntityManager, customerId: string, delta: InteractionDelta): Promise<void> {
+    await manager.query(
+      `INSERT INTO intake.customer_activity AS a (customer_id, tickets_count, complaints_count, objections_count,
+         callbacks_count, last_objection_at, satisfaction, satisfaction_at, last_interaction_at)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 > 0 THEN $7::timestamptz END, $6,
+               CASE WHEN $6::smallint IS NOT NULL THEN $7::timestamptz END, $7)
+       ON CONFLICT (customer_id) DO UPDATE SET
+         tickets_count = a.tickets_count + EXCLUDED.tickets_count,
+         complaints_count = a.complaints_count + EXCLUDED.complaints_count,
+         objections_count = a.objections_count + EXCLUDED.objections_count,
+         callbacks_count = a.callbacks_count + EXCLUDED.callbacks_count,
+         last_objection_at = GREATEST(a.last_objection_at, EXCLUDED.last_objection_at),
+         satisfaction = CASE WHEN EXCLUDED.satisfaction_at >= COALESCE(a.satisfaction_at, '-infinity')
+                             THEN EXCLUDED.satisfaction ELSE a.satisfaction END,
+         satisfaction_at = GREATEST(a.satisfaction_at, EXCLUDED.satisfaction_at),
+         last_interaction_at = GREATEST(a.last_interaction_at, EXCLUDED.last_interaction_at)`,
+      [
+        customerId,
+        delta.tickets ?? 0,
+        delta.complaints ?? 0,
+        delta.objections ?? 0,
+        delta.callbacks ?? 0,
+        delta.satisfaction ?? null,
+        delta.at,
+      ],
+    );
+  }
+
+  /** The live customer an event's id stands for now (merged ids resolve), or null (erased, unknown). */
+  async liveCustomer(manager: EntityManager, customerId: string): Promise<string | null> {
+    const rows: { id: string }[] = await manager.query(
+      `WITH RECURSIVE chain(id, merged_into, erased_at, depth) AS (
+         SELECT id, merged_into, erased_at, 0 FROM intake.customers WHERE id = $1
+         UNION ALL
+         SELECT c.id, c.merged_into, c.erased_at, chain.depth + 1 FROM intake.customers c
+         JOIN chain ON c.id = chain.merged_into WHERE chain.depth < 16)
+       SELECT id FROM chain WHERE merged_into IS NULL AND erased_at IS NULL`,
+      [customerId],
+    );
+    return rows[0]?.id ?? null;
+  }
+}

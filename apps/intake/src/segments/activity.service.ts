@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@closeloop/messaging';
+import type { TicketOpenedV1 } from '@closeloop/contracts';
+import { ActivityRepository, type InteractionDelta } from './activity.repository';
+import { SegmentService } from './segment.service';
+
+/**
+ * Keeps each customer's interaction figures from events (tickets, complaints, objections) and, when those
+ * services exist, from surveys and callbacks (`recordInteraction` is their inbound path), then recomputes
+ * the segment in the same transaction (G1). Events for an erased customer change nothing; events for a
+ * merged id count for the survivor.
+ */
+@Injectable()
+export class ActivityService {
+  constructor(
+    private readonly activity: ActivityRepository,
+    private readonly segments: SegmentService,
+  ) {}
+
+  async ticketOpened(event: TicketOpenedV1, tx: Tx): Promise<void> {
+    if (!event.customerId) return;
+    await this.recordInteraction(tx, event.customerId, {
+      at: new Date(event.openedAt),
+      tickets: 1,
+      complaints: event.type === 'complaint' ? 1 : 0,
+    });
+  }
+
+  /** An explicit objection to a resolution (R6): G1 churn risk. */
+  async objected(tx: Tx, customerId: string | null, at: Date): Promise<void> {
+    if (!customerId) return;
+    await this.recordInteraction(tx, customerId, { at, objections: 1 });
+  }
+
+  /** The one entry point for every interaction: figures, then the segment, in the caller's transaction. */
+  async recordInteraction(tx: Tx, customerId: string, delta: InteractionDelta): Promise<void> {
+    const live = await this.activity.liveCustomer(tx.manager, customerId);
+    if (!live) return;
+    await this.activity.addInteraction(tx.manager, live, delta);
+    await this.segments.recompute(tx, [live]);
+  }
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { OrgAgentEntity } from './entities/org-agent.entity';
+import { OrgDepartmentEntity } from './entities/org-department.entity';
+import { OrgSkillEntity } from './entities/org-skill.entity';
+import { OrgStoreEntity } from './entities/org-store.entity';
+
+/** The outcome of applying a state-transfer event: what the record was, and whether the event was newer. */
+export interface Applied<E> {
+  before: E | null;
+  after: E;
+  applied: boolean;
+}
+
+/** SQL of routing's read model of the org directory (org_* tables). */
+@Injectable()
+export class OrgDirectoryRepository {
+  /**
+   * Keeps the highest version of a record: the current row is locked, and the event's state is written
+   * only when its version is newer. Older or repeated versions change nothing, in any order of arrival.
+   */
+  async upsertNewer<E extends ObjectLiteral & { version: number }>(
+    manager: EntityManager,
+    target: EntityTarget<E>,
+    key: Partial<E>,
+    state: E,
+  ): Promise<Applied<E>> {
+    const repository = manager.getRepository(target);
+    const before = await repository.findOne({ where: key, lock: { mode: 'pessimistic_write' } });
+    if (before && before.version >= state.version) return { before, after: before, applied: false };
+    // A first insert can race another replica's: the loser's insert fails and the event is retried,
+    // then finds the row and compares versions like any other.
+    await repository.save(state);
+    return { before, after: state, applied: true };
+  }
+
+  department(manager: EntityManager, id: string): Promise<OrgDepartmentEntity | null> {
+    return manager.getRepository(OrgDepartmentEntity).findOneBy({ id });
+  }
+
+  agent(manager: EntityManager, userId: string): Promise<OrgAgentEntity | null> {
+    return manager.getRepository(OrgAgentEntity).findOneBy({ userId });
+  }
+
+  /** Active agents among the given user ids. */
+  async activeAgentIds(manager: EntityManager, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows: { user_id: string }[] = await manager.query(
+      `SELECT user_id FROM routing.org_agents WHERE user_id = ANY($1::uuid[]) AND active`,
+      [userIds],
+    );
+    return new Set(rows.map((row) => row.user_id));
+  }
+
+  store(manager: EntityManager, id: string): Promise<OrgStoreEntity | null> {
+    return manager.getRepository(OrgStoreEntity).findOneBy({ id });
+  }
+
+  skill(manager: EntityManager, id: string): Promise<OrgSkillEntity | null> {
+    return manager.getRepository(OrgSkillEntity).findOneBy({ id });
+  }
+}

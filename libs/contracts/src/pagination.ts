@@ -1,0 +1,22 @@
+import { DomainError } from './errors';
+
+/**
+ * Opaque keyset cursors for list endpoints: base64url of the sort key of the last item returned. Clients
+ * pass `nextCursor` back unchanged; anything else is a 400 with a field error on `cursor`.
+ */
+export function encodeKeyCursor(key: string): string {
+  return Buffer.from(JSON.stringify({ after: key }), 'utf8').toString('base64url');
+}
+
+export function decodeKeyCursor(cursor: string): string {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const after = (value as { after?: unknown } | null)?.after;
+    if (typeof after === 'string' && after.length > 0) return after;
+  } catch {
+    // fall through: not one of ours
+  }
+  throw new DomainError('VALIDATION_FAILED', undefined, [
+    { field: 'cursor', message: 'is not a cursor this API gave out' },
+  ]);
+}

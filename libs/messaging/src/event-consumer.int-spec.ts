@@ -452,5 +452,45 @@ describe('event consumer against real Postgres and JetStream', () => {
         await count(`SELECT count(*) AS n FROM svc.outbox WHERE event_type = 'ticket.assigned.v1'`),
       ).toBe(20);
     });
+
+    it('acks the events of types it has no handler for without handling or dead-lettering them', async () => {
+      const calls: string[] = [];
+      const assigned: string[] = [];
+      const consumer = new EventConsumer(
+        'batch-types',
+        [
+          batchHandler(calls),
+          {
+            event: TicketEvents.assigned,
+            async handle(_data, _tx, event) {
+              assigned.push(event.id);
+              return Promise.resolve();
+            },
+          },
+        ],
+        env.dataSource,
+        env.unitOfWork,
+        env.nc,
+        env.jsm,
+        env.schema,
+        env.config,
+      );
+      consumers.push(consumer);
+      const js = jetstream(env.nc);
+      const other = (type: 'ticket.opened.v1' | 'feedback.received.v1', body: string) =>
+        js.publish(eventSubject(env.prefix, type), body, { msgID: randomUUID() });
+      const wanted = Array.from({ length: 5 }, () => envelope(feedbackReceived()));
+      for (const event of wanted) await publish(event);
+      // Another type, well formed or not: none of this consumer's business.
+      await other('ticket.opened.v1', JSON.stringify({ ...envelope({}), type: 'ticket.opened.v1' }));
+      const last = await other('ticket.opened.v1', '{"not": json');
+      await consumer.start();
+      await settled('batch-types', last.seq);
+
+      expect(calls.sort()).toEqual(wanted.map((e) => e.id).sort());
+      expect(assigned).toEqual([]);
+      expect(await count('SELECT count(*) AS n FROM svc.dead_letters')).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM svc.inbox WHERE consumer = 'batch-types'`)).toBe(5);
+    });
   });
 });

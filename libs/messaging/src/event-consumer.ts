@@ -67,6 +67,8 @@ export class EventConsumer {
   private readonly log = createLogger('event-consumer');
   private readonly handlers = new Map<string, EventHandler<object>>();
   private readonly schema: string;
+  /** `<prefix>.events.`: what precedes the event type in a subject. */
+  private readonly subjectPrefix: string;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private stopping = false;
@@ -90,6 +92,7 @@ export class EventConsumer {
   ) {
     for (const handler of handlers) this.handlers.set(handler.event.type, handler);
     this.schema = quoteIdent(schema);
+    this.subjectPrefix = eventSubject(config.prefix, '' as EventEnvelope['type']);
   }
 
   /** One filter subject (nats-server 2.9 allows one): the event type when there is one, else all events. */
@@ -249,6 +252,12 @@ export class EventConsumer {
     const batch: Delivered[] = [];
     const singles: JsMsg[] = [];
     for (const msg of msgs) {
+      // A consumer of several types receives every event (one filter subject on nats-server 2.9): the
+      // subject names the type, so the others are acked without being parsed.
+      if (!this.handlers.has(msg.subject.slice(this.subjectPrefix.length))) {
+        msg.ack();
+        continue;
+      }
       const delivered = this.prepare(msg);
       if (delivered) batch.push(delivered);
       else singles.push(msg);

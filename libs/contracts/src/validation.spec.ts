@@ -1,10 +1,29 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsInt, IsString, ValidateNested } from 'class-validator';
-import { randomUUID } from 'node:crypto';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { DomainError } from './errors';
-import { TicketOpenedV1 } from './events/ticket.events';
 import { rejectUnknownFields } from './validation';
+
+class Due {
+  @IsISO8601()
+  at!: string;
+
+  @IsOptional()
+  @IsISO8601()
+  warnAt?: string;
+}
+
+class Opened {
+  @IsString()
+  ticketNo!: string;
+
+  @IsIn(['L1', 'L2', 'L3'])
+  level!: string;
+
+  @ValidateNested()
+  @Type(() => Due)
+  due!: Due;
+}
 
 class Line {
   @IsInt()
@@ -20,18 +39,10 @@ class Order {
   lines!: Line[];
 }
 
-const opened = (): TicketOpenedV1 => ({
-  ticketId: randomUUID(),
+const opened = (): Opened => ({
   ticketNo: '202501020001',
-  feedbackId: randomUUID(),
-  customerId: null,
-  type: 'complaint',
-  category: 'product.defect',
   level: 'L2',
-  status: 'classified',
-  slaPolicy: 'default',
-  due: { firstResponse: '2025-01-02T10:00:00.000Z', plan: '2025-01-02T12:00:00.000Z' },
-  openedAt: '2025-01-02T09:50:00.000Z',
+  due: { at: '2025-01-02T10:00:00.000Z' },
 });
 
 function fieldsOf(fn: () => unknown): string[] {
@@ -47,21 +58,21 @@ function fieldsOf(fn: () => unknown): string[] {
 
 describe('rejectUnknownFields: the shape check on publish', () => {
   it('accepts a payload with the declared fields, undefined ones included', () => {
-    const payload = { ...opened(), due: { ...opened().due, resolution: undefined } };
-    expect(rejectUnknownFields(TicketOpenedV1, payload)).toBe(payload);
+    const payload = { ...opened(), due: { ...opened().due, warnAt: undefined } };
+    expect(rejectUnknownFields(Opened, payload)).toBe(payload);
   });
 
   it('names every field the contract does not declare, at any depth', () => {
     const leaky = { ...opened(), phone: '13800000000', due: { ...opened().due, customerName: '张三' } };
-    expect(fieldsOf(() => rejectUnknownFields(TicketOpenedV1, leaky as TicketOpenedV1)).sort()).toEqual([
+    expect(fieldsOf(() => rejectUnknownFields(Opened, leaky as Opened)).sort()).toEqual([
       'due.customerName',
       'phone',
     ]);
   });
 
   it('does not check values: that is for consumers', () => {
-    const wrong = { ...opened(), level: 'L9' } as unknown as TicketOpenedV1;
-    expect(fieldsOf(() => rejectUnknownFields(TicketOpenedV1, wrong))).toEqual([]);
+    const wrong = { ...opened(), level: 'L9', due: { at: 'tomorrow' } };
+    expect(fieldsOf(() => rejectUnknownFields(Opened, wrong))).toEqual([]);
   });
 
   it('falls back to full validation where it cannot follow the shape (arrays of nested objects)', () => {

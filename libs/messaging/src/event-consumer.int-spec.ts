@@ -94,11 +94,11 @@ describe('event consumer against real Postgres and JetStream', () => {
 
   async function startConsumer(
     name: string,
-    handler: EventHandler<FeedbackReceivedV1>,
+    ...handlers: [EventHandler<FeedbackReceivedV1>, ...EventHandler<object>[]]
   ): Promise<EventConsumer> {
     const consumer = new EventConsumer(
       name,
-      [handler],
+      handlers,
       env.dataSource,
       env.unitOfWork,
       env.nc,
@@ -456,26 +456,6 @@ describe('event consumer against real Postgres and JetStream', () => {
     it('acks the events of types it has no handler for without handling or dead-lettering them', async () => {
       const calls: string[] = [];
       const assigned: string[] = [];
-      const consumer = new EventConsumer(
-        'batch-types',
-        [
-          batchHandler(calls),
-          {
-            event: TicketEvents.assigned,
-            async handle(_data, _tx, event) {
-              assigned.push(event.id);
-              return Promise.resolve();
-            },
-          },
-        ],
-        env.dataSource,
-        env.unitOfWork,
-        env.nc,
-        env.jsm,
-        env.schema,
-        env.config,
-      );
-      consumers.push(consumer);
       const js = jetstream(env.nc);
       const other = (type: 'ticket.opened.v1' | 'feedback.received.v1', body: string) =>
         js.publish(eventSubject(env.prefix, type), body, { msgID: randomUUID() });
@@ -484,7 +464,13 @@ describe('event consumer against real Postgres and JetStream', () => {
       // Another type, well formed or not: none of this consumer's business.
       await other('ticket.opened.v1', JSON.stringify({ ...envelope({}), type: 'ticket.opened.v1' }));
       const last = await other('ticket.opened.v1', '{"not": json');
-      await consumer.start();
+      await startConsumer('batch-types', batchHandler(calls), {
+        event: TicketEvents.assigned,
+        async handle(_data, _tx, event) {
+          assigned.push(event.id);
+          return Promise.resolve();
+        },
+      });
       await settled('batch-types', last.seq);
 
       expect(calls.sort()).toEqual(wanted.map((e) => e.id).sort());

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import {
-  FeedbackEvents,
-  TicketEvents,
-  type FeedbackReceivedV1,
-  type TicketOpenedV1,
-} from '@closeloop/contracts';
+import { FeedbackEvents, TicketEvents, type FeedbackReceivedV1 } from '@closeloop/contracts';
 import { runWithContext } from '@closeloop/observability';
 import { UnitOfWork } from './unit-of-work';
-import { feedbackReceived, openMessagingTestEnv, type MessagingTestEnv } from './testing/messaging-test-env';
+import {
+  feedbackReceived,
+  openMessagingTestEnv,
+  ticketOpened,
+  type MessagingTestEnv,
+} from './testing/messaging-test-env';
 
 // Real servers on a shared 2-core machine: generous limits; every wait inside is a pollUntil with its own.
 jest.setTimeout(30_000);
@@ -108,19 +108,8 @@ describe('outbox: a state change and its event commit together', () => {
     expect(await outboxRows()).toBe(0);
     expect(kicks).toBe(0);
 
-    const opened = {
-      ticketId: randomUUID(),
-      ticketNo: '202501020001',
-      feedbackId: randomUUID(),
-      customerId: null,
-      type: 'complaint',
-      category: 'product.defect',
-      level: 'L2',
-      status: 'classified',
-      slaPolicy: 'default',
-      due: { firstResponse: new Date().toISOString(), plan: new Date().toISOString(), name: '张三' },
-      openedAt: new Date().toISOString(),
-    } as unknown as TicketOpenedV1;
+    const opened = ticketOpened();
+    Object.assign(opened.due, { name: '张三' });
     const nested = await uow
       .run((tx) => tx.publish(TicketEvents.opened, opened))
       .catch((e: unknown) => e as { code: string; fields: { field: string }[] });

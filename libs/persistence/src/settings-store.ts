@@ -20,7 +20,7 @@ type Definitions = Record<string, ClassConstructor<object>>;
  */
 export class SettingsStore<D extends Definitions> {
   private readonly cache = new Map<keyof D, { at: number; value: unknown }>();
-  /** Reads in progress, shared by whoever needs the same key meanwhile. */
+  /** Reads in progress on pooled connections, shared by whoever needs the same key meanwhile. */
   private readonly reading = new Map<keyof D, Promise<unknown>>();
   /** Bumped by every write, so a read that started before it cannot put the old value back. */
   private generation = 0;
@@ -47,19 +47,30 @@ export class SettingsStore<D extends Definitions> {
     return this.read(key, manager);
   }
 
+  /**
+   * A read with a manager runs on that connection and waits for nothing else: its caller holds the
+   * connection, and waiting for a read that needs another pooled one could exhaust the pool. Reads without
+   * one share the read in progress for the key.
+   */
   private read<K extends keyof D & string>(key: K, manager?: EntityManager): Promise<InstanceType<D[K]>> {
+    if (manager) return this.load(key, manager);
     const pending = this.reading.get(key);
     if (pending) return pending as Promise<InstanceType<D[K]>>;
-    const generation = this.generation;
-    const read = (async () => {
-      const row = await (manager ?? this.dataSource.manager).getRepository(SettingEntity).findOneBy({ key });
-      if (!row) throw new Error(`setting ${key} is missing: the service's migrations seed it`);
-      const value = validateContract(this.definitions[key], row.value) as InstanceType<D[K]>;
-      if (generation === this.generation) this.cache.set(key, { at: Date.now(), value });
-      return value;
-    })().finally(() => this.reading.delete(key));
+    const read = this.load(key).finally(() => this.reading.delete(key));
     this.reading.set(key, read);
     return read;
+  }
+
+  private async load<K extends keyof D & string>(
+    key: K,
+    manager?: EntityManager,
+  ): Promise<InstanceType<D[K]>> {
+    const generation = this.generation;
+    const row = await (manager ?? this.dataSource.manager).getRepository(SettingEntity).findOneBy({ key });
+    if (!row) throw new Error(`setting ${key} is missing: the service's migrations seed it`);
+    const value = validateContract(this.definitions[key], row.value) as InstanceType<D[K]>;
+    if (generation === this.generation) this.cache.set(key, { at: Date.now(), value });
+    return value;
   }
 
   async put<K extends keyof D & string>(

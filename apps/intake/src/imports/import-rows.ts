@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { DomainError, type ImportFormat } from '@closeloop/contracts';
 import { wallMsToInstant } from '@closeloop/calendar/time-zone';
 
@@ -128,8 +128,10 @@ async function* csvCells(source: Readable): AsyncGenerator<{ line: number; cells
 }
 
 async function* xlsxCells(source: Readable): AsyncGenerator<{ line: number; cells: string[] }> {
+  // Loaded on the first xlsx import only: requiring exceljs costs about a second of every intake start.
+  const { default: excel } = await import('exceljs');
   // Streaming: rows are read as they arrive, the workbook never held whole (large files).
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+  const reader = new excel.stream.xlsx.WorkbookReader(source, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'ignore',

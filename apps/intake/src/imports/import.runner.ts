@@ -7,6 +7,7 @@ import { SERVICE_ENV } from '@closeloop/runtime';
 import { DomainError } from '@closeloop/contracts';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
+import { PollingLoop } from '../scheduling/polling-loop';
 import { SegmentService } from '../segments/segment.service';
 import { SettingsRepository } from '../settings/settings.repository';
 import { BatchRaceError, CustomerImportWriter, type BatchOutcome } from './customer-import.writer';
@@ -30,9 +31,7 @@ const RACE_RETRIES = 3;
  */
 @Injectable()
 export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly imports: ImportRepository,
@@ -42,27 +41,17 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly segments: SegmentService,
     private readonly settings: SettingsRepository,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
-    @Inject(SERVICE_ENV) private readonly env: IntakeEnv,
-  ) {}
+    @Inject(SERVICE_ENV) env: IntakeEnv,
+  ) {
+    this.loop = new PollingLoop('imports', env.IMPORT_POLL_SECONDS * 1000, () => this.runOnce());
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((error: unknown) => log.error(errorFields(error), 'import pass failed'))
-        .finally(() => this.schedule());
-    }, this.env.IMPORT_POLL_SECONDS * 1000);
-    this.timer.unref();
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Claims one import and runs it to the end; the id, or null when there was nothing to do. */
@@ -90,7 +79,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         writing.catch(() => undefined); // observed by the next await
       };
       for await (const row of readRows(Readable.from(this.chunks(job)), job.format, columns)) {
-        if (this.stopped) return; // the lease expires; another replica resumes
+        if (this.loop.isStopped) return; // the lease expires; another replica resumes
         if (row.line <= job.checkpointLine) continue;
         batch.push(row);
         if (batch.length >= IMPORT_BATCH_ROWS) {

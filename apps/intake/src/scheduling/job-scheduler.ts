@@ -5,6 +5,7 @@ import { SERVICE_ENV } from '@closeloop/runtime';
 import { createLogger, errorFields, runWithContext } from '@closeloop/observability';
 import { randomUUID } from 'node:crypto';
 import type { IntakeEnv } from '../intake.env';
+import { PollingLoop } from './polling-loop';
 
 const log = createLogger('scheduler');
 /** A claimed run renews its lease this often; a replica that died lets it expire after LEASE_MS. */
@@ -28,14 +29,14 @@ export interface ScheduledJob {
 @Injectable()
 export class JobScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly jobs: ScheduledJob[] = [];
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop: PollingLoop;
 
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(SERVICE_ENV) private readonly env: IntakeEnv,
-  ) {}
+    @Inject(SERVICE_ENV) env: IntakeEnv,
+  ) {
+    this.loop = new PollingLoop('scheduler', env.JOB_POLL_SECONDS * 1000, () => this.tick());
+  }
 
   register(job: ScheduledJob): void {
     this.jobs.push(job);
@@ -48,31 +49,18 @@ export class JobScheduler implements OnApplicationBootstrap, OnApplicationShutdo
         [job.name, await job.nextRun(new Date())],
       );
     }
-    this.schedule();
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((error: unknown) => log.error(errorFields(error), 'scheduler pass failed'))
-        .finally(() => this.schedule());
-    }, this.env.JOB_POLL_SECONDS * 1000);
-    this.timer.unref();
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Claims and runs every due job this replica wins; one pass. Exposed for tests and operators. */
   async tick(): Promise<string[]> {
     const ran: string[] = [];
     for (const job of this.jobs) {
-      if (this.stopped) break;
+      if (this.loop.isStopped) break;
       if (await this.claim(job.name)) {
         await this.runClaimed(job);
         ran.push(job.name);

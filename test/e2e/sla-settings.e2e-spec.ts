@@ -175,3 +175,71 @@ describe('GET|PUT /api/v1/settings/{sla,calendar}', () => {
     expectProblem(await admin.get('/api/v1/settings/nothing'), 404, 'NOT_FOUND');
   });
 });
+
+describe('intake rules as settings: classification (I2, I4), ticket numbers (I3), recording', () => {
+  it('classifies new feedback by a rule an admin adds, with If-Match', async () => {
+    const current = await admin.get('/api/v1/settings/classification');
+    expect(current.status).toBe(200);
+    expect(current.headers.get('etag')).toBe('"classification.v0"');
+    const document = current.body as { rules: Record<string, unknown>[] } & Record<string, unknown>;
+    const changed = {
+      ...document,
+      rules: [{ id: 'l1-gas', when: { keywordsAny: ['燃气味'] }, set: { level: 'L1' } }, ...document.rules],
+    };
+    const saved = await put(admin, 'classification', changed, current.headers.get('etag')!);
+    expect(saved.status).toBe(200);
+    expect(saved.headers.get('etag')).toBe('"classification.v1"');
+
+    // Replicas re-read settings within seconds: poll until the new rule classifies.
+    const response = await pollUntil(
+      () =>
+        agent.post('/api/v1/feedback', {
+          channel: 'hotline',
+          customer: { phone: `137${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}` },
+          type: 'consultation',
+          description: '厨房里有燃气味，怎么办',
+        }),
+      (r) => r.status === 201 && r.body.level === 'L1',
+      { what: 'the new rule applied', timeoutMs: 20_000, intervalMs: 1_000 },
+    );
+    expect(response.body.level).toBe('L1');
+  });
+
+  it('refuses rules that name unknown categories and a time zone that does not exist, changing nothing', async () => {
+    const current = await admin.get('/api/v1/settings/classification');
+    const etag = current.headers.get('etag')!;
+    const bad = {
+      ...current.body,
+      rules: [{ id: 'to-nowhere', when: { keywordsAny: ['x'] }, set: { category: 'product.unknown' } }],
+    };
+    const refused = await put(admin, 'classification', bad, etag);
+    expectProblem(refused, 400, 'VALIDATION_FAILED');
+    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'rules.0.set.category' })]);
+    expect((await admin.get('/api/v1/settings/classification')).headers.get('etag')).toBe(etag);
+
+    const numbers = await admin.get('/api/v1/settings/ticket-numbers');
+    expect(numbers.body).toEqual({ timeZone: 'Asia/Shanghai', minDigits: 4 });
+    const zone = await put(
+      admin,
+      'ticket-numbers',
+      { timeZone: 'Asia/Atlantis', minDigits: 4 },
+      numbers.headers.get('etag')!,
+    );
+    expectProblem(zone, 400, 'VALIDATION_FAILED');
+    expect(zone.body.errors).toEqual([expect.objectContaining({ field: 'timeZone' })]);
+  });
+
+  it('lets the admin change how far back receivedAt may lie, and refuses agents', async () => {
+    const recording = await admin.get('/api/v1/settings/recording');
+    expect(recording.body).toEqual({ maxBackdateHours: 168, maxClockSkewSeconds: 120 });
+    expectProblem(await agent.get('/api/v1/settings/recording'), 403, 'FORBIDDEN');
+    const saved = await put(
+      admin,
+      'recording',
+      { maxBackdateHours: 720, maxClockSkewSeconds: 120 },
+      recording.headers.get('etag')!,
+    );
+    expect(saved.status).toBe(200);
+    expect(saved.body).toEqual({ maxBackdateHours: 720, maxClockSkewSeconds: 120 });
+  });
+});

@@ -14,13 +14,26 @@ import {
   type PutSettingsRequest,
   type SettingsView,
 } from '@closeloop/contracts';
+import type { IntakeSettingKey } from './intake-settings';
+import { checkIntakeSettings } from './settings-checks';
 import { SettingsRepository } from './settings.repository';
 
 const log = createLogger('settings');
 
-/** The intake documents an admin edits through `GET|PUT /api/v1/settings/{key}`. */
-const EDITABLE = ['segments', 'retention', 'privacy'] as const;
-type EditableKey = (typeof EDITABLE)[number];
+/**
+ * The intake documents an admin edits through `GET|PUT /api/v1/settings/{name}`, by their public name
+ * (lowercase, as every settings route) and the key they are stored under.
+ */
+const EDITABLE = {
+  segments: 'segments',
+  retention: 'retention',
+  privacy: 'privacy',
+  classification: 'classification',
+  'ticket-numbers': 'ticketNumber',
+  recording: 'recording',
+} as const satisfies Record<string, IntakeSettingKey>;
+type EditableName = keyof typeof EDITABLE;
+type EditableKey = (typeof EDITABLE)[EditableName];
 
 /**
  * Admin reads and whole-document writes of intake's settings with If-Match (428 missing, 412 stale), a
@@ -40,30 +53,34 @@ export class SettingsAdminService {
   }
 
   async get(request: GetSettingsRequest): Promise<SettingsView> {
-    const key = authorize(request.caller, request.key);
-    return view(await this.revisions.current(key));
+    const { name, key } = authorize(request.caller, request.key);
+    return view(name, await this.revisions.current(key));
   }
 
   async put(request: PutSettingsRequest): Promise<SettingsView> {
-    const key = authorize(request.caller, request.key);
+    const { name, key } = authorize(request.caller, request.key);
     const ifMatch = request.ifMatch;
     if (!ifMatch?.trim()) {
-      throw new DomainError('PRECONDITION_REQUIRED', `send If-Match with the ETag of GET /settings/${key}`);
+      throw new DomainError('PRECONDITION_REQUIRED', `send If-Match with the ETag of GET /settings/${name}`);
     }
     const saved = await this.uow.run(async (tx) => {
       await this.revisions.lock(tx.manager, [key]);
       const current = await this.revisions.current(key, tx.manager);
-      const etag = settingsEtag(key, current?.version ?? 0);
+      const etag = settingsEtag(name, current?.version ?? 0);
       if (!ifMatchHolds(ifMatch, etag)) {
         throw new DomainError(
           'PRECONDITION_FAILED',
-          `${key} is now at ${etag}: GET it again and redo the change`,
+          `${name} is now at ${etag}: GET it again and redo the change`,
         );
       }
       const version = (current?.version ?? 0) + 1;
       const changedAt = new Date();
       const changedBy = request.caller.userId;
-      await this.settings.put(tx.manager, key, request.value, changedBy);
+      const valid = await this.settings.put(tx.manager, key, request.value, changedBy);
+      const problems = checkIntakeSettings(key, valid);
+      if (problems.length > 0) {
+        throw new DomainError('VALIDATION_FAILED', `${name} is not consistent`, problems);
+      }
       await this.revisions.addRevision(tx.manager, {
         key,
         version,
@@ -73,31 +90,30 @@ export class SettingsAdminService {
       });
       await tx.publish(SettingsEvents.changed, {
         service: 'intake',
-        key,
+        key: name,
         version,
         changedBy,
         changedAt: changedAt.toISOString(),
       });
       return this.revisions.current(key, tx.manager);
     });
-    log.info({ key, version: saved?.version, changedBy: request.caller.userId }, 'settings changed');
-    return view(saved);
+    log.info({ key: name, version: saved?.version, changedBy: request.caller.userId }, 'settings changed');
+    return view(name, saved);
   }
 }
 
-function authorize(caller: Caller, key: string): EditableKey {
+function authorize(caller: Caller, name: string): { name: EditableName; key: EditableKey } {
   if (!hasRole(caller, 'admin')) throw new DomainError('FORBIDDEN', 'settings are for admins');
-  if (!(EDITABLE as readonly string[]).includes(key))
-    throw new DomainError('NOT_FOUND', `intake has no settings ${key}`);
-  return key as EditableKey;
+  if (!Object.hasOwn(EDITABLE, name)) throw new DomainError('NOT_FOUND', `intake has no settings ${name}`);
+  return { name: name as EditableName, key: EDITABLE[name as EditableName] };
 }
 
-function view(stored: StoredSettings | null): SettingsView {
+function view(name: EditableName, stored: StoredSettings | null): SettingsView {
   if (!stored) throw new Error(`a setting is missing: the service's migrations seed it`);
   return {
-    key: stored.key,
+    key: name,
     version: stored.version,
-    etag: settingsEtag(stored.key, stored.version),
+    etag: settingsEtag(name, stored.version),
     value: stored.value,
     updatedAt: stored.updatedAt.toISOString(),
     updatedBy: stored.updatedBy,

@@ -55,5 +55,8 @@ export function settingsRpc(service: ServiceName) {
 /** routing's settings: `sla` (R1 policies) and `calendar` (business calendars). */
 export const RoutingSettingsRpc = settingsRpc('routing');
 
-/** intake's settings: `segments` (G1 thresholds, G2 targets), `retention` and `privacy` (X1). */
+/**
+ * intake's settings: `segments` (G1 thresholds, G2 targets), `retention` and `privacy` (X1), `classification`
+ * (I2, I4 rules), `ticket-numbers` (I3) and `recording` (how far back a feedback's receivedAt may lie).
+ */
 export const IntakeSettingsRpc = settingsRpc('intake');

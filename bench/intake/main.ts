@@ -43,10 +43,13 @@ interface PlatformLevel {
   outboxDrainMs: number | null;
   /** Most unsent outbox rows seen while the load ran (sampled every 250 ms). */
   outboxBacklogMax: number;
-  /** After the last answer, until routing's consumer had nothing pending or unacknowledged. */
-  routingSettleMs: number | null;
+  /**
+   * After the last answer, until every service's durable consumer on the stream (routing's, and any other
+   * the platform runs, such as intake's own) had nothing pending or unacknowledged.
+   */
+  consumersSettleMs: number | null;
   cpu: CpuReport;
-  /** Per accepted feedback, from the level's start until the outbox and routing were drained. */
+  /** Per accepted feedback, from the level's start until the outbox and the consumers were drained. */
   postgres: PgWork;
 }
 
@@ -184,10 +187,12 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
   const nc = await testNats();
   const jsm = await jetstreamManager(nc);
   const stream = streamNameFor(platform.prefix);
-  const routingIdle = async () => {
-    if (!config.routing) return true;
-    const info = await jsm.consumers.info(stream, 'routing-feedback');
-    return info.num_pending + info.num_ack_pending === 0;
+  // Every durable consumer the services made (not the ones tests or partners add: there are none here).
+  const consumersIdle = async () => {
+    for await (const info of jsm.consumers.list(stream)) {
+      if (info.num_pending + info.num_ack_pending > 0) return false;
+    }
+    return true;
   };
   const classify = classifier(() => platform.db.name, natsPort);
   const levels: PlatformLevel[] = [];
@@ -205,7 +210,7 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
       expectedRows += warm.accepted;
       if (warm.accepted !== warm.requests) notes.push(`warm-up errors: ${formatErrors(warm.errors)}`);
       await timeUntil(async () => (await outboxPending(platform)) === 0);
-      await timeUntil(routingIdle);
+      await timeUntil(consumersIdle);
       await sleep(PG_STATS_SETTLE_MS); // so the warm-up's statistics are not counted in the first level
     }
     if (profileDir) {
@@ -231,9 +236,9 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
       sampling = false;
       await sampler;
       expectedRows += result.accepted;
-      const [outboxDrainMs, routingSettleMs] = await Promise.all([
+      const [outboxDrainMs, consumersSettleMs] = await Promise.all([
         timeUntil(async () => (await outboxPending(platform)) === 0),
-        timeUntil(routingIdle),
+        timeUntil(consumersIdle),
       ]);
       await sleep(PG_STATS_SETTLE_MS);
       const pgAfter = await pgCounters(platform.db.name);
@@ -242,7 +247,7 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
         load: result,
         outboxDrainMs,
         outboxBacklogMax: backlogMax,
-        routingSettleMs,
+        consumersSettleMs,
         cpu: cpuBetween(before, after, cpus().length),
         postgres: pgWork(pgBefore, pgAfter, result.accepted),
       };
@@ -462,11 +467,11 @@ async function runFloor(config: BenchConfig, natsPort: string): Promise<FloorLev
   return levels;
 }
 
-/** Seconds routing needed to catch up after the level; `>180` when it had not within the wait. */
-function routingSettle(level: PlatformLevel | undefined): string {
+/** Seconds the consumers needed to catch up after the level; `>180` when they had not within the wait. */
+function consumersSettle(level: PlatformLevel | undefined): string {
   if (!level) return '-';
-  if (level.routingSettleMs === null) return `>${DRAIN_TIMEOUT_MS / 1000}`;
-  return String(round(level.routingSettleMs / 1000, 1));
+  if (level.consumersSettleMs === null) return `>${DRAIN_TIMEOUT_MS / 1000}`;
+  return String(round(level.consumersSettleMs / 1000, 1));
 }
 
 function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel[]): object[] {
@@ -507,7 +512,7 @@ function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel
         'p99 ms',
         'errors',
         'outbox drain ms',
-        'routing settle s',
+        'consumers settle s',
         'floor ops/s',
         'floor p50',
         'floor p99',
@@ -522,7 +527,7 @@ function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel
         dash(c.platformP99Ms),
         c.platformErrors ? formatErrors(c.platformErrors) : '-',
         dash(platform.find((l) => l.concurrency === c.concurrency)?.outboxDrainMs),
-        routingSettle(platform.find((l) => l.concurrency === c.concurrency)),
+        consumersSettle(platform.find((l) => l.concurrency === c.concurrency)),
         dash(c.floorOpsPerSecond),
         dash(c.floorP50Ms),
         dash(c.floorP99Ms),

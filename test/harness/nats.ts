@@ -82,28 +82,33 @@ export class PartnerConsumer {
 }
 
 /**
- * Publishes an event to a test stream as a service's relay would (CloudEvents envelope, `Nats-Msg-Id`), for
- * integration tests that feed a service the events of another. Returns the envelope id.
+ * Publishes an event envelope onto a test prefix's stream as another service would. `times` > 1 sends the
+ * same envelope (same event id) under fresh message ids: past the stream's duplicate window, only the
+ * consumers' inboxes stop the repeat.
  */
 export async function publishTestEvent(
   prefix: string,
   type: `${string}.${string}.v${number}`,
   data: object,
-  source = 'closeloop/test',
+  options: { id?: string; source?: string; times?: number } = {},
 ): Promise<string> {
-  const id = randomUUID();
+  const id = options.id ?? randomUUID();
   const envelope = {
     specversion: '1.0',
     id,
     type,
-    source,
+    source: options.source ?? 'closeloop/test',
     time: new Date().toISOString(),
     datacontenttype: 'application/json',
     data,
   };
   const nc = await testNats();
   try {
-    await jetstream(nc).publish(`${prefix}.events.${type}`, JSON.stringify(envelope), { msgID: id });
+    for (let i = 0; i < (options.times ?? 1); i++) {
+      await jetstream(nc).publish(`${prefix}.events.${type}`, JSON.stringify(envelope), {
+        msgID: i === 0 ? id : randomUUID(),
+      });
+    }
   } finally {
     await nc.close();
   }

@@ -38,6 +38,12 @@ export class GatewayEnv extends CommonEnv {
   @Min(1024)
   BODY_LIMIT_BYTES = 65_536;
 
+  /** Largest import file (csv, xlsx) accepted by POST /api/v1/imports; streamed, never held whole. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  IMPORT_MAX_BYTES = 512 * 1024 * 1024;
+
   /** Requests per second per caller (user, or IP when anonymous). */
   @Transform(toInt)
   @IsInt()

@@ -11,6 +11,8 @@ import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
 import { OrdersController } from './orders/orders.controller';
+import { ImportsController } from './imports/imports.controller';
+import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
 import { OrgModule } from './org/org.module';
@@ -22,6 +24,7 @@ import { ComplianceController } from './sla/compliance.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
+import { TicketAssignmentController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
@@ -70,16 +73,19 @@ export class GatewayModule {
         UsersController,
         FeedbackController,
         TicketsController,
+        TicketAssignmentController,
         SettingsController,
         CustomersController,
         AuditController,
+        OrdersController,
+        ImportsController,
         ConfirmationPageController,
         ComplianceController,
         ImprovementCasesController,
-        OrdersController,
       ],
       providers: [
         UsersService,
+        UploadBodyParser,
         ConfirmationLinks,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },

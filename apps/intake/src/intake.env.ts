@@ -27,6 +27,17 @@ export class IntakeEnv extends CommonEnv {
   @IsString()
   PII_ACTIVE_KEY = 'dev1';
 
+  /**
+   * intake's consumers (ticket events -> customer figures and segments) are bookkeeping: they share the pool
+   * with feedback intake, which must not wait behind them during a burst (each handler holds a connection
+   * for its transaction). Two at a time per consumer keep up with the ticket rate; raise it if they lag.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  override EVENT_CONSUMER_CONCURRENCY = 2;
+
   /** How often each replica looks for due scheduled jobs (nightly segment pass, retention purge). */
   @Transform(toInt)
   @IsInt()

@@ -20,7 +20,16 @@ import { intakePersistence } from './intake.persistence';
 import { OrderRepository } from './orders/order.repository';
 import { OrderService } from './orders/order.service';
 import { OrdersHandler } from './orders/orders.handler';
+import { BulkOutbox } from './imports/bulk-outbox';
+import { CustomerImportWriter } from './imports/customer-import.writer';
+import { ImportRepository } from './imports/import.repository';
+import { ImportRunner } from './imports/import.runner';
+import { ImportService } from './imports/import.service';
+import { ImportsHandler } from './imports/imports.handler';
+import { OrderImportWriter } from './imports/order-import.writer';
 import { JobScheduler } from './scheduling/job-scheduler';
+import { RetentionRepository } from './retention/retention.repository';
+import { RetentionService } from './retention/retention.service';
 import { ActivityHandler } from './segments/activity.handler';
 import { ActivityRepository } from './segments/activity.repository';
 import { ActivityService } from './segments/activity.service';
@@ -69,6 +78,15 @@ export class IntakeModule {
         SegmentJobs,
         SettingsAdminService,
         SettingsHandler,
+        BulkOutbox,
+        ImportRepository,
+        ImportService,
+        ImportsHandler,
+        CustomerImportWriter,
+        OrderImportWriter,
+        ImportRunner,
+        RetentionRepository,
+        RetentionService,
       ],
     };
   }

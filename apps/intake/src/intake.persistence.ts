@@ -7,6 +7,9 @@ import { CustomerActivityEntity } from './customers/entities/customer-activity.e
 import { FeedbackEntity } from './feedback/entities/feedback.entity';
 import { SettingEntity, SettingRevisionEntity } from '@closeloop/persistence';
 import { OrderEntity } from './orders/entities/order.entity';
+import { ImportChunkEntity } from './imports/entities/import-chunk.entity';
+import { ImportErrorEntity } from './imports/entities/import-error.entity';
+import { ImportJobEntity } from './imports/entities/import-job.entity';
 import { ScheduledJobEntity } from './scheduling/scheduled-job.entity';
 import { SegmentBaselineEntity } from './segments/segment-baseline.entity';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
@@ -14,6 +17,8 @@ import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeIni
 import { CustomerPrivacy1795419773020 } from './migrations/1795419773020-CustomerPrivacy';
 import { RecordingSettings1796155400588 } from './migrations/1796155400588-RecordingSettings';
 import { CustomerRegistry1796155920802 } from './migrations/1796155920802-CustomerRegistry';
+import { CustomerImports1796156725702 } from './migrations/1796156725702-CustomerImports';
+import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-PartialCustomerIndexes';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -32,6 +37,9 @@ export const intakePersistence = {
     SettingRevisionEntity,
     ScheduledJobEntity,
     SegmentBaselineEntity,
+    ImportJobEntity,
+    ImportChunkEntity,
+    ImportErrorEntity,
   ],
   migrations: [
     IntakeInitial1763900000000,
@@ -39,5 +47,7 @@ export const intakePersistence = {
     // one migration a line, so branches that each add one merge cleanly
     RecordingSettings1796155400588,
     CustomerRegistry1796155920802,
+    CustomerImports1796156725702,
+    PartialCustomerIndexes1796158651296,
   ],
 };

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
+import { CustomerEventsHandler } from './customers/customer-events.handler';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
 import { ComplianceHandler } from './compliance/compliance.handler';
@@ -12,6 +13,10 @@ import { ImprovementService } from './improvement/improvement.service';
 import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
 import { QueueSweeper } from './dispatch/queue-sweeper';
+import { ReassignService } from './dispatch/reassign.service';
+import { CollaborationRepository } from './collaboration/collaboration.repository';
+import { CollaborationService } from './collaboration/collaboration.service';
+import { TicketAssignmentHandler } from './dispatch/ticket-assignment.handler';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
 import { OrgEventsHandler } from './org/org-events.handler';
@@ -45,11 +50,16 @@ export class RoutingModule {
         TicketRepository,
         TicketService,
         TicketHandler,
+        CustomerEventsHandler,
         SlaRulesReader,
         SlaOutcomeRepository,
         TicketWriter,
         TicketLifecycleService,
         ConfirmationService,
+        OrgDirectoryRepository,
+        OrgDirectoryService,
+        OrgEventsHandler,
+        AssignmentService,
         SlaSweepRepository,
         SlaSweepService,
         SlaSweepScheduler,
@@ -60,12 +70,12 @@ export class RoutingModule {
         ImprovementDetector,
         ImprovementService,
         ImprovementHandler,
-        OrgDirectoryRepository,
-        OrgDirectoryService,
-        OrgEventsHandler,
         AssignmentRepository,
-        AssignmentService,
         QueueSweeper,
+        ReassignService,
+        CollaborationRepository,
+        CollaborationService,
+        TicketAssignmentHandler,
       ],
     };
   }

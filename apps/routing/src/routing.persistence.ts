@@ -6,6 +6,8 @@ import { OrgReadModel1796155620452 } from './migrations/1796155620452-OrgReadMod
 import { DispatchRules1796156103567 } from './migrations/1796156103567-DispatchRules';
 import { ImprovementCases1796158031481 } from './migrations/1796158031481-ImprovementCases';
 import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
+import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
+import { DispatchAvoidAgent1796159387647 } from './migrations/1796159387647-DispatchAvoidAgent';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
 import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
@@ -20,6 +22,7 @@ import { OrgSkillEntity } from './org/entities/org-skill.entity';
 import { OrgStoreEntity } from './org/entities/org-store.entity';
 import { AssignmentCursorEntity } from './dispatch/entities/assignment-cursor.entity';
 import { TicketDispatchEntity } from './dispatch/entities/ticket-dispatch.entity';
+import { TicketCollaborationEntity } from './collaboration/entities/ticket-collaboration.entity';
 
 export const routingPersistence = {
   schema: 'routing',
@@ -39,14 +42,17 @@ export const routingPersistence = {
     OrgSkillEntity,
     TicketDispatchEntity,
     AssignmentCursorEntity,
+    TicketCollaborationEntity,
   ],
   migrations: [
     RoutingInitial1763900000000,
     SlaPoliciesAndCalendars1795419810702,
-    TicketLifecycle1796155891936,
     OrgReadModel1796155620452,
+    TicketLifecycle1796155891936,
     DispatchRules1796156103567,
     Assignment1796156262222,
     ImprovementCases1796158031481,
+    Collaborations1796158513720,
+    DispatchAvoidAgent1796159387647,
   ],
 };

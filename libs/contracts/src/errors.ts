@@ -28,6 +28,7 @@ export const ErrorCodes = {
   },
   'IMPORT.NOT_FOUND': { status: 404, title: 'Import not found' },
   'IMPORT.INVALID_FILE': { status: 400, title: 'The file cannot be read as the declared format' },
+  'IMPORT.INCOMPLETE': { status: 409, title: 'The upload is incomplete or was committed already' },
   'USER.EMAIL_TAKEN': { status: 409, title: 'A user with this e-mail exists' },
   'DEPARTMENT.NOT_FOUND': { status: 404, title: 'Department not found' },
   'STORE.NOT_FOUND': { status: 404, title: 'Store not found' },
@@ -35,6 +36,12 @@ export const ErrorCodes = {
   'AGENT.NOT_FOUND': { status: 404, title: 'Agent not found (a user with the agent or supervisor role)' },
   'ORG.ID_TAKEN': { status: 409, title: 'This id is taken (ids are never reused, even when deactivated)' },
   'ORG.IN_USE': { status: 409, title: 'Still in use: active records point to it' },
+  'ASSIGNMENT.AGENT_AT_CAPACITY': {
+    status: 409,
+    title: 'The agent has as many open tickets as their capacity',
+  },
+  'COLLABORATION.NOT_FOUND': { status: 404, title: 'Collaboration not found' },
+  'COLLABORATION.ALREADY_DONE': { status: 409, title: 'This collaboration was already completed' },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,
     title: 'This Idempotency-Key was already used with a different request',

@@ -26,3 +26,7 @@ export type Availability = (typeof AVAILABILITIES)[number];
 /** C4: a store's size class decides its callback quotas. */
 export const STORE_SIZE_CLASSES = ['small', 'large'] as const;
 export type StoreSizeClass = (typeof STORE_SIZE_CLASSES)[number];
+
+/** How a ticket moved between departments, queues and agents (ticket history and `ticket.assigned.v1`). */
+export const ASSIGNMENT_MOVES = ['dispatch', 'queue', 'reassign', 'requeue'] as const;
+export type AssignmentMove = (typeof ASSIGNMENT_MOVES)[number];

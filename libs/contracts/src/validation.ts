@@ -1,5 +1,5 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, ValidationTypes, type ValidationError } from 'class-validator';
 import { DomainError, type FieldError } from './errors';
 
 /**
@@ -34,4 +34,70 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }
   return out;
+}
+
+/** The fields a contract class declares, and the classes of its nested objects (null: not known). */
+interface Shape {
+  fields: ReadonlySet<string>;
+  nested: ReadonlyMap<string, ClassConstructor<object> | null>;
+}
+
+const shapes = new WeakMap<ClassConstructor<object>, Shape>();
+
+function shapeOf(cls: ClassConstructor<object>): Shape {
+  let shape = shapes.get(cls);
+  if (shape) return shape;
+  const metadatas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
+  const nested = new Map<string, ClassConstructor<object> | null>();
+  for (const metadata of metadatas) {
+    if (metadata.type !== ValidationTypes.NESTED_VALIDATION) continue;
+    const type: unknown = Reflect.getMetadata('design:type', cls.prototype as object, metadata.propertyName);
+    // Arrays and untyped objects say nothing about their items: the caller falls back to full validation.
+    const known = typeof type === 'function' && type !== Array && type !== Object;
+    nested.set(metadata.propertyName, known ? (type as ClassConstructor<object>) : null);
+  }
+  shape = { fields: new Set(metadatas.map((metadata) => metadata.propertyName)), nested };
+  shapes.set(cls, shape);
+  return shape;
+}
+
+/** Collects fields `plain` has and `cls` does not declare; false when a nested class is not known. */
+function collectUnknown(
+  cls: ClassConstructor<object>,
+  plain: object,
+  path: string,
+  out: FieldError[],
+): boolean {
+  const shape = shapeOf(cls);
+  for (const [key, value] of Object.entries(plain) as [string, unknown][]) {
+    if (value === undefined) continue;
+    const field = path ? `${path}.${key}` : key;
+    if (!shape.fields.has(key)) {
+      out.push({ field, message: `${key} should not exist` });
+      continue;
+    }
+    const nested = shape.nested.get(key);
+    if (nested === null) return false;
+    if (nested && value !== null && typeof value === 'object' && !collectUnknown(nested, value, field, out)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Rejects fields the contract does not declare, at any depth, without checking the values: the cheap part of
+ * `validateContract`, for objects our own code built with the contract's type (TypeScript checks their values'
+ * types but lets extra fields through a spread). Used where events are published: no field beyond the
+ * contract (a phone, a name) can reach partners, and every consumer validates the values. Falls back to
+ * `validateContract` for shapes it cannot follow (arrays of nested objects).
+ */
+export function rejectUnknownFields<T extends object>(cls: ClassConstructor<T>, plain: T): T {
+  const unknown: FieldError[] = [];
+  if (!collectUnknown(cls, plain, '', unknown)) {
+    validateContract(cls, plain);
+    return plain;
+  }
+  if (unknown.length > 0) throw new DomainError('VALIDATION_FAILED', undefined, unknown);
+  return plain;
 }

@@ -14,12 +14,24 @@ export interface MessagingConfig {
   republishWindowMs: number;
   outboxBatchSize: number;
   outboxPollMs: number;
+  /**
+   * After a relay pass that published something, the next pass starts no sooner than this after it began:
+   * under load rows gather into bigger batches (fewer claim transactions); under light load the next
+   * commit comes later than this anyway and is published at once.
+   */
+  outboxBatchWindowMs: number;
   /** A consumed event that failed this many times becomes a dead letter. */
   maxDeliveries: number;
   /** Delay before redelivery after the n-th failure (the last value repeats). */
   retryBackoffMs: number[];
-  /** Events handled at once by one consumer in one process. */
+  /** Transactions (batches of events) one consumer runs at once in one process; each holds a connection. */
   consumerConcurrency: number;
+  /** Most events handled in one transaction by a consumer (1: one event per transaction). */
+  consumerBatchSize: number;
+  /** Most `GroupedUnitOfWork.run` calls committed in one transaction (1: no grouping). */
+  groupCommitSize: number;
+  /** Group transactions a `GroupedUnitOfWork` runs at once; each holds a connection. */
+  groupCommitInFlight: number;
   ackWaitMs: number;
   rpcTimeoutMs: number;
   /** Replicas of the events stream when it is created (3 on a JetStream cluster). */
@@ -40,9 +52,13 @@ export function defaultMessagingConfig(prefix: string): MessagingConfig {
     republishWindowMs: 5 * 60_000,
     outboxBatchSize: 256,
     outboxPollMs: 200,
+    outboxBatchWindowMs: 10,
     maxDeliveries: 5,
     retryBackoffMs: [500, 2_000, 10_000, 30_000],
     consumerConcurrency: 16,
+    consumerBatchSize: 32,
+    groupCommitSize: 32,
+    groupCommitInFlight: 2,
     ackWaitMs: 30_000,
     rpcTimeoutMs: 10_000,
     streamReplicas: 1,

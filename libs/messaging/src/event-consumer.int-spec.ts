@@ -94,11 +94,11 @@ describe('event consumer against real Postgres and JetStream', () => {
 
   async function startConsumer(
     name: string,
-    handler: EventHandler<FeedbackReceivedV1>,
+    ...handlers: [EventHandler<FeedbackReceivedV1>, ...EventHandler<object>[]]
   ): Promise<EventConsumer> {
     const consumer = new EventConsumer(
       name,
-      [handler],
+      handlers,
       env.dataSource,
       env.unitOfWork,
       env.nc,
@@ -332,4 +332,151 @@ describe('event consumer against real Postgres and JetStream', () => {
     const state = await consumerState(env.jsm, env.config.streamName, 'dlq');
     expect(state).toMatchObject({ pending: 0, ackPending: 0 });
   }, 30_000);
+
+  describe('batches: the events delivered together are handled in one transaction', () => {
+    /** Records the event with the id of the transaction it ran in, and emits ticket.assigned.v1. */
+    function batchHandler(
+      calls: string[],
+      fail?: (data: FeedbackReceivedV1) => void,
+    ): EventHandler<FeedbackReceivedV1> {
+      return {
+        event: FeedbackEvents.received,
+        async handle(data, tx, event) {
+          calls.push(event.id);
+          fail?.(data);
+          await tx.manager.query(
+            'INSERT INTO svc.effects (event_id, feedback_id, note) VALUES ($1, $2, txid_current()::text)',
+            [event.id, data.feedbackId],
+          );
+          await tx.publish(TicketEvents.assigned, ticketAssigned({ ticketNo: data.ticketNo }));
+        },
+      };
+    }
+
+    const effects = (): Promise<{ event_id: string; note: string }[]> =>
+      env.dataSource.query('SELECT event_id, note FROM svc.effects ORDER BY id');
+
+    it('handles a backlog in a few transactions, each event once, with its own correlation id', async () => {
+      const events = Array.from({ length: 40 }, () => envelope(feedbackReceived()));
+      let lastSeq = 0;
+      for (const event of events) lastSeq = await publish(event);
+      const calls: string[] = [];
+      const correlations: string[] = [];
+      const inner = batchHandler(calls);
+      await startConsumer('batch-backlog', {
+        event: FeedbackEvents.received,
+        async handle(data, tx, event) {
+          correlations.push(currentCorrelationId() ?? '');
+          await inner.handle(data, tx, event);
+        },
+      });
+      await settled('batch-backlog', lastSeq);
+
+      const rows = await effects();
+      expect(rows.map((row) => row.event_id).sort()).toEqual(events.map((e) => e.id).sort());
+      expect(calls).toHaveLength(40);
+      // 40 events, at most 32 per batch: a few transactions, not 40.
+      expect(new Set(rows.map((row) => row.note)).size).toBeLessThanOrEqual(8);
+      expect(correlations.sort()).toEqual(events.map((e) => `corr-${e.id}`).sort());
+      expect(await count(`SELECT count(*) AS n FROM svc.inbox WHERE consumer = 'batch-backlog'`)).toBe(40);
+      const emitted: { c: string }[] = await env.dataSource.query(
+        `SELECT envelope->>'correlationid' AS c FROM svc.outbox WHERE event_type = 'ticket.assigned.v1'`,
+      );
+      expect(emitted.map((row) => row.c).sort()).toEqual(events.map((e) => `corr-${e.id}`).sort());
+    });
+
+    it('dead-letters a poison event alone; the others of its batch commit once', async () => {
+      const events = Array.from({ length: 30 }, (_, i) =>
+        envelope(
+          feedbackReceived({
+            category: i === 10 ? 'service.attitude' : i === 20 ? 'product.performance' : 'product.defect',
+          }),
+        ),
+      );
+      // An invalid payload and a body that is not JSON in the same backlog.
+      const invalid = envelope({ ...feedbackReceived(), level: 'L9' });
+      for (const event of events.slice(0, 15)) await publish(event);
+      await publish(invalid);
+      await publish('{"not": json');
+      let lastSeq = 0;
+      for (const event of events.slice(15)) lastSeq = await publish(event);
+      const calls: string[] = [];
+      await startConsumer(
+        'batch-poison',
+        batchHandler(calls, (data) => {
+          if (data.category === 'service.attitude') throw new PermanentEventError('no such department');
+          if (data.category === 'product.performance') throw new Error('ledger unavailable');
+        }),
+      );
+      await pollUntil(deadLetters, (rows) => rows.length === 4, { what: 'four dead letters' });
+      await settled('batch-poison', lastSeq);
+
+      const good = events.filter((_, i) => i !== 10 && i !== 20).map((e) => e.id);
+      const rows = await effects();
+      expect(rows.map((row) => row.event_id).sort()).toEqual(good.sort());
+      expect(await count(`SELECT count(*) AS n FROM svc.inbox WHERE consumer = 'batch-poison'`)).toBe(28);
+      expect(
+        await count(`SELECT count(*) AS n FROM svc.outbox WHERE event_type = 'ticket.assigned.v1'`),
+      ).toBe(28);
+      const letters = await deadLetters();
+      const byEvent = (id: string | null) => letters.find((row) => row.event_id === id)!;
+      expect(byEvent(events[10].id)).toMatchObject({ deliveries: 1, error: 'no such department' });
+      expect(byEvent(events[20].id)).toMatchObject({ deliveries: 3, error: 'ledger unavailable' });
+      expect(byEvent(invalid.id)).toMatchObject({ deliveries: 1 });
+      expect(byEvent(null)).toMatchObject({ deliveries: 1, raw: '{"not": json' });
+    });
+
+    it('changes nothing for duplicates inside a batch or of events already handled', async () => {
+      const first = Array.from({ length: 10 }, () => envelope(feedbackReceived()));
+      let lastSeq = 0;
+      for (const event of first) lastSeq = await publish(event);
+      const calls: string[] = [];
+      await startConsumer('batch-dup', batchHandler(calls));
+      await settled('batch-dup', lastSeq);
+      await consumers.splice(0).pop()!.stop();
+
+      // A backlog where each new event comes three times and every handled one once more.
+      const fresh = Array.from({ length: 10 }, () => envelope(feedbackReceived()));
+      for (const copy of ['a', 'b', 'c']) {
+        for (const event of fresh) lastSeq = await publish(event, `${event.id}:${copy}`);
+      }
+      for (const event of first) lastSeq = await publish(event, `${event.id}:again`);
+      await startConsumer('batch-dup', batchHandler(calls));
+      await settled('batch-dup', lastSeq);
+
+      const rows = await effects();
+      expect(rows.map((row) => row.event_id).sort()).toEqual([...first, ...fresh].map((e) => e.id).sort());
+      expect(calls).toHaveLength(20);
+      expect(await count(`SELECT count(*) AS n FROM svc.inbox WHERE consumer = 'batch-dup'`)).toBe(20);
+      expect(
+        await count(`SELECT count(*) AS n FROM svc.outbox WHERE event_type = 'ticket.assigned.v1'`),
+      ).toBe(20);
+    });
+
+    it('acks the events of types it has no handler for without handling or dead-lettering them', async () => {
+      const calls: string[] = [];
+      const assigned: string[] = [];
+      const js = jetstream(env.nc);
+      const other = (type: 'ticket.opened.v1' | 'feedback.received.v1', body: string) =>
+        js.publish(eventSubject(env.prefix, type), body, { msgID: randomUUID() });
+      const wanted = Array.from({ length: 5 }, () => envelope(feedbackReceived()));
+      for (const event of wanted) await publish(event);
+      // Another type, well formed or not: none of this consumer's business.
+      await other('ticket.opened.v1', JSON.stringify({ ...envelope({}), type: 'ticket.opened.v1' }));
+      const last = await other('ticket.opened.v1', '{"not": json');
+      await startConsumer('batch-types', batchHandler(calls), {
+        event: TicketEvents.assigned,
+        async handle(_data, _tx, event) {
+          assigned.push(event.id);
+          return Promise.resolve();
+        },
+      });
+      await settled('batch-types', last.seq);
+
+      expect(calls.sort()).toEqual(wanted.map((e) => e.id).sort());
+      expect(assigned).toEqual([]);
+      expect(await count('SELECT count(*) AS n FROM svc.dead_letters')).toBe(0);
+      expect(await count(`SELECT count(*) AS n FROM svc.inbox WHERE consumer = 'batch-types'`)).toBe(5);
+    });
+  });
 });

@@ -44,20 +44,40 @@ export interface EventHandler<T extends object> {
 
 export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored';
 
+/** A delivered event, decoded and validated, with the handler it goes to. */
+interface Delivered {
+  msg: JsMsg;
+  envelope: EventEnvelope;
+  data: object;
+  handler: EventHandler<object>;
+  correlationId: string;
+}
+
 /**
- * A durable JetStream pull consumer with an inbox. Each event is handled in one transaction that also
- * records its id in the inbox, so a redelivered event changes nothing; the message is acked only after
- * that commit. Transient failures are nak'ed with backoff; after `maxDeliveries` (or at once, for an
- * invalid or permanently failing event) it becomes a dead letter that an admin can replay.
+ * A durable JetStream pull consumer with an inbox. Events are handled in transactions that also record
+ * their ids in the inbox, so a redelivered event changes nothing; a message is acked only after that
+ * commit. Under load the events that arrived together are handled as a batch in one transaction (one
+ * multi-row inbox insert, the handlers one after another, their events in one outbox insert); when
+ * anything in a batch fails, it is rolled back and its events are handled one per transaction, so a
+ * failing event is retried or dead-lettered alone and the others commit once. Transient failures are
+ * nak'ed with backoff; after `maxDeliveries` (or at once, for an invalid or permanently failing event) an
+ * event becomes a dead letter that an admin can replay.
  */
 export class EventConsumer {
   private readonly log = createLogger('event-consumer');
   private readonly handlers = new Map<string, EventHandler<object>>();
   private readonly schema: string;
+  /** `<prefix>.events.`: what precedes the event type in a subject. */
+  private readonly subjectPrefix: string;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
   private stopping = false;
+  /** Batches being handled (each holds one pooled connection for its transaction). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Delivered messages waiting for a free batch slot. */
+  private readonly queue: JsMsg[] = [];
+  private dispatchScheduled = false;
+  private queueHasRoom?: () => void;
 
   constructor(
     /** Durable name, unique per consuming service and purpose, e.g. `routing-feedback`. */
@@ -72,6 +92,7 @@ export class EventConsumer {
   ) {
     for (const handler of handlers) this.handlers.set(handler.event.type, handler);
     this.schema = quoteIdent(schema);
+    this.subjectPrefix = eventSubject(config.prefix, '' as EventEnvelope['type']);
   }
 
   /** One filter subject (nats-server 2.9 allows one): the event type when there is one, else all events. */
@@ -93,8 +114,13 @@ export class EventConsumer {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.messages?.close();
+    this.queueHasRoom?.();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    // Messages already taken from the broker are handled, not left to time out.
+    while (this.inFlight.size > 0 || this.queue.length > 0) {
+      this.dispatch();
+      await Promise.allSettled([...this.inFlight]);
+    }
   }
 
   /**
@@ -105,8 +131,8 @@ export class EventConsumer {
   private async consume(): Promise<ConsumerMessages> {
     const consumer = await jetstream(this.nc).consumers.get(this.config.streamName, this.name);
     return consumer.consume({
-      // No deeper than what we handle at once: buffered messages age towards ack_wait untouched.
-      max_messages: this.config.consumerConcurrency,
+      // About one batch ahead: buffered messages age towards ack_wait untouched.
+      max_messages: Math.max(this.config.consumerConcurrency, this.config.consumerBatchSize),
       abort_on_missing_resource: true,
     });
   }
@@ -150,9 +176,12 @@ export class EventConsumer {
     while (this.messages && this.running()) {
       try {
         for await (const msg of this.messages) {
-          while (this.inFlight.size >= this.config.consumerConcurrency) await Promise.race(this.inFlight);
-          const task = this.onMessage(msg).finally(() => this.inFlight.delete(task));
-          this.inFlight.add(task);
+          this.queue.push(msg);
+          this.scheduleDispatch();
+          // A full batch waiting: stop taking messages (and so asking the broker for more) until it starts.
+          while (this.queue.length >= this.config.consumerBatchSize && !this.stopping) {
+            await new Promise<void>((resolve) => (this.queueHasRoom = resolve));
+          }
         }
       } catch (error) {
         if (this.running()) this.log.warn({ ...errorFields(error), consumer: this.name }, 'pulling stopped');
@@ -183,6 +212,114 @@ export class EventConsumer {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Starts batches after the I/O callbacks of this turn of the event loop, so that messages which arrived
+   * together (one pull's worth) go into one batch. No timer: under light load a message starts at once.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /** Starts as many batches as there are free slots, each with up to `consumerBatchSize` waiting messages. */
+  private dispatch(): void {
+    while (this.inFlight.size < this.config.consumerConcurrency && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.config.consumerBatchSize);
+      const task = this.handleBatch(batch).finally(() => {
+        this.inFlight.delete(task);
+        this.scheduleDispatch();
+      });
+      this.inFlight.add(task);
+    }
+    if (this.queue.length < this.config.consumerBatchSize) {
+      this.queueHasRoom?.();
+      this.queueHasRoom = undefined;
+    }
+  }
+
+  /**
+   * Handles delivered messages in one transaction when there are several; on any failure, rolls back and
+   * handles each in a transaction of its own (`onMessage`), where it is retried or dead-lettered alone.
+   * Messages that do not decode, fail their contract or have no handler take the single path directly.
+   */
+  private async handleBatch(msgs: JsMsg[]): Promise<void> {
+    const batch: Delivered[] = [];
+    const singles: JsMsg[] = [];
+    for (const msg of msgs) {
+      // A consumer of several types receives every event (one filter subject on nats-server 2.9): the
+      // subject names the type, so the others are acked without being parsed.
+      if (!this.handlers.has(msg.subject.slice(this.subjectPrefix.length))) {
+        msg.ack();
+        continue;
+      }
+      const delivered = this.prepare(msg);
+      if (delivered) batch.push(delivered);
+      else singles.push(msg);
+    }
+    if (batch.length === 1) singles.push(batch[0].msg);
+    else if (batch.length > 1) {
+      try {
+        await this.processBatch(batch);
+        for (const { msg } of batch) msg.ack();
+      } catch (error) {
+        this.log.debug(
+          { ...errorFields(error), consumer: this.name, events: batch.length },
+          'batch failed; handling its events one by one',
+        );
+        singles.push(...batch.map(({ msg }) => msg));
+      }
+    }
+    for (const msg of singles) await this.onMessage(msg);
+  }
+
+  /** Decodes and validates a message for the batch path; undefined sends it down the single path. */
+  private prepare(msg: JsMsg): Delivered | undefined {
+    try {
+      const envelope = this.decode(msg);
+      const handler = this.handlers.get(envelope.type);
+      if (!handler) return undefined;
+      return {
+        msg,
+        envelope,
+        data: validateContract(handler.event.payload, envelope.data),
+        handler,
+        correlationId: acceptCorrelationId(msg.headers?.get(CORRELATION_HEADER) || envelope.correlationid),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Handles several events exactly once in one transaction: one multi-row inbox insert tells which are
+   * new, their handlers run one after another (each in its event's correlation context), and everything
+   * they wrote and emitted commits with the inbox rows.
+   */
+  private async processBatch(batch: Delivered[]): Promise<void> {
+    // The same event twice in one batch (re-published under another message id): handled once, both acked.
+    const byId = new Map<string, Delivered>();
+    for (const delivered of batch)
+      if (!byId.has(delivered.envelope.id)) byId.set(delivered.envelope.id, delivered);
+    const unique = [...byId.values()];
+    await this.unitOfWork.run(async (tx) => {
+      const inserted: { event_id: string }[] = await tx.manager.query(
+        `INSERT INTO ${this.schema}.inbox (consumer, event_id, event_type)
+         SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.name, unique.map((d) => d.envelope.id), unique.map((d) => d.envelope.type)],
+      );
+      const fresh = new Set(inserted.map((row) => row.event_id));
+      for (const { envelope, data, handler, correlationId } of unique) {
+        if (!fresh.has(envelope.id)) continue;
+        await runWithContext({ correlationId }, () => handler.handle(data, tx, { ...envelope, data }));
+      }
+    });
   }
 
   private async onMessage(msg: JsMsg): Promise<void> {

@@ -25,6 +25,9 @@ export async function connectNats(url: string, name: string, auth: NatsAuth = {}
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: 5_000,
+    // Otherwise every request (RPC, JetStream publish and API call) builds an Error with a stack trace up
+    // front, in case it times out: 8 % of the gateway's CPU in the bench. Errors still say what failed.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {

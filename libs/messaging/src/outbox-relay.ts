@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
@@ -62,6 +64,7 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
+      const started = Date.now();
       let published: number;
       try {
         published = await this.publishBatch();
@@ -71,52 +74,79 @@ export class OutboxRelay {
         await this.sleep(this.config.outboxPollMs * 5);
         continue;
       }
-      if (published < this.config.outboxBatchSize) await this.sleep(this.config.outboxPollMs);
+      if (published >= this.config.outboxBatchSize) continue;
+      // Under load, let the next commits gather (kicks are remembered meanwhile) instead of claiming a few
+      // rows per pass back to back: a pass costs the same four round trips for one row or a hundred.
+      const rest = this.config.outboxBatchWindowMs - (Date.now() - started);
+      if (published > 0 && rest > 0 && this.running)
+        await new Promise((resolve) => setTimeout(resolve, rest));
+      await this.sleep(this.config.outboxPollMs);
     }
   }
 
-  /** Claims and publishes one batch; returns how many rows were published. Public for tests and tools. */
+  /**
+   * Claims and publishes one batch; returns how many rows were published. Public for tests and tools.
+   *
+   * Two round trips per pass: `BEGIN` with the claim, then the marks with `COMMIT` (simple-protocol
+   * multi-statement queries). The values written inline are ids read from the table (checked to be uuids),
+   * stream sequences (integers) and error texts (escaped as literals).
+   */
   async publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: PendingRow[] = await manager.query(
-        `SELECT id, event_type, envelope FROM ${this.table}
-         WHERE sent_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.config.outboxBatchSize],
-      );
-      if (rows.length === 0) return 0;
+    const pool = (this.dataSource.driver as PostgresDriver).master as { connect(): Promise<PoolClient> };
+    const client = await pool.connect();
+    let open = false;
+    let broken = false;
+    try {
+      const claim = (await client.query(
+        `BEGIN; SELECT id, event_type, envelope FROM ${this.table}
+         WHERE sent_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.config.outboxBatchSize)} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as QueryResult<PendingRow>[];
+      open = true;
+      const rows = claim[1].rows;
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        open = false;
+        return 0;
+      }
       // Not awaited one by one: publishes on one connection keep their order and pipeline their acks.
       const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
-      const sentIds: string[] = [];
-      const sentSeqs: string[] = [];
-      const failed: { id: string; error: string }[] = [];
+      const sent: string[] = [];
+      const failed: string[] = [];
+      let firstError: string | undefined;
       results.forEach((result, i) => {
+        const id = uuidLiteral(rows[i].id);
         if (result.status === 'fulfilled') {
-          sentIds.push(rows[i].id);
-          sentSeqs.push(String(result.value));
+          sent.push(`(${id}, ${Math.trunc(result.value)})`);
         } else {
-          failed.push({ id: rows[i].id, error: String((result.reason as Error)?.message ?? result.reason) });
+          const error = String((result.reason as Error)?.message ?? result.reason).slice(0, 500);
+          firstError ??= error;
+          failed.push(`(${id}, ${escapeLiteral(error)})`);
         }
       });
-      if (sentIds.length > 0) {
-        await manager.query(
-          `UPDATE ${this.table} AS o SET sent_at = now(), stream_seq = v.seq::bigint, last_error = NULL
-           FROM unnest($1::uuid[], $2::text[]) AS v(id, seq) WHERE o.id = v.id`,
-          [sentIds, sentSeqs],
+      const statements: string[] = [];
+      if (sent.length > 0) {
+        statements.push(
+          `UPDATE ${this.table} AS o SET sent_at = now(), stream_seq = v.seq, last_error = NULL
+           FROM (VALUES ${sent.join(', ')}) AS v(id, seq) WHERE o.id = v.id`,
         );
       }
       if (failed.length > 0) {
-        await manager.query(
+        statements.push(
           `UPDATE ${this.table} AS o SET attempts = attempts + 1, last_error = v.error
-           FROM unnest($1::uuid[], $2::text[]) AS v(id, error) WHERE o.id = v.id`,
-          [failed.map((f) => f.id), failed.map((f) => f.error.slice(0, 500))],
+           FROM (VALUES ${failed.join(', ')}) AS v(id, error) WHERE o.id = v.id`,
         );
-        this.log.warn(
-          { failed: failed.length, first: failed[0].error },
-          'some outbox rows were not published',
-        );
+        this.log.warn({ failed: failed.length, first: firstError }, 'some outbox rows were not published');
       }
-      return sentIds.length;
-    });
+      await client.query(`${statements.join('; ')}; COMMIT`);
+      open = false;
+      return sent.length;
+    } catch (error) {
+      if (open) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      // A connection that could not even roll back is closed, not given back to the pool.
+      client.release(broken);
+    }
   }
 
   private async publish(row: PendingRow): Promise<number> {
@@ -187,4 +217,12 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An id read from the outbox, as an SQL literal: checked, never trusted. */
+function uuidLiteral(id: string): string {
+  if (!UUID.test(id)) throw new Error(`outbox id is not a uuid: ${id}`);
+  return `'${id}'::uuid`;
 }

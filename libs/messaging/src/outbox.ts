@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@closeloop/observability';
 import { quoteIdent } from '@closeloop/persistence';
-import { validateContract, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
+import { rejectUnknownFields, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
 
 /** An event ready for the outbox: its envelope, and the envelope as the JSON text stored and published. */
 export interface OutboxEvent<T extends object = object> {
@@ -28,30 +28,33 @@ export class OutboxWriter {
   }
 
   /**
-   * Validates the payload and builds its envelope, with the correlation id of the current context. Nothing
-   * is written: `insert` does that, in the transaction.
+   * Checks the payload's shape and builds its envelope, with the correlation id of the current context.
+   * Nothing is written: `insert` does that, in the transaction.
+   *
+   * A field the contract does not declare fails the transaction (no phone or name can reach partners by a
+   * spread). The values are not validated again here: our code built the payload with the contract's type
+   * from validated input, and every consumer validates what it receives (decision 0008). Full validation
+   * here cost 8 % of intake's and 12 % of routing's CPU.
    */
   event<T extends object>(
     definition: EventDefinition<T>,
     data: T,
     options: { id?: string; time?: Date } = {},
   ): OutboxEvent<T> {
-    // Validated on publish: an invalid payload fails the transaction instead of reaching partners.
-    validateContract(definition.payload, data);
+    rejectUnknownFields(definition.payload, data);
     const correlationId = currentCorrelationId();
-    const draft = {
-      specversion: '1.0' as const,
+    const envelope: EventEnvelope<T> = {
+      specversion: '1.0',
       id: options.id ?? randomUUID(),
       type: definition.type,
       source: this.source,
       time: (options.time ?? new Date()).toISOString(),
-      datacontenttype: 'application/json' as const,
+      datacontenttype: 'application/json',
       ...(correlationId ? { correlationid: correlationId } : {}),
       data,
     };
-    // JSON drops undefined fields: the envelope returned is exactly what is stored and published.
-    const json = JSON.stringify(draft);
-    return { envelope: JSON.parse(json) as EventEnvelope<T>, json };
+    // Fields set to undefined are left out of the JSON, as they would be on the wire anyway.
+    return { envelope, json: JSON.stringify(envelope) };
   }
 
   /** Writes events in one multi-row statement (several beyond 1,000 rows), in the order given. */

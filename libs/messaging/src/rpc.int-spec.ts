@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { DomainError, defineRpc, rpcSubject, type RpcReply } from '@closeloop/contracts';
 import { currentCorrelationId, runWithContext } from '@closeloop/observability';
-import { pollUntil, testNats, testPrefix } from '@closeloop/testing';
+import { testNats, testPrefix } from '@closeloop/testing';
 import { RpcClient, RpcServer } from './rpc';
 
 class EchoRequest {
@@ -101,31 +101,16 @@ describe('request/reply over real NATS', () => {
       expect(reply).toMatchObject({ key: 'hello', doubled: 42, correlationId: 'corr-rpc-000001' });
     });
 
-    it('refuses an invalid request on the client, without sending it', async () => {
-      const spy = clientNc.subscribe(rpcSubject(prefix, Echo));
-      const seen: string[] = [];
-      void (async () => {
-        for await (const msg of spy) seen.push(msg.string());
-      })();
-      await clientNc.flush();
-
+    it('refuses an invalid request with its field errors; the handler never sees it', async () => {
+      const before = [...handled.values()].flat().length;
       const error = await client.request(Echo, { key: 'Not Valid!', n: 5000 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DomainError);
       expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect((error as DomainError).fields?.map((f) => f.field).sort()).toEqual(['key', 'n']);
-
-      // A valid request afterwards on the same connection: once the spy has it, it would have had the other.
-      await client.request(Echo, { key: 'after', n: 1 });
-      await pollUntil(
-        async () => seen.length,
-        (n) => n >= 1,
-        { what: 'the spy to see the valid request' },
-      );
-      expect(seen.map((body) => JSON.parse(body) as EchoRequest).map((r) => r.key)).toEqual(['after']);
-      spy.unsubscribe();
+      expect([...handled.values()].flat().length).toBe(before);
     });
 
-    it('validates on the server too: a raw invalid request never reaches the handler', async () => {
+    it('validates on the server: a raw invalid request never reaches the handler', async () => {
       const before = [...handled.values()].flat().length;
       const raw = await clientNc.request(
         rpcSubject(prefix, Echo),

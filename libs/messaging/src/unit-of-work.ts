@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
-import type { OutboxWriter } from './outbox';
+import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
 /** A transaction in progress: the entity manager, and a way to emit events that commit with it. */
@@ -13,6 +13,119 @@ export interface Tx {
   ): Promise<EventEnvelope<T>>;
 }
 
+/**
+ * An INSERT whose rows are gathered during a transaction and sent as one multi-row statement just before
+ * it commits. Define one per statement (a constant beside the repository), so rows of the same statement
+ * are written together.
+ */
+export class DeferredInsert {
+  /** Rows per statement: Postgres allows 65,535 parameters. */
+  readonly rowsPerStatement: number;
+
+  constructor(
+    /** Schema-qualified table, e.g. `intake.feedback`. */
+    readonly table: string,
+    readonly columns: readonly string[],
+    /** Added after the VALUES list, e.g. `ON CONFLICT DO NOTHING`. */
+    readonly suffix = '',
+  ) {
+    this.rowsPerStatement = Math.max(1, Math.floor(65_535 / columns.length));
+  }
+}
+
+/**
+ * A transaction that can also defer inserts: rows given to `deferInsert` are written, with the other
+ * rows of the same statement, just before the commit. A constraint they break then fails the commit of
+ * the whole unit of work (in a group, the group is re-run one item at a time, so the error reaches the
+ * caller whose row broke it). Use it for rows nothing reads back inside the transaction.
+ */
+export interface BatchTx extends Tx {
+  deferInsert(insert: DeferredInsert, values: unknown[]): void;
+}
+
+/**
+ * The transaction handed to work: events are validated and enveloped when published, and written to the
+ * outbox together with the deferred rows in multi-row statements at `flush`, just before the commit.
+ * Shared by the items of a group and by the events of a consumer batch.
+ */
+export class BufferedTx implements BatchTx {
+  private readonly events: OutboxEvent[] = [];
+  private readonly deferred = new Map<DeferredInsert, unknown[][]>();
+  private published = false;
+
+  constructor(
+    readonly manager: EntityManager,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  /** Async so that an invalid payload rejects the caller's await, as a write would. */
+  async publish<T extends object>(
+    definition: EventDefinition<T>,
+    data: T,
+    options?: { id?: string; time?: Date },
+  ): Promise<EventEnvelope<T>> {
+    const event = this.outbox.event(definition, data, options);
+    this.events.push(event);
+    this.published = true;
+    return Promise.resolve(event.envelope);
+  }
+
+  deferInsert(insert: DeferredInsert, values: unknown[]): void {
+    if (values.length !== insert.columns.length) {
+      throw new Error(`${insert.table}: ${values.length} values for ${insert.columns.length} columns`);
+    }
+    const rows = this.deferred.get(insert);
+    if (rows) rows.push(values);
+    else this.deferred.set(insert, [values]);
+  }
+
+  /** True when events were published: the relay is worth waking after the commit. */
+  get emitted(): boolean {
+    return this.published;
+  }
+
+  /** Writes the deferred rows (statement by statement, in the order first used), then the outbox rows. */
+  async flush(): Promise<void> {
+    for (const [insert, rows] of this.deferred) {
+      for (let start = 0; start < rows.length; start += insert.rowsPerStatement) {
+        await insertRows(this.manager, insert, rows.slice(start, start + insert.rowsPerStatement));
+      }
+    }
+    this.deferred.clear();
+    if (this.events.length > 0) await this.outbox.insert(this.manager, this.events.splice(0));
+  }
+}
+
+async function insertRows(manager: EntityManager, insert: DeferredInsert, rows: unknown[][]): Promise<void> {
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const first = params.length + 1;
+    params.push(...row);
+    return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
+  });
+  await manager.query(
+    `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`,
+    params,
+  );
+}
+
+/**
+ * Runs `work` in one transaction on its own pooled connection, with a BufferedTx flushed before the commit.
+ * Returns the work's result and whether it emitted events.
+ */
+export async function runInTransaction<T>(
+  dataSource: DataSource,
+  outbox: OutboxWriter,
+  work: (tx: BufferedTx) => Promise<T>,
+): Promise<{ result: T; emitted: boolean }> {
+  return dataSource.transaction(async (manager) => {
+    const tx = new BufferedTx(manager, outbox);
+    const result = await work(tx);
+    await tx.flush();
+    return { result, emitted: tx.emitted };
+  });
+}
+
 /** Runs work in one transaction; events emitted through `tx.publish` commit with it (outbox). */
 export class UnitOfWork {
   constructor(
@@ -21,17 +134,8 @@ export class UnitOfWork {
     private readonly relay: Pick<OutboxRelay, 'kick'>,
   ) {}
 
-  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    let emitted = false;
-    const result = await this.dataSource.transaction(async (manager) =>
-      work({
-        manager,
-        publish: (definition, data, options) => {
-          emitted = true;
-          return this.outbox.add(manager, definition, data, options);
-        },
-      }),
-    );
+  async run<T>(work: (tx: BatchTx) => Promise<T>): Promise<T> {
+    const { result, emitted } = await runInTransaction(this.dataSource, this.outbox, work);
     if (emitted) this.relay.kick();
     return result;
   }

@@ -178,4 +178,40 @@ describe('persistence against real Postgres', () => {
     );
     expect(stored[0].value).toEqual({ perDay: 55 });
   });
+
+  it('re-reads an expired setting once in the background, serving the current value meanwhile', async () => {
+    const ds = await open([Widget, SettingEntity]);
+    const store = new SettingsStore(ds, { quota: QuotaSetting });
+    const reads = jest.spyOn(ds.manager, 'getRepository');
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      await ds.query(`UPDATE "${SCHEMA}"."settings" SET value = '{"perDay": 41}' WHERE key = 'quota'`);
+      await expect(store.get('quota')).resolves.toMatchObject({ perDay: 41 });
+      expect(reads).toHaveBeenCalledTimes(1);
+      await ds.query(`UPDATE "${SCHEMA}"."settings" SET value = '{"perDay": 42}' WHERE key = 'quota'`);
+
+      // Expired: fifty callers at once get the current value at once, and the table is read once.
+      now += 5_001;
+      const values = await Promise.all(Array.from({ length: 50 }, () => store.get('quota')));
+      expect(values.every((value) => value.perDay === 41)).toBe(true);
+      expect(reads).toHaveBeenCalledTimes(2);
+      // Polled a bounded number of times (pollUntil's deadline reads the mocked clock).
+      let refreshed = 0;
+      for (let attempt = 0; attempt < 200 && refreshed !== 42; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        refreshed = (await store.get('quota')).perDay;
+      }
+      expect(refreshed).toBe(42);
+      expect(reads).toHaveBeenCalledTimes(2);
+
+      // Far past expiry (a re-read kept failing, or nobody asked): the read is awaited, never stale.
+      await ds.query(`UPDATE "${SCHEMA}"."settings" SET value = '{"perDay": 43}' WHERE key = 'quota'`);
+      now += 60_000;
+      await expect(store.get('quota')).resolves.toMatchObject({ perDay: 43 });
+    } finally {
+      clock.mockRestore();
+      reads.mockRestore();
+    }
+  });
 });

@@ -32,3 +32,19 @@ export function isUniqueViolation(error: unknown, ...constraints: string[]): boo
   if (pgErrorCode(error) !== PG_UNIQUE_VIOLATION) return false;
   return constraints.length === 0 || constraints.includes(pgConstraint(error) ?? '');
 }
+
+/**
+ * The rows of an UPDATE or DELETE ... RETURNING run through TypeORM's `query()`, which answers those with
+ * `[rows, affectedCount]` (and plain rows for SELECT and INSERT).
+ */
+export function returnedRows<T>(result: unknown): T[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

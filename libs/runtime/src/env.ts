@@ -96,6 +96,27 @@ export class CommonEnv {
   @Max(256)
   EVENT_CONSUMER_CONCURRENCY = 16;
 
+  /** Most events a consumer handles in one transaction (1: one per transaction). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  EVENT_BATCH_SIZE = 32;
+
+  /** Most concurrent submissions committed in one transaction where a service groups them (1: none). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  GROUP_COMMIT_SIZE = 32;
+
+  /** Group transactions at once where a service groups commits; each holds a connection. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  GROUP_COMMIT_IN_FLIGHT = 2;
+
   /** An event not acked this long after delivery (a crashed consumer) is delivered again. */
   @Transform(toInt)
   @IsInt()

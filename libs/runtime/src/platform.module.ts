@@ -21,6 +21,7 @@ import {
   ensureEventStream,
   natsManager,
   OutboxRelay,
+  GroupedUnitOfWork,
   OutboxWriter,
   RpcClient,
   RpcServer,
@@ -58,9 +59,12 @@ export function messagingConfigFrom(env: CommonEnv): MessagingConfig {
     outboxRetentionMs: env.OUTBOX_RETENTION_SECONDS * 1000,
     republishWindowMs: env.OUTBOX_REPUBLISH_WINDOW_SECONDS * 1000,
     maxDeliveries: env.EVENT_MAX_DELIVERIES,
-    // Each handler holds a connection for its transaction: more handlers than the pool can serve (less
-    // two for the relay and queries) only queue on the pool and time out under load.
+    // Each batch of events holds a connection for its transaction, as does each commit group: more than
+    // the pool can serve (less two for the relay and queries) only queue on the pool and time out.
     consumerConcurrency: Math.max(1, Math.min(env.EVENT_CONSUMER_CONCURRENCY, env.PG_POOL_SIZE - 2)),
+    consumerBatchSize: env.EVENT_BATCH_SIZE,
+    groupCommitSize: env.GROUP_COMMIT_SIZE,
+    groupCommitInFlight: Math.max(1, Math.min(env.GROUP_COMMIT_IN_FLIGHT, env.PG_POOL_SIZE - 2)),
     ackWaitMs: env.EVENT_ACK_WAIT_SECONDS * 1000,
     streamReplicas: env.NATS_STREAM_REPLICAS,
   };
@@ -245,6 +249,15 @@ export class PlatformModule {
             new UnitOfWork(dataSource, writer, relay),
         },
         {
+          provide: GroupedUnitOfWork,
+          inject: [DataSource, OutboxWriter, OutboxRelay],
+          useFactory: (dataSource: DataSource, writer: OutboxWriter, relay: OutboxRelay) =>
+            new GroupedUnitOfWork(dataSource, writer, relay, {
+              maxGroupSize: config.groupCommitSize,
+              maxInFlight: config.groupCommitInFlight,
+            }),
+        },
+        {
           provide: RpcServer,
           inject: [NATS_CONNECTION],
           useFactory: (nc: NatsConnection) => new RpcServer(nc, config.prefix, options.service),
@@ -267,6 +280,7 @@ export class PlatformModule {
         OutboxWriter,
         OutboxRelay,
         UnitOfWork,
+        GroupedUnitOfWork,
         RpcServer,
         RpcClient,
         ConsumerRegistry,

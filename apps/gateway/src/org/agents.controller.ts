@@ -1,24 +1,5 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Query,
-  Res,
-} from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Put, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import {
   AgentListQuery,
@@ -26,13 +7,13 @@ import {
   SetAvailabilityDto,
   UpdateAgentDto,
   type Caller,
-  type Page,
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { AgentsService } from './agents.service';
-import { created, IfMatchRequired, withEtag } from './org-http';
-import { agentView, AgentPageView, AgentView, pageView } from './org.views';
+import { IfMatchRequired, withEtag } from './org-http';
+import { DirectoryRecordsController } from './org-record.controller';
+import { agentView, AgentPageView, AgentView } from './org.views';
 
 /**
  * R3: agents (staff users with the agent or supervisor role) with their departments, stores, skills,
@@ -43,13 +24,18 @@ import { agentView, AgentPageView, AgentView, pageView } from './org.views';
 @ApiBearerAuth()
 @Controller('org/agents')
 @Roles('admin', 'supervisor')
-export class AgentsController {
-  constructor(private readonly agents: AgentsService) {}
-
-  @Get()
-  @ApiOkResponse({ type: AgentPageView })
-  async list(@Query() query: AgentListQuery): Promise<Page<AgentView>> {
-    return pageView(await this.agents.list(query), agentView);
+export class AgentsController extends DirectoryRecordsController({
+  path: 'agents',
+  service: AgentsService,
+  toView: agentView,
+  create: CreateAgentDto,
+  update: UpdateAgentDto,
+  query: AgentListQuery,
+  view: AgentView,
+  page: AgentPageView,
+}) {
+  constructor(private readonly agents: AgentsService) {
+    super(agents);
   }
 
   @Get('me')
@@ -75,40 +61,6 @@ export class AgentsController {
   ): Promise<AgentView> {
     const agent = await this.agents.setAvailability(caller, caller.userId, body.availability, ifMatch);
     return withEtag(reply, agentView(agent));
-  }
-
-  @Get(':id')
-  @ApiOkResponse({ type: AgentView })
-  @ApiNotFoundResponse()
-  async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<AgentView> {
-    return withEtag(reply, agentView(await this.agents.get(id)));
-  }
-
-  /** A new staff user with the agent and/or supervisor role and their working profile. */
-  @Post()
-  @Roles('admin')
-  @HttpCode(201)
-  @ApiCreatedResponse({ type: AgentView })
-  @ApiConflictResponse({ description: 'USER.EMAIL_TAKEN' })
-  async create(
-    @Body() body: CreateAgentDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AgentView> {
-    const agent = agentView(await this.agents.create(body));
-    return created(reply, `/api/v1/org/agents/${agent.id}`, agent);
-  }
-
-  @Patch(':id')
-  @Roles('admin')
-  @IfMatchRequired()
-  @ApiOkResponse({ type: AgentView })
-  async update(
-    @Param('id') id: string,
-    @Body() body: UpdateAgentDto,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AgentView> {
-    return withEtag(reply, agentView(await this.agents.update(id, body, ifMatch)));
   }
 
   /** Supervisors for the agents of their departments, admins for anyone. */

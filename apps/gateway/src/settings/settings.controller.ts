@@ -24,13 +24,13 @@ import { CurrentCaller } from '../auth/caller.decorator';
 const OWNERS = {
   sla: RoutingSettingsRpc,
   calendar: RoutingSettingsRpc,
+  segments: IntakeSettingsRpc,
+  retention: IntakeSettingsRpc,
+  privacy: IntakeSettingsRpc,
   lifecycle: RoutingSettingsRpc,
   escalation: RoutingSettingsRpc,
   compliance: RoutingSettingsRpc,
   improvement: RoutingSettingsRpc,
-  segments: IntakeSettingsRpc,
-  retention: IntakeSettingsRpc,
-  privacy: IntakeSettingsRpc,
   dispatch: RoutingSettingsRpc,
 } as const;
 

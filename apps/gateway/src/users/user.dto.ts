@@ -1,33 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  MaxLength,
-} from 'class-validator';
-import { ROLES, type Role } from '@closeloop/contracts';
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString } from 'class-validator';
+import { ROLES, StaffAccountDto, type Role } from '@closeloop/contracts';
 
-export class CreateUserDto {
-  @ApiProperty()
-  @IsEmail()
-  @MaxLength(254)
-  email!: string;
-
-  @ApiProperty({ maxLength: 100 })
-  @IsString()
-  @Length(1, 100)
-  displayName!: string;
-
-  @ApiProperty({ minLength: 12 })
-  @IsString()
-  @Length(12, 200)
-  password!: string;
-
+export class CreateUserDto extends StaffAccountDto {
   @ApiProperty({ enum: ROLES, isArray: true })
   @IsArray()
   @ArrayMinSize(1)

@@ -59,9 +59,9 @@ export function normaliseEmail(raw: string): NormalisedContact {
   return { kind: 'email', value: raw.trim().toLowerCase() };
 }
 
-/** Names compare equal across full/half width, case and runs of spaces (duplicate detection only). */
+/** Names compare equal across full/half width, case and spaces (`周 一` = `周一`; duplicate detection only). */
 export function normaliseName(raw: string): string {
-  return raw.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+  return raw.normalize('NFKC').replace(/\s+/g, '').toLowerCase();
 }
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '@closeloop/persistence';
 import type { ConsentChannel, ConsentPurpose, CustomerKind, Segment } from '@closeloop/contracts';
 import type { ContactKind } from './contact-normalizer';
 
@@ -360,10 +361,12 @@ export class CustomerRepository {
   }
 
   async removeContacts(manager: EntityManager, customerId: string, hashes: string[]): Promise<number> {
-    const rows: unknown[] = await manager.query(
-      `DELETE FROM intake.customer_contacts WHERE customer_id = $1 AND value_hash = ANY($2::char(64)[])
+    const rows = returnedRows(
+      await manager.query(
+        `DELETE FROM intake.customer_contacts WHERE customer_id = $1 AND value_hash = ANY($2::char(64)[])
        RETURNING id`,
-      [customerId, hashes],
+        [customerId, hashes],
+      ),
     );
     return rows.length;
   }
@@ -390,11 +393,13 @@ export class CustomerRepository {
     customerId: string,
     externalIds: { source: string; externalId: string }[],
   ): Promise<number> {
-    const rows: unknown[] = await manager.query(
-      `DELETE FROM intake.customer_external_ids WHERE customer_id = $1
+    const rows = returnedRows(
+      await manager.query(
+        `DELETE FROM intake.customer_external_ids WHERE customer_id = $1
          AND (source, external_id) IN (SELECT * FROM unnest($2::varchar[], $3::varchar[]))
        RETURNING customer_id`,
-      [customerId, externalIds.map((e) => e.source), externalIds.map((e) => e.externalId)],
+        [customerId, externalIds.map((e) => e.source), externalIds.map((e) => e.externalId)],
+      ),
     );
     return rows.length;
   }

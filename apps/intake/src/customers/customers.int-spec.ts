@@ -193,7 +193,12 @@ describe('erasure (X1)', () => {
     expect(await db.query('SELECT 1 FROM intake.customer_external_ids WHERE customer_id = $1', [id])).toEqual(
       [],
     );
-    expect(await db.query('SELECT 1 FROM intake.feedback WHERE customer_id = $1', [id])).toHaveLength(1);
+    // The feedback stays (its ticket, the counts), its free text does not.
+    expect(
+      await db.query('SELECT description, customer_request FROM intake.feedback WHERE customer_id = $1', [
+        id,
+      ]),
+    ).toEqual([{ description: '[erased on request]', customer_request: null }]);
     expect((await auditRows(id)).map((r) => r.action)).toEqual(['customer.erased']);
     const events = await db.query<{ type: string }>(
       `SELECT envelope->>'type' AS type FROM intake.outbox WHERE envelope->'data'->>'customerId' = $1
@@ -237,7 +242,7 @@ describe('key rotation (X1)', () => {
     const rows = await encrypted();
     expect(rows.length).toBeGreaterThan(10);
     expect(rows.every((row) => row.enc.startsWith('new:'))).toBe(true);
-    expect(totals.customer_contacts + totals.customers).toBe(rows.length);
+    expect(totals.customer_contacts + totals.customers + totals['customers.id_number']).toBe(rows.length);
     expect(progress.length).toBeGreaterThan(2); // several batches
     expect(await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id')).toEqual(
       hashesBefore,
@@ -247,6 +252,7 @@ describe('key rotation (X1)', () => {
     expect(await rotatePii(intake.dataSource, cipher, { batchSize: 3 })).toEqual({
       customer_contacts: 0,
       customers: 0,
+      'customers.id_number': 0,
     });
     expect(JSON.stringify(await encrypted())).toBe(snapshot);
 

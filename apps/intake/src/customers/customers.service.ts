@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { UnitOfWork } from '@closeloop/messaging';
+import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import {
   CustomerEvents,
@@ -132,22 +132,36 @@ export class CustomersService {
     const id = await this.customers.resolve(request.id);
     await this.unitOfWork.run(async (tx) => {
       const customer = this.requireVisible(caller, await this.customers.load(id, tx.manager, true));
-      const merged = await this.customers.mergedInto(tx.manager, customer.id);
-      await this.customers.erase(tx.manager, customer.id, erasedAt);
-      await this.audit.write(tx.manager, {
-        actor: caller.userId,
-        action: 'customer.erased',
-        customerId: customer.id,
-        fields: [...personalFields(customer), 'feedbackText'],
-        reason: request.reason,
-      });
-      // Every id that named this person: services holding copies under a merged id drop them too.
-      for (const customerId of [customer.id, ...merged]) {
-        await tx.publish(CustomerEvents.erased, { customerId, erasedAt: erasedAt.toISOString() });
-      }
+      await this.eraseLocked(tx, customer, caller.userId, request.reason, erasedAt);
     });
     log.info({ customerId: id }, 'customer erased');
     return { id, erasedAt: erasedAt.toISOString() };
+  }
+
+  /**
+   * Erases a customer loaded with its row lock, in the caller's transaction: the data, the audit row (the
+   * actor is null for the retention job) and `customer.erased.v1` for every id that named this person, so
+   * services holding copies under a merged id drop them too.
+   */
+  async eraseLocked(
+    tx: Tx,
+    customer: StoredCustomer,
+    actor: string | null,
+    reason: string,
+    erasedAt: Date,
+  ): Promise<void> {
+    const merged = await this.customers.mergedInto(tx.manager, customer.id);
+    await this.customers.erase(tx.manager, customer.id, erasedAt);
+    await this.audit.write(tx.manager, {
+      actor,
+      action: 'customer.erased',
+      customerId: customer.id,
+      fields: [...personalFields(customer), 'feedbackText'],
+      reason,
+    });
+    for (const customerId of [customer.id, ...merged]) {
+      await tx.publish(CustomerEvents.erased, { customerId, erasedAt: erasedAt.toISOString() });
+    }
   }
 
   /** 404 for a customer the caller may not see (its existence is not revealed), 410 for an erased one. */

@@ -74,6 +74,26 @@ export class PiiCipher {
     return iv;
   }
 
+  /** Binary form for files (import uploads): `<keyId length><keyId><iv><tag><ciphertext>`. */
+  encryptBytes(plain: Buffer): Buffer {
+    const iv = this.nextIv();
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
+    const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const keyId = Buffer.from(this.activeKeyId, 'utf8');
+    return Buffer.concat([Buffer.from([keyId.length]), keyId, iv, cipher.getAuthTag(), ciphertext]);
+  }
+
+  decryptBytes(stored: Buffer): Buffer {
+    const keyIdEnd = 1 + stored[0];
+    const keyId = stored.subarray(1, keyIdEnd).toString('utf8');
+    const key = this.keys.get(keyId);
+    if (!key) throw new Error(`PII key ${keyId} is not configured`);
+    const iv = stored.subarray(keyIdEnd, keyIdEnd + IV_BYTES);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAuthTag(stored.subarray(keyIdEnd + IV_BYTES, keyIdEnd + IV_BYTES + 16));
+    return Buffer.concat([decipher.update(stored.subarray(keyIdEnd + IV_BYTES + 16)), decipher.final()]);
+  }
+
   /** Keyed hash of a normalised value, scoped by kind so a phone and an e-mail never collide. */
   lookupHash(kind: string, normalised: string): string {
     return createHmac('sha256', this.hmacKey).update(`${kind}\u0000${normalised}`).digest('hex');

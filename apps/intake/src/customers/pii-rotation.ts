@@ -8,12 +8,13 @@ export interface RotationProgress {
 
 /** The encrypted columns: table, key column, ciphertext column. */
 const TARGETS = [
-  { table: 'customer_contacts', column: 'value_enc' },
-  { table: 'customers', column: 'name_enc' },
+  { table: 'customer_contacts', column: 'value_enc', label: 'customer_contacts' },
+  { table: 'customers', column: 'name_enc', label: 'customers' },
+  { table: 'customers', column: 'id_number_enc', label: 'customers.id_number' },
 ] as const;
 
 /**
- * X1 key rotation: re-encrypts every contact and name not under PII_ACTIVE_KEY. Walks each table by id
+ * X1 key rotation: re-encrypts every contact, name and ID number not under PII_ACTIVE_KEY. Walks each table by id
  * (keyset pagination); each batch is one transaction that locks its rows, re-reads them and skips any that
  * changed meanwhile (erased, or already rotated by a concurrent run), so it is idempotent, safe to re-run
  * and safe beside running services. The keyed hashes do not change: they depend on PII_HMAC_KEY only.
@@ -25,7 +26,7 @@ export async function rotatePii(
 ): Promise<Record<string, number>> {
   const batchSize = options.batchSize ?? 500;
   const totals: Record<string, number> = {};
-  for (const { table, column } of TARGETS) {
+  for (const { table, column, label } of TARGETS) {
     let afterId = '00000000-0000-0000-0000-000000000000';
     let rotated = 0;
     for (;;) {
@@ -47,9 +48,9 @@ export async function rotatePii(
       if (!batch) break;
       afterId = batch.lastId;
       rotated += batch.count;
-      options.onProgress?.({ table, rotated });
+      options.onProgress?.({ table: label, rotated });
     }
-    totals[table] = rotated;
+    totals[label] = rotated;
   }
   return totals;
 }

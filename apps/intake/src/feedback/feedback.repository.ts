@@ -1,6 +1,34 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { DeferredInsert, type BatchTx } from '@closeloop/messaging';
 import { FeedbackEntity } from './entities/feedback.entity';
+
+/**
+ * The feedback insert, written with the other rows of its commit group in one statement just before the
+ * commit (plain SQL on this hot path: TypeORM's insert builder cost more CPU than the statement itself).
+ */
+const INSERT_FEEDBACK = new DeferredInsert('intake.feedback', [
+  'id',
+  'ticket_no',
+  'business_date',
+  'channel',
+  'channel_message_id',
+  'idempotency_key',
+  'request_hash',
+  'customer_id',
+  'type',
+  'category',
+  'level',
+  'emotion',
+  'description',
+  'customer_request',
+  'expected_by',
+  'store_id',
+  'received_at',
+  'classified_by',
+  'created_by',
+  'reply',
+]);
 
 @Injectable()
 export class FeedbackRepository {
@@ -26,35 +54,32 @@ export class FeedbackRepository {
       : null;
   }
 
-  async insert(manager: EntityManager, feedback: Omit<FeedbackEntity, 'createdAt'>): Promise<void> {
-    // Plain SQL on this hot path: TypeORM's insert builder cost more CPU than the statement itself.
-    await manager.query(
-      `INSERT INTO intake.feedback (id, ticket_no, business_date, channel, channel_message_id, idempotency_key,
-         request_hash, customer_id, type, category, level, emotion, description, customer_request, expected_by,
-         store_id, received_at, classified_by, created_by, reply)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
-      [
-        feedback.id,
-        feedback.ticketNo,
-        feedback.businessDate,
-        feedback.channel,
-        feedback.channelMessageId,
-        feedback.idempotencyKey,
-        feedback.requestHash,
-        feedback.customerId,
-        feedback.type,
-        feedback.category,
-        feedback.level,
-        feedback.emotion,
-        feedback.description,
-        feedback.customerRequest,
-        feedback.expectedBy,
-        feedback.storeId,
-        feedback.receivedAt,
-        feedback.classifiedBy,
-        feedback.createdBy,
-        JSON.stringify(feedback.reply),
-      ],
-    );
+  /**
+   * Adds the feedback to the transaction's deferred inserts: nothing in the transaction reads it back, and
+   * a unique violation (a concurrent identical request, I6) then fails the commit, which the caller handles.
+   */
+  insertAtCommit(tx: BatchTx, feedback: Omit<FeedbackEntity, 'createdAt'>): void {
+    tx.deferInsert(INSERT_FEEDBACK, [
+      feedback.id,
+      feedback.ticketNo,
+      feedback.businessDate,
+      feedback.channel,
+      feedback.channelMessageId,
+      feedback.idempotencyKey,
+      feedback.requestHash,
+      feedback.customerId,
+      feedback.type,
+      feedback.category,
+      feedback.level,
+      feedback.emotion,
+      feedback.description,
+      feedback.customerRequest,
+      feedback.expectedBy,
+      feedback.storeId,
+      feedback.receivedAt,
+      feedback.classifiedBy,
+      feedback.createdBy,
+      JSON.stringify(feedback.reply),
+    ]);
   }
 }

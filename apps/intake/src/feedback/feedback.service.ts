@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@closeloop/messaging';
+import { GroupedUnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
 import {
@@ -23,7 +23,7 @@ const log = createLogger('feedback');
 @Injectable()
 export class FeedbackService {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
+    private readonly unitOfWork: GroupedUnitOfWork,
     private readonly feedback: FeedbackRepository,
     private readonly customers: CustomerMatcher,
     private readonly settings: SettingsRepository,
@@ -33,7 +33,8 @@ export class FeedbackService {
   /**
    * Records a feedback: matches the customer (I5), classifies it (I4), gives it a ticket number (I3) and
    * stores it with its `feedback.received.v1` event in one transaction. A repeated request (I6) gets the
-   * first answer and changes nothing.
+   * first answer and changes nothing. Concurrent submissions share their transaction (group commit): the
+   * answer is sent only after that transaction committed.
    */
   async submit(request: SubmitFeedbackRequest): Promise<SubmitFeedbackReply> {
     if (!hasRole(request.caller, 'admin', 'supervisor', 'agent')) throw new DomainError('FORBIDDEN');
@@ -69,7 +70,7 @@ export class FeedbackService {
             type: input.type,
             ...pick(classification, 'category', 'level'),
           };
-          await this.feedback.insert(tx.manager, {
+          this.feedback.insertAtCommit(tx, {
             id,
             ticketNo,
             businessDate: date,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { returnedRows } from '@closeloop/persistence';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { createLogger, errorFields, runWithContext } from '@closeloop/observability';
 import { randomUUID } from 'node:crypto';
@@ -81,11 +82,13 @@ export class JobScheduler implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async claim(name: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `UPDATE intake.scheduled_jobs SET lease_until = now() + make_interval(secs => $2), last_started_at = now()
+    const rows = returnedRows(
+      await this.dataSource.query(
+        `UPDATE intake.scheduled_jobs SET lease_until = now() + make_interval(secs => $2), last_started_at = now()
        WHERE name = $1 AND next_run_at <= now() AND (lease_until IS NULL OR lease_until < now())
        RETURNING name`,
-      [name, LEASE_MS / 1000],
+        [name, LEASE_MS / 1000],
+      ),
     );
     return rows.length > 0;
   }

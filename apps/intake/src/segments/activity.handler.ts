@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EventHandler } from '@closeloop/messaging';
 import { ConsumerRegistry } from '@closeloop/runtime';
-import { TicketEvents, type TicketOpenedV1 } from '@closeloop/contracts';
+import { TicketEvents, type TicketObjectedV1, type TicketOpenedV1 } from '@closeloop/contracts';
 import { ActivityService } from './activity.service';
 
 /** Event edges of the customer figures: one durable consumer per event type (exact filter subjects). */
@@ -18,5 +18,11 @@ export class ActivityHandler implements OnModuleInit {
       handle: (data, tx) => this.activity.ticketOpened(data, tx),
     };
     this.consumers.register('ticket-opened', [opened]);
+    // R6 -> G1: an explicit objection to a resolution makes the customer a churn risk.
+    const objected: EventHandler<TicketObjectedV1> = {
+      event: TicketEvents.objected,
+      handle: (data, tx) => this.activity.objected(tx, data.customerId, new Date(data.objectedAt)),
+    };
+    this.consumers.register('ticket-objected', [objected]);
   }
 }

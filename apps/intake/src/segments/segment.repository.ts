@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { returnedRows } from '@closeloop/persistence';
 import type { Segment } from '@closeloop/contracts';
 import type { SegmentSettings } from '../settings/intake-settings';
 
@@ -55,9 +56,8 @@ export class SegmentRepository {
     now: Date,
   ): Promise<SegmentChange[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string; previous: Segment | null; segment: Segment | null }[] = await manager.query(
-      CLASSIFY,
-      [
+    const rows = returnedRows<{ id: string; previous: Segment | null; segment: Segment | null }>(
+      await manager.query(CLASSIFY, [
         ids,
         now,
         rules.newCustomerMonths,
@@ -68,7 +68,7 @@ export class SegmentRepository {
         rules.potential.recentOrderDays,
         rules.potential.spendGrowthShare,
         rules.potential.satisfactionAtLeast,
-      ],
+      ]),
     );
     return rows.map((row) => ({ customerId: row.id, previous: row.previous, segment: row.segment }));
   }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { CustomerEvents, type Segment } from '@closeloop/contracts';
+import { CustomerEvents, type CustomerSegmentChangedV1 } from '@closeloop/contracts';
+import { BulkOutbox } from '../imports/bulk-outbox';
 import { SettingsRepository } from '../settings/settings.repository';
-import { SegmentRepository } from './segment.repository';
+import { SegmentRepository, type SegmentChange } from './segment.repository';
 
 const log = createLogger('segments');
 const NIGHTLY_BATCH = 5_000;
@@ -22,6 +23,7 @@ export class SegmentService {
     private readonly unitOfWork: UnitOfWork,
     private readonly segments: SegmentRepository,
     private readonly settings: SettingsRepository,
+    private readonly outbox: BulkOutbox,
   ) {}
 
   /** Recomputes these customers inside the caller's transaction (their inputs just changed). */
@@ -74,18 +76,39 @@ export class SegmentService {
     return { customers, changed };
   }
 
-  private async publish(
-    tx: Tx,
-    changes: { customerId: string; previous: Segment | null; segment: Segment | null }[],
-    now: Date,
-  ): Promise<void> {
-    for (const change of changes) {
-      await tx.publish(CustomerEvents.segmentChanged, {
-        customerId: change.customerId,
-        ...(change.segment ? { segment: change.segment } : {}),
-        ...(change.previous ? { previous: change.previous } : {}),
-        changedAt: now.toISOString(),
-      });
-    }
+  /**
+   * Customers registered in bulk (imports) were written with segment `new`: registered now, they cooperate
+   * for less than `newCustomerMonths` (at least 1) and have no spend, interaction, satisfaction or objection,
+   * so G1 (segment.repository.ts) can only say `new`. Their first segment event goes out here, in one
+   * statement inside the caller's transaction; call `kickRelay()` after the commit.
+   */
+  async announceNew(manager: EntityManager, ids: string[], now: Date): Promise<void> {
+    await this.outbox.add(
+      manager,
+      CustomerEvents.segmentChanged,
+      ids.map((customerId) => payload({ customerId, previous: null, segment: 'new' }, now)),
+    );
   }
+
+  kickRelay(): void {
+    this.outbox.kick();
+  }
+
+  private async publish(tx: Tx, changes: SegmentChange[], now: Date): Promise<void> {
+    await this.outbox.add(
+      tx.manager,
+      CustomerEvents.segmentChanged,
+      changes.map((c) => payload(c, now)),
+    );
+    if (changes.length > 0) this.outbox.kick();
+  }
+}
+
+function payload(change: SegmentChange, now: Date): CustomerSegmentChangedV1 {
+  return {
+    customerId: change.customerId,
+    ...(change.segment ? { segment: change.segment } : {}),
+    ...(change.previous ? { previous: change.previous } : {}),
+    changedAt: now.toISOString(),
+  };
 }

@@ -6,11 +6,9 @@
  * Two routing instances assigning at once never exceed an agent's capacity or hand out a turn twice.
  */
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { UnitOfWork } from '@closeloop/messaging';
 import {
-  eventSubject,
   RoutingRpc,
   RoutingSettingsRpc,
   type AssignmentStrategy,
@@ -36,6 +34,7 @@ import { RoutingModule } from '../routing.module';
 import { OrgDirectoryService } from '../org/org-directory.service';
 import { AssignmentService } from './assignment.service';
 import { QueueSweeper } from './queue-sweeper';
+import { OrgFixtures } from './testing/org-fixtures';
 
 jest.setTimeout(90_000);
 
@@ -45,84 +44,14 @@ let nc: NatsConnection;
 let routing: InProcessService;
 const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
 
-const versions = new Map<string, number>();
-const nextVersion = (key: string) => {
-  const version = (versions.get(key) ?? 0) + 1;
-  versions.set(key, version);
-  return version;
-};
-
-function envelope(type: EventType, data: object, id = randomUUID()) {
-  return {
-    specversion: '1.0',
-    id,
-    type,
-    source: 'closeloop/test',
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-
-async function publish(...envelopes: { id: string; type: EventType }[]): Promise<void> {
-  const js = jetstream(nc);
-  await Promise.all(
-    envelopes.map((e, i) =>
-      js.publish(eventSubject(prefix, e.type), JSON.stringify(e), { msgID: `${e.id}-${i}-${randomUUID()}` }),
-    ),
-  );
-}
-
-function department(id: string, overrides: Partial<OrgDepartmentChangedV1> = {}): OrgDepartmentChangedV1 {
-  return {
-    departmentId: id,
-    parentId: null,
-    supervisorIds: [],
-    calendarId: null,
-    assignmentStrategy: 'round_robin',
-    preferPreviousAgent: false,
-    active: true,
-    version: nextVersion(`d:${id}`),
-    changedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
-
-function agent(
-  userId: string,
-  departments: string[],
-  overrides: Partial<OrgAgentChangedV1> = {},
-): OrgAgentChangedV1 {
-  return {
-    userId,
-    roles: ['agent'],
-    departmentIds: departments,
-    storeIds: [],
-    skillIds: [],
-    capacity: 5,
-    availability: 'on_shift',
-    active: true,
-    version: nextVersion(`a:${userId}`),
-    changedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
-
-let ticketSeq = 0;
-function feedback(category: string, overrides: Partial<FeedbackReceivedV1> = {}): FeedbackReceivedV1 {
-  ticketSeq += 1;
-  return {
-    feedbackId: randomUUID(),
-    ticketNo: `20261201${String(ticketSeq).padStart(6, '0')}`,
-    customerId: randomUUID(),
-    channel: 'hotline',
-    type: 'complaint',
-    category,
-    level: 'L2',
-    receivedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
+let org: OrgFixtures;
+const department = (id: string, overrides?: Partial<OrgDepartmentChangedV1>) => org.department(id, overrides);
+const agent = (userId: string, departments: string[], overrides?: Partial<OrgAgentChangedV1>) =>
+  org.agent(userId, departments, overrides);
+const feedback = (category: string, overrides?: Partial<FeedbackReceivedV1>) =>
+  org.feedback(category, overrides);
+const envelope = (type: EventType, data: object, id?: string) => org.envelope(type, data, id);
+const publish = (...envelopes: { id: string; type: EventType }[]) => org.publish(...envelopes);
 
 async function openTickets(list: FeedbackReceivedV1[]): Promise<void> {
   await publish(...list.map((data) => envelope('feedback.received.v1', data)));
@@ -157,18 +86,13 @@ function countBy(rows: Row[]): Record<string, number> {
 
 type DirectoryEvent = OrgDepartmentChangedV1 | OrgAgentChangedV1 | OrgSkillChangedV1;
 
-function directoryType(event: DirectoryEvent): EventType {
-  if ('departmentId' in event) return 'org.department-changed.v1';
-  return 'userId' in event ? 'org.agent-changed.v1' : 'org.skill-changed.v1';
-}
-
 /** Publishes directory events as the gateway would and waits until routing has handled them. */
 async function directory(...events: DirectoryEvent[]): Promise<void> {
-  const envelopes = events.map((event) => envelope(directoryType(event), event));
+  const envelopes = org.directoryEnvelopes(events);
   await publish(...envelopes);
   await pollUntil(
     () =>
-      db.query(`SELECT 1 FROM routing.inbox WHERE consumer = 'routing-org' AND event_id = ANY($1)`, [
+      db.query(`SELECT 1 FROM routing.inbox WHERE consumer LIKE 'routing-org-%' AND event_id = ANY($1)`, [
         envelopes.map((e) => e.id),
       ]),
     (rows) => rows.length === envelopes.length,
@@ -222,6 +146,7 @@ beforeAll(async () => {
   db = await createTestDatabase('routing_assign');
   prefix = testPrefix();
   nc = await testNats();
+  org = new OrgFixtures(nc, prefix);
   routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
     databaseUrl: db.url,
     prefix,
@@ -250,13 +175,16 @@ describe('the org read model', () => {
     await publish(envelope('org.department-changed.v1', v1)); // late and older
     await pollUntil(
       () =>
-        db.query(`SELECT 1 FROM routing.inbox WHERE consumer = 'routing-org' AND event_id = ANY($1)`, [
+        db.query(`SELECT 1 FROM routing.inbox WHERE consumer LIKE 'routing-org-%' AND event_id = ANY($1)`, [
           [first.id],
         ]),
       (rows) => rows.length === 1,
     );
     await pollUntil(
-      () => db.query<{ n: string }>(`SELECT count(*) AS n FROM routing.inbox WHERE consumer = 'routing-org'`),
+      () =>
+        db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM routing.inbox WHERE consumer = 'routing-org-departments'`,
+        ),
       ([row]) => Number(row.n) === 6, // 4 seeds + v2 + the late v1 (the second copy of v2 is a duplicate)
     );
     const [row] = await db.query(
@@ -324,6 +252,7 @@ describe('dispatch settings', () => {
       department: 'finance',
       assigneeId: null,
       assignedAt: expect.any(String),
+      by: 'dispatch',
     });
   });
 });
@@ -360,13 +289,7 @@ describe('assignment strategies', () => {
       { skills: ['network', 'billing', 'hardware'], capacity: 5 },
       { skills: ['network'], capacity: 1 },
     ]);
-    const network: OrgSkillChangedV1 = {
-      skillId: 'network',
-      active: true,
-      version: 1,
-      changedAt: new Date().toISOString(),
-    };
-    await directory(network);
+    await directory(org.skill('network'));
     await routeCategory('experience.interface', 'sk', ['network']);
     const list = Array.from({ length: 3 }, () => feedback('experience.interface'));
     await openTickets(list);
@@ -469,6 +392,15 @@ describe('the queue', () => {
     expect((await tickets([one.ticketNo]))[0].assignee).toBeNull();
     expect(await routing.app.get(QueueSweeper).sweep()).toBeGreaterThanOrEqual(1);
     expect((await tickets([one.ticketNo]))[0].assignee).toBe(agentId);
+
+    // Housekeeping: a settled ticket's dispatch row goes (loads and queues stay cheap to read).
+    await routing.dataSource.query(`UPDATE routing.tickets SET status = 'closed' WHERE ticket_no = $1`, [
+      one.ticketNo,
+    ]);
+    await routing.app.get(QueueSweeper).sweep();
+    expect(
+      await db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [one.ticketNo]),
+    ).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Candidate } from './assignment-strategy';
 /** Statuses in which a ticket is not in its agent's load any more (R6): resolved or beyond. */
 export const OUT_OF_LOAD: readonly TicketStatus[] = ['resolved', 'confirmed', 'archived', 'closed'];
 /** Statuses a ticket never leaves (a resolved ticket may still be reopened by an objection). */
-const FINAL: readonly TicketStatus[] = ['confirmed', 'archived', 'closed'];
+export const FINAL: readonly TicketStatus[] = ['confirmed', 'archived', 'closed'];
 
 export interface DepartmentConfig {
   strategy: AssignmentStrategy;
@@ -19,6 +19,8 @@ export interface DispatchTicket {
   ticketNo: string;
   customerId: string | null;
   requiredSkills: string[];
+  /** An agent not to give it to while it waits (see TicketDispatchEntity.avoidAgent). */
+  avoidAgent?: string | null;
 }
 
 export interface LockedAgent {
@@ -46,6 +48,7 @@ interface QueueRow {
   ticket_no: string;
   required_skills: string[];
   customer_id: string | null;
+  avoid_agent: string | null;
 }
 
 const toTicket = (row: QueueRow): DispatchTicket => ({
@@ -53,6 +56,7 @@ const toTicket = (row: QueueRow): DispatchTicket => ({
   ticketNo: row.ticket_no,
   customerId: row.customer_id,
   requiredSkills: row.required_skills,
+  avoidAgent: row.avoid_agent,
 });
 
 /** SQL of assignment: department locks, turns, candidates and their loads, the queues (R3, C9). */
@@ -79,11 +83,10 @@ export class AssignmentRepository {
       : null;
   }
 
-  /** Active/inactive of the given departments (absent: routing has not heard of it). */
-  async departmentStates(manager: EntityManager, ids: string[]): Promise<Map<string, boolean>> {
+  /** Active/inactive of every department routing knows (a department absent: not heard of yet). */
+  async departmentStates(manager: EntityManager): Promise<Map<string, boolean>> {
     const rows: { id: string; active: boolean }[] = await manager.query(
-      `SELECT id, active FROM routing.org_departments WHERE id = ANY($1)`,
-      [ids],
+      `SELECT id, active FROM routing.org_departments`,
     );
     return new Map(rows.map((row) => [row.id, row.active]));
   }
@@ -180,24 +183,6 @@ export class AssignmentRepository {
     return [...new Set(rows.map((row) => row.assignee))];
   }
 
-  async insertDispatch(
-    manager: EntityManager,
-    row: {
-      ticketId: string;
-      ticketNo: string;
-      department: string;
-      requiredSkills: string[];
-      urgencyDue: Date;
-    },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO routing.ticket_dispatch
-         (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since)
-       VALUES ($1, $2, $3, NULL, $4, $5, now())`,
-      [row.ticketId, row.ticketNo, row.department, row.requiredSkills, row.urgencyDue],
-    );
-  }
-
   /** A ticket's dispatch row, locked (reassign); null for tickets opened before dispatch existed. */
   async lockDispatch(
     manager: EntityManager,
@@ -217,7 +202,10 @@ export class AssignmentRepository {
       : null;
   }
 
-  /** Moves a ticket in dispatch: to a department, and to an agent or (null) the department's queue. */
+  /**
+   * Moves a ticket in dispatch: to a department, and to an agent or (null) the department's queue. The
+   * urgency is set when the row is first written (from the ticket's first-response due time) and kept.
+   */
   async moveDispatch(
     manager: EntityManager,
     row: {
@@ -227,16 +215,18 @@ export class AssignmentRepository {
       assignee: string | null;
       requiredSkills: string[];
       urgencyDue: Date;
+      avoidAgent: string | null;
     },
   ): Promise<void> {
     await manager.query(
       `INSERT INTO routing.ticket_dispatch
-         (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $4::uuid IS NULL THEN now() END)
+         (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since, avoid_agent)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $4::uuid IS NULL THEN now() END, $7)
        ON CONFLICT (ticket_id) DO UPDATE SET
          department = EXCLUDED.department,
          assignee = EXCLUDED.assignee,
          required_skills = EXCLUDED.required_skills,
+         avoid_agent = EXCLUDED.avoid_agent,
          -- Waiting keeps its place in the queue when it was already waiting in the same department.
          queued_since = CASE
            WHEN EXCLUDED.assignee IS NOT NULL THEN NULL
@@ -244,7 +234,15 @@ export class AssignmentRepository {
              THEN ticket_dispatch.queued_since
            ELSE now() END,
          updated_at = now()`,
-      [row.ticketId, row.ticketNo, row.department, row.assignee, row.requiredSkills, row.urgencyDue],
+      [
+        row.ticketId,
+        row.ticketNo,
+        row.department,
+        row.assignee,
+        row.requiredSkills,
+        row.urgencyDue,
+        row.assignee === null ? row.avoidAgent : null,
+      ],
     );
   }
 
@@ -254,7 +252,7 @@ export class AssignmentRepository {
    */
   async queued(manager: EntityManager, department: string, limit: number): Promise<DispatchTicket[]> {
     const rows: QueueRow[] = await manager.query(
-      `SELECT d.ticket_id, d.ticket_no, d.required_skills, t.customer_id
+      `SELECT d.ticket_id, d.ticket_no, d.required_skills, d.avoid_agent, t.customer_id
          FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
         WHERE d.department = $1 AND d.assignee IS NULL AND t.status <> ALL($2)
         ORDER BY d.urgency_due, d.queued_since
@@ -283,7 +281,7 @@ export class AssignmentRepository {
     departments: string[] | null,
   ): Promise<(DispatchTicket & { department: string; urgencyDue: Date })[]> {
     const rows: (QueueRow & { department: string; urgency_due: Date })[] = await manager.query(
-      `SELECT d.ticket_id, d.ticket_no, d.required_skills, d.department, d.urgency_due, t.customer_id
+      `SELECT d.ticket_id, d.ticket_no, d.required_skills, d.avoid_agent, d.department, d.urgency_due, t.customer_id
          FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
         WHERE d.assignee = $1 AND ($2::text[] IS NULL OR d.department = ANY($2)) AND t.status <> ALL($3)
         ORDER BY d.urgency_due
@@ -303,13 +301,26 @@ export class AssignmentRepository {
     return rows.map((row) => ({ agentId: row.assignee, department: row.department }));
   }
 
-  /** Drops dispatch rows of tickets that can never come back (confirmed, archived, closed). */
-  async pruneFinal(manager: EntityManager, filter: { agentId?: string; department?: string }): Promise<void> {
+  /**
+   * Drops up to `limit` dispatch rows of settled tickets anywhere (the sweep's housekeeping): the table
+   * then holds about as many rows as there are open tickets, which keeps loads and queues cheap to read.
+   */
+  async pruneAllFinal(manager: EntityManager, limit: number): Promise<number> {
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM routing.ticket_dispatch WHERE ticket_id IN (
+         SELECT d.ticket_id FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
+          WHERE t.status = ANY($1) LIMIT $2)`,
+      [FINAL, limit],
+    );
+    return result[1];
+  }
+
+  /** Drops an agent's dispatch rows of tickets that can never come back (confirmed, archived, closed). */
+  async pruneFinal(manager: EntityManager, agentId: string): Promise<void> {
     await manager.query(
       `DELETE FROM routing.ticket_dispatch d USING routing.tickets t
-        WHERE t.id = d.ticket_id AND t.status = ANY($1)
-          AND ($2::uuid IS NULL OR d.assignee = $2) AND ($3::text IS NULL OR d.department = $3)`,
-      [FINAL, filter.agentId ?? null, filter.department ?? null],
+        WHERE d.assignee = $2 AND t.id = d.ticket_id AND t.status = ANY($1)`,
+      [FINAL, agentId],
     );
   }
 

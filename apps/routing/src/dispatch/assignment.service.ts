@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { TicketEvents, type FeedbackType, type Level } from '@closeloop/contracts';
+import { DomainError, TicketEvents, type FeedbackType, type Level } from '@closeloop/contracts';
 import type { Applied } from '../org/org-directory.repository';
 import type { OrgAgentEntity } from '../org/entities/org-agent.entity';
 import { RoutingSettings } from '../sla/sla-settings.repository';
@@ -15,11 +15,13 @@ const log = createLogger('assignment');
 
 /** How a department treats tickets before the directory has told routing about it. */
 const UNKNOWN_DEPARTMENT: DepartmentConfig = { strategy: 'round_robin', preferPreviousAgent: true };
+/** How long a process reuses its read of which departments are active (as settings are cached). */
+const DEPARTMENT_STATES_MS = 5_000;
 /** Queued tickets looked at per round of a drain (a drain goes on while rounds assign something). */
 const QUEUE_BATCH = 50;
 
 /** Why an agent was chosen: C9's previous agent, or the department's strategy. */
-export type AssignedVia = 'previous_agent' | DepartmentConfig['strategy'];
+export type AssignedVia = 'previous_agent' | 'supervisor' | DepartmentConfig['strategy'];
 
 /** Who moved the ticket and why, for its history (R6, R9). */
 export interface AssignmentContext {
@@ -29,6 +31,8 @@ export interface AssignmentContext {
   rule?: string | null;
   /** A supervisor's stated reason, or why the system took the ticket back. */
   reason?: string;
+  /** Where the ticket was before, when it moves from somewhere (reassign, requeue). */
+  previous?: { department: string | null; assignee: string | null };
   /** False only in the transaction that opens the ticket (it is born dispatched, at version 1). */
   bumpVersion: boolean;
 }
@@ -74,23 +78,16 @@ export class AssignmentService {
     private readonly tickets: TicketRepository,
   ) {}
 
+  private states?: { at: number; value: ReadonlyMap<string, boolean> };
+
   /** R3: dispatches a ticket being opened (called inside the opening transaction). */
   async dispatchNew(tx: Tx, ticket: NewTicket): Promise<void> {
     const settings = await this.settings.get('dispatch', tx.manager);
-    const states = await this.repository.departmentStates(tx.manager, [
-      settings.fallbackDepartment,
-      ...settings.rules.map((rule) => rule.department),
-    ]);
+    const states = await this.departmentStates(tx.manager);
     const decision = chooseDepartment(settings, ticket, (id) =>
       !states.has(id) ? 'unknown' : states.get(id) ? 'active' : 'inactive',
     );
-    await this.repository.insertDispatch(tx.manager, {
-      ticketId: ticket.id,
-      ticketNo: ticket.ticketNo,
-      department: decision.department,
-      requiredSkills: decision.requiredSkills,
-      urgencyDue: ticket.urgencyDue,
-    });
+    // The dispatch row is written once, with the outcome (record → moveDispatch).
     await this.place(
       tx,
       {
@@ -106,13 +103,30 @@ export class AssignmentService {
   }
 
   /**
+   * Which departments are active, as routing's read model says; re-read at most every few seconds per
+   * process (like settings) and at once after this process applied a department change, so opening a
+   * ticket costs no query for it. A deactivation reaches every replica's dispatch within that time.
+   */
+  private async departmentStates(manager: EntityManager): Promise<ReadonlyMap<string, boolean>> {
+    if (this.states && Date.now() - this.states.at < DEPARTMENT_STATES_MS) return this.states.value;
+    const value = await this.repository.departmentStates(manager);
+    this.states = { at: Date.now(), value };
+    return value;
+  }
+
+  /** After a department change was applied here (OrgEventsHandler). */
+  forgetDepartmentStates(): void {
+    this.states = undefined;
+  }
+
+  /**
    * Call in the transaction that takes a ticket out of an agent's load (resolved, confirmed, closed) or puts
    * one back (reopened). When the agent has room again, queued tickets of their departments come to them
    * (or to whoever the strategy picks) in the same transaction.
    */
   async onLoadChanged(tx: Tx, agentId: string): Promise<void> {
     const departments = await this.repository.agentDepartments(tx.manager, agentId);
-    await this.repository.pruneFinal(tx.manager, { agentId });
+    await this.repository.pruneFinal(tx.manager, agentId);
     await this.drain(tx, departments);
   }
 
@@ -149,13 +163,14 @@ export class AssignmentService {
     department: string,
     urgencyDue: Date,
     context: AssignmentContext,
+    exclude: string | null = null,
   ): Promise<string | null> {
     let choice: Choice = { agentId: null, anyRoom: false };
     // Nobody on shift: queue without taking the department lock (the common case under load tests and at
     // night). An agent coming on shift at this very moment is covered by the sweep (QueueSweeper).
     if ((await this.repository.candidates(tx.manager, department)).length > 0) {
       await this.repository.lockDepartments(tx.manager, [department]);
-      choice = await this.choose(tx.manager, department, ticket);
+      choice = await this.choose(tx.manager, department, ticket, exclude);
     }
     await this.record(tx, ticket, department, urgencyDue, choice, context);
     return choice.agentId;
@@ -196,6 +211,7 @@ export class AssignmentService {
           actor: null,
           reason,
           bumpVersion: true,
+          previous: { department: held.department, assignee: agentId },
         },
       );
     }
@@ -207,7 +223,7 @@ export class AssignmentService {
       const batch = await this.repository.queued(tx.manager, department, QUEUE_BATCH);
       let round = 0;
       for (const ticket of batch) {
-        const choice = await this.choose(tx.manager, department, ticket);
+        const choice = await this.choose(tx.manager, department, ticket, ticket.avoidAgent ?? null);
         if (!choice.agentId) {
           if (!choice.anyRoom) return assigned + round;
           continue; // this one needs skills nobody with room has; the next may not
@@ -224,16 +240,63 @@ export class AssignmentService {
     }
   }
 
+  /**
+   * A supervisor's choice of agent (reassign): an active agent or supervisor of the department, on shift or
+   * not, but never beyond their capacity. The caller holds the department lock.
+   */
+  async assignChosen(
+    tx: Tx,
+    ticket: DispatchTicket,
+    department: string,
+    urgencyDue: Date,
+    agentId: string,
+    context: AssignmentContext,
+  ): Promise<void> {
+    const agent = await this.repository.lockAgent(tx.manager, agentId);
+    const member =
+      agent?.active &&
+      agent.departmentIds.includes(department) &&
+      (agent.roles.includes('agent') || agent.roles.includes('supervisor'));
+    if (!agent || !member) {
+      throw new DomainError('VALIDATION_FAILED', 'the agent cannot take tickets of this department', [
+        { field: 'assigneeId', message: `${agentId} is not an active agent of ${department}` },
+      ]);
+    }
+    const held = context.previous?.assignee === agentId ? 1 : 0;
+    const load = ((await this.repository.loads(tx.manager, [agentId])).get(agentId) ?? 0) - held;
+    if (load >= agent.capacity) {
+      throw new DomainError(
+        'ASSIGNMENT.AGENT_AT_CAPACITY',
+        `${agentId} has ${load} open tickets and a capacity of ${agent.capacity}`,
+      );
+    }
+    await this.record(
+      tx,
+      ticket,
+      department,
+      urgencyDue,
+      { agentId, via: 'supervisor', anyRoom: true },
+      context,
+    );
+  }
+
   /** The agent for this ticket (caller holds the department lock), with their row locked; or none. */
-  private async choose(manager: EntityManager, department: string, ticket: DispatchTicket): Promise<Choice> {
+  private async choose(
+    manager: EntityManager,
+    department: string,
+    ticket: DispatchTicket,
+    exclude: string | null = null,
+  ): Promise<Choice> {
     const config = (await this.repository.departmentConfig(manager, department)) ?? UNKNOWN_DEPARTMENT;
     const team = await this.repository.candidates(manager, department);
     const loads = await this.repository.loads(
       manager,
       team.map((agent) => agent.userId),
     );
-    const candidates: Candidate[] = team.map((agent) => ({ ...agent, load: loads.get(agent.userId) ?? 0 }));
-    const anyRoom = candidates.some((candidate) => candidate.load < candidate.capacity);
+    const everyone: Candidate[] = team.map((agent) => ({ ...agent, load: loads.get(agent.userId) ?? 0 }));
+    // Room anywhere keeps a drain going, even where this ticket must avoid the one who has it.
+    const anyRoom = everyone.some((candidate) => candidate.load < candidate.capacity);
+    const candidates = everyone.filter((candidate) => candidate.userId !== exclude);
     const options: { agentId: string; via: AssignedVia }[] = [];
     if (config.preferPreviousAgent && ticket.customerId) {
       // C9: someone who knows the customer's history, when they are on shift here and have room.
@@ -283,6 +346,7 @@ export class AssignmentService {
       assignee: choice.agentId,
       requiredSkills: ticket.requiredSkills,
       urgencyDue,
+      avoidAgent: ticket.avoidAgent ?? null,
     });
     await this.repository.updateTicket(
       tx.manager,
@@ -304,6 +368,7 @@ export class AssignmentService {
         ...(context.rule !== undefined ? { rule: context.rule } : {}),
         ...(ticket.requiredSkills.length > 0 ? { requiredSkills: ticket.requiredSkills } : {}),
         ...(context.reason ? { reason: context.reason } : {}),
+        ...(context.previous ? { from: context.previous } : {}),
       },
     });
     await tx.publish(TicketEvents.assigned, {
@@ -312,6 +377,11 @@ export class AssignmentService {
       department,
       assigneeId: choice.agentId,
       assignedAt: at.toISOString(),
+      by: context.by,
+      ...(context.previous
+        ? { previousDepartment: context.previous.department, previousAssigneeId: context.previous.assignee }
+        : {}),
+      ...(context.actor ? { actorId: context.actor } : {}),
     });
     log.info(
       { ticketNo: ticket.ticketNo, department, assignee: choice.agentId, by: context.by, via: choice.via },

@@ -8,12 +8,16 @@ import { AssignmentService } from './assignment.service';
 
 const log = createLogger('queue-sweeper');
 
+/** Settled tickets' dispatch rows dropped per round (housekeeping; the next round takes the rest). */
+const PRUNE_BATCH = 1_000;
+
 /**
  * The safety net under event-driven assignment (R3, R9 nothing dropped): every `DISPATCH_SWEEP_SECONDS` it
  * takes back tickets held by agents who may no longer hold them (deactivated, moved) and drains every
  * department queue that agents with room could serve. Normally there is nothing to do: assignment happens
  * in the transactions that open tickets, change agents and free capacity; the sweep covers the moment an
- * agent came on shift while a ticket was being queued, and tickets skipped because they were locked.
+ * agent came on shift while a ticket was being queued, and tickets skipped because they were locked. It
+ * also drops the dispatch rows of settled tickets.
  *
  * With several replicas, one sweeps at a time (a transaction-scoped advisory try-lock; the others skip
  * that round), and each department is drained under its own lock, so nothing is handed out twice. It
@@ -56,8 +60,8 @@ export class QueueSweeper implements OnApplicationBootstrap, OnApplicationShutdo
       for (const stranded of await this.repository.strandedAgents(tx.manager)) {
         await this.assignment.requeueHeldBy(tx, stranded.agentId, [stranded.department], 'agent_left');
       }
+      await this.repository.pruneAllFinal(tx.manager, PRUNE_BATCH);
       const departments = await this.repository.departmentsWithQueue(tx.manager);
-      for (const department of departments) await this.repository.pruneFinal(tx.manager, { department });
       const assigned = await this.assignment.drain(tx, departments);
       if (assigned > 0) log.info({ assigned }, 'dispatch sweep handed out queued tickets');
       return assigned;

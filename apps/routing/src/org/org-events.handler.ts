@@ -12,7 +12,7 @@ import { AssignmentService } from '../dispatch/assignment.service';
 import { OrgDirectoryService } from './org-directory.service';
 
 /**
- * The `routing-org` consumer: the gateway's `org.*.v1` events into routing's read model, each exactly once
+ * The `routing-org-*` consumers: the gateway's `org.*.v1` events into routing's read model, each exactly once
  * (inbox) and never older over newer (versions). An agent's change also moves tickets (AssignmentService).
  */
 @Injectable()
@@ -26,7 +26,10 @@ export class OrgEventsHandler implements OnModuleInit {
   onModuleInit(): void {
     const department: EventHandler<OrgDepartmentChangedV1> = {
       event: OrgEvents.departmentChanged,
-      handle: async (data, tx) => void (await this.directory.applyDepartment(tx.manager, data)),
+      handle: async (data, tx) => {
+        await this.directory.applyDepartment(tx.manager, data);
+        this.assignment.forgetDepartmentStates();
+      },
     };
     const agent: EventHandler<OrgAgentChangedV1> = {
       event: OrgEvents.agentChanged,
@@ -48,6 +51,12 @@ export class OrgEventsHandler implements OnModuleInit {
       event: OrgEvents.skillChanged,
       handle: async (data, tx) => void (await this.directory.applySkill(tx.manager, data)),
     };
-    this.consumers.register('org', [department, agent, store, skill]);
+    // One durable consumer per event type, each filtered on its exact subject (nats-server 2.9 allows one
+    // filter per consumer): a single consumer for all four would receive, decode and skip every other event
+    // on the stream, tickets and feedback included.
+    this.consumers.register('org-departments', [department]);
+    this.consumers.register('org-agents', [agent]);
+    this.consumers.register('org-stores', [store]);
+    this.consumers.register('org-skills', [skill]);
   }
 }

@@ -4,6 +4,7 @@ import { SettingsEvents } from './settings.events';
 import { CustomerEvents } from './customer.events';
 import { OrderEvents } from './order.events';
 import { OrgEvents } from './org.events';
+import { TicketCollaborationEvents } from './collaboration.events';
 import { ImprovementEvents } from './improvement.events';
 import type { EventDefinition } from './event';
 
@@ -15,5 +16,6 @@ export const EVENT_CATALOG: readonly EventDefinition<object>[] = [
   ...Object.values(CustomerEvents),
   ...Object.values(OrderEvents),
   ...Object.values(OrgEvents),
+  ...Object.values(TicketCollaborationEvents),
   ...Object.values(ImprovementEvents),
 ];

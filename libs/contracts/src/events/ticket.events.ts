@@ -31,6 +31,7 @@ import {
   type SlaMetricName,
   type TicketStatus,
 } from '../domain';
+import { ASSIGNMENT_MOVES, type AssignmentMove } from '../org';
 import { defineEvent } from './event';
 
 /** R2: the promised due times, as ISO instants. */
@@ -109,6 +110,29 @@ export class TicketAssignedV1 {
 
   @IsISO8601({ strict: true })
   assignedAt!: string;
+
+  /**
+   * How it moved (added within v1, optional): `dispatch` (opened), `queue` (taken from the department's
+   * queue), `reassign` (a supervisor), `requeue` (its agent left; it waits again).
+   */
+  @IsOptional()
+  @IsIn(ASSIGNMENT_MOVES)
+  by?: AssignmentMove;
+
+  /** Where it was before (added within v1, optional; absent when it was just opened). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  previousDepartment?: string | null;
+
+  @IsOptional()
+  @IsUUID()
+  previousAssigneeId?: string | null;
+
+  /** The user who moved it (a supervisor's reassign); null or absent for routing itself. */
+  @IsOptional()
+  @IsUUID()
+  actorId?: string | null;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -28,6 +29,47 @@ import { REASON_LENGTH } from '../rpc/customer.rpc';
 
 /** How many contacts or external ids one request may carry. */
 export const MAX_CONTACTS = 10;
+
+/** A list of phones in any common format (normalised by intake). */
+const PhoneList = (description?: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], example: ['138-0013-8000'], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_CONTACTS),
+    IsString({ each: true }),
+    Length(3, 32, { each: true }),
+  );
+
+const EmailList = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String] }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_CONTACTS),
+    IsEmail({}, { each: true }),
+    MaxLength(254, { each: true }),
+  );
+
+const ExternalIdList = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [ExternalIdDto] }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(MAX_CONTACTS),
+    ValidateNested({ each: true }),
+    Type(() => ExternalIdDto),
+  );
+
+const ConsentList = (description?: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [ConsentDto], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(CONSENT_PURPOSES.length),
+    ValidateNested({ each: true }),
+    Type(() => ConsentDto),
+  );
 
 export class ExternalIdDto {
   @ApiProperty({ example: 'crm', description: 'the partner system (lowercase letters, digits, _ -)' })
@@ -73,28 +115,13 @@ export class CreateCustomerDto {
   @Length(1, 100)
   name?: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['138-0013-8000'], description: 'any common format' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @IsString({ each: true })
-  @Length(3, 32, { each: true })
+  @PhoneList('any common format; mainland China is the default region')
   phones?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @IsEmail({}, { each: true })
-  @MaxLength(254, { each: true })
+  @EmailList()
   emails?: string[];
 
-  @ApiPropertyOptional({ type: [ExternalIdDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @ValidateNested({ each: true })
-  @Type(() => ExternalIdDto)
+  @ExternalIdList()
   externalIds?: ExternalIdDto[];
 
   @ApiPropertyOptional({
@@ -116,12 +143,7 @@ export class CreateCustomerDto {
   @IsUUID()
   accountManagerId?: string;
 
-  @ApiPropertyOptional({ type: [ConsentDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(CONSENT_PURPOSES.length)
-  @ValidateNested({ each: true })
-  @Type(() => ConsentDto)
+  @ConsentList()
   consents?: ConsentDto[];
 }
 
@@ -158,60 +180,25 @@ export class UpdateCustomerDto {
   @IsUUID()
   accountManagerId?: string | null;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @IsString({ each: true })
-  @Length(3, 32, { each: true })
+  @PhoneList()
   addPhones?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @IsString({ each: true })
-  @Length(3, 32, { each: true })
+  @PhoneList()
   removePhones?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @IsEmail({}, { each: true })
-  @MaxLength(254, { each: true })
+  @EmailList()
   addEmails?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @IsEmail({}, { each: true })
-  @MaxLength(254, { each: true })
+  @EmailList()
   removeEmails?: string[];
 
-  @ApiPropertyOptional({ type: [ExternalIdDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @ValidateNested({ each: true })
-  @Type(() => ExternalIdDto)
+  @ExternalIdList()
   addExternalIds?: ExternalIdDto[];
 
-  @ApiPropertyOptional({ type: [ExternalIdDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_CONTACTS)
-  @ValidateNested({ each: true })
-  @Type(() => ExternalIdDto)
+  @ExternalIdList()
   removeExternalIds?: ExternalIdDto[];
 
-  @ApiPropertyOptional({ type: [ConsentDto], description: 'replaces the consent of each purpose given' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(CONSENT_PURPOSES.length)
-  @ValidateNested({ each: true })
-  @Type(() => ConsentDto)
+  @ConsentList('replaces the consent of each purpose given')
   consents?: ConsentDto[];
 }
 

@@ -1,4 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  OmitType,
+  PartialType,
+  PickType,
+} from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -92,42 +99,8 @@ export class CreateDepartmentDto {
   preferPreviousAgent?: boolean;
 }
 
-export class UpdateDepartmentDto {
-  @ApiPropertyOptional({ maxLength: NAME.max })
-  @IsOptional()
-  @IsString()
-  @Length(NAME.min, NAME.max)
-  name?: string;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @Matches(ORG_ID_PATTERN, { message: `parentId ${ORG_ID_MESSAGE}` })
-  parentId?: string | null;
-
-  @ApiPropertyOptional({ type: [String], format: 'uuid' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @ArrayUnique()
-  @IsUUID('all', { each: true })
-  supervisorIds?: string[];
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  calendarId?: string | null;
-
-  @ApiPropertyOptional({ enum: ASSIGNMENT_STRATEGIES })
-  @IsOptional()
-  @IsIn(ASSIGNMENT_STRATEGIES)
-  assignmentStrategy?: AssignmentStrategy;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  preferPreviousAgent?: boolean;
-
+/** Any of the fields of a new department but its id; null clears a reference (parent, calendar). */
+export class UpdateDepartmentDto extends PartialType(OmitType(CreateDepartmentDto, ['id'] as const)) {
   @ApiPropertyOptional({ description: 'false deactivates (nothing is ever deleted), true reactivates' })
   @IsOptional()
   @IsBoolean()
@@ -172,30 +145,8 @@ export class CreateStoreDto {
   calendarId?: string | null;
 }
 
-export class UpdateStoreDto {
-  @ApiPropertyOptional({ maxLength: NAME.max })
-  @IsOptional()
-  @IsString()
-  @Length(NAME.min, NAME.max)
-  name?: string;
-
-  @ApiPropertyOptional({ enum: STORE_SIZE_CLASSES })
-  @IsOptional()
-  @IsIn(STORE_SIZE_CLASSES)
-  sizeClass?: StoreSizeClass;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @Matches(ORG_ID_PATTERN, { message: `departmentId ${ORG_ID_MESSAGE}` })
-  departmentId?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  calendarId?: string | null;
-
-  @ApiPropertyOptional({ description: 'false deactivates, true reactivates' })
+export class UpdateStoreDto extends PartialType(OmitType(CreateStoreDto, ['id'] as const)) {
+  @ApiPropertyOptional({ description: 'false deactivates (nothing is ever deleted), true reactivates' })
   @IsOptional()
   @IsBoolean()
   active?: boolean;
@@ -221,14 +172,8 @@ export class CreateSkillDto {
   name!: string;
 }
 
-export class UpdateSkillDto {
-  @ApiPropertyOptional({ maxLength: NAME.max })
-  @IsOptional()
-  @IsString()
-  @Length(NAME.min, NAME.max)
-  name?: string;
-
-  @ApiPropertyOptional({ description: 'false deactivates, true reactivates' })
+export class UpdateSkillDto extends PartialType(OmitType(CreateSkillDto, ['id'] as const)) {
+  @ApiPropertyOptional({ description: 'false deactivates (nothing is ever deleted), true reactivates' })
   @IsOptional()
   @IsBoolean()
   active?: boolean;
@@ -265,7 +210,8 @@ class AgentProfileFields {
   skillIds?: string[];
 }
 
-export class CreateAgentDto extends AgentProfileFields {
+/** A staff user's sign-in: what `/users` and `/org/agents` both ask for. */
+export class StaffAccountDto {
   @ApiProperty()
   @IsEmail()
   @MaxLength(254)
@@ -280,7 +226,9 @@ export class CreateAgentDto extends AgentProfileFields {
   @IsString()
   @Length(12, 200)
   password!: string;
+}
 
+export class CreateAgentDto extends IntersectionType(StaffAccountDto, AgentProfileFields) {
   @ApiProperty({ enum: AGENT_ROLES, isArray: true })
   @IsArray()
   @ArrayMinSize(1)
@@ -300,26 +248,10 @@ export class CreateAgentDto extends AgentProfileFields {
   availability?: Availability;
 }
 
-export class UpdateAgentDto extends AgentProfileFields {
-  @ApiPropertyOptional({
-    enum: AGENT_ROLES,
-    isArray: true,
-    description: 'replaces the agent roles; other roles (admin, analyst) are kept',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayUnique()
-  @IsIn(AGENT_ROLES, { each: true })
-  roles?: AgentRole[];
-
-  @ApiPropertyOptional({ minimum: 0, maximum: 10_000 })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(10_000)
-  capacity?: number;
-
+/** Membership, profile, the agent/supervisor roles (other roles are kept) and `active`. */
+export class UpdateAgentDto extends PartialType(
+  PickType(CreateAgentDto, ['roles', 'capacity', 'departmentIds', 'storeIds', 'skillIds'] as const),
+) {
   @ApiPropertyOptional({ description: 'false deactivates the user (no more sign-in, no more tickets)' })
   @IsOptional()
   @IsBoolean()

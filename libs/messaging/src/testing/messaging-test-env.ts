@@ -8,7 +8,7 @@ import {
   quoteIdent,
   runMigrationsLocked,
 } from '@closeloop/persistence';
-import type { FeedbackReceivedV1, TicketAssignedV1 } from '@closeloop/contracts';
+import type { FeedbackReceivedV1, TicketAssignedV1, TicketOpenedV1 } from '@closeloop/contracts';
 import {
   createTestDatabase,
   deleteTestStream,
@@ -63,6 +63,25 @@ export function feedbackReceived(overrides: Partial<FeedbackReceivedV1> = {}): F
     category: 'product.defect',
     level: 'L2',
     receivedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** A valid `ticket.opened.v1` payload. */
+export function ticketOpened(overrides: Partial<TicketOpenedV1> = {}): TicketOpenedV1 {
+  const now = new Date().toISOString();
+  return {
+    ticketId: randomUUID(),
+    ticketNo: '202501020001',
+    feedbackId: randomUUID(),
+    customerId: null,
+    type: 'complaint',
+    category: 'product.defect',
+    level: 'L2',
+    status: 'classified',
+    slaPolicy: 'default',
+    due: { firstResponse: now, plan: now },
+    openedAt: now,
     ...overrides,
   };
 }

@@ -8,10 +8,14 @@ import type { Segment } from '@closeloop/contracts';
 @Entity({ name: 'customers' })
 @Index('customers_store_idx', ['storeId', 'id'])
 @Index('customers_segment_idx', ['segment', 'id'])
-@Index('customers_name_store_idx', ['nameHash', 'storeId'])
-@Index('customers_id_number_idx', ['idNumberHash'])
-@Index('customers_merged_into_idx', ['mergedInto'])
-@Index('customers_idempotency_key_uq', ['idempotencyKey'], { unique: true })
+// Partial where most rows have no value: a bulk import then writes no index entry for them.
+@Index('customers_name_store_idx', ['nameHash', 'storeId'], { where: '"name_hash" IS NOT NULL' })
+@Index('customers_id_number_idx', ['idNumberHash'], { where: '"id_number_hash" IS NOT NULL' })
+@Index('customers_merged_into_idx', ['mergedInto'], { where: '"merged_into" IS NOT NULL' })
+@Index('customers_idempotency_key_uq', ['idempotencyKey'], {
+  unique: true,
+  where: '"idempotency_key" IS NOT NULL',
+})
 export class CustomerEntity {
   @PrimaryColumn('uuid')
   id!: string;

@@ -36,6 +36,13 @@ export class TicketDispatchEntity {
   @Column({ name: 'queued_since', type: 'timestamptz', nullable: true })
   queuedSince!: Date | null;
 
+  /**
+   * The agent a supervisor took the ticket away from without naming another ("someone else, please"):
+   * while it waits, the queue gives it to anyone but them. Cleared once assigned.
+   */
+  @Column({ name: 'avoid_agent', type: 'uuid', nullable: true })
+  avoidAgent!: string | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -1,0 +1,140 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { isUUID } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+import { RpcClient } from '@closeloop/messaging';
+import {
+  CompleteCollaborationDto,
+  DomainError,
+  IDEMPOTENCY_KEY_PATTERN,
+  ReassignTicketDto,
+  RequestCollaborationDto,
+  RoutingAssignmentRpc,
+  ticketEtag,
+  type Caller,
+  type CollaborationView,
+  type TicketAssignmentView,
+} from '@closeloop/contracts';
+import { Roles } from '../auth/auth.decorators';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { CollaborationViewDoc, TicketAssignmentViewDoc } from './ticket-assignment.views';
+
+/**
+ * R3: moving a ticket between departments and agents (reassign), and pulling in collaborating departments
+ * with their own task, owner and deadline. Routing authorizes each ticket against the caller.
+ */
+@ApiTags('tickets')
+@ApiBearerAuth()
+@Controller('tickets')
+export class TicketAssignmentController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post(':ticketNo/reassign')
+  @HttpCode(200)
+  @Roles('admin', 'supervisor')
+  @ApiOperation({
+    summary: 'to a department and optionally an agent there (else its strategy or queue), with a reason',
+  })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'the ETag of GET /tickets/{ticketNo}' })
+  @ApiOkResponse({
+    type: TicketAssignmentViewDoc,
+    description: 'where the ticket is now; its new version in ETag',
+  })
+  @ApiNotFoundResponse({ description: 'no such ticket, or not one of your departments' })
+  @ApiConflictResponse({
+    description: 'ASSIGNMENT.AGENT_AT_CAPACITY, or TICKET.INVALID_TRANSITION (settled)',
+  })
+  @ApiResponse({ status: 412, description: 'If-Match is stale: GET the ticket again' })
+  @ApiResponse({ status: 428, description: 'If-Match is missing' })
+  async reassign(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ReassignTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketAssignmentView> {
+    const view = await this.rpc.request(RoutingAssignmentRpc.reassign, {
+      caller,
+      ticketNo,
+      ...(ifMatch === undefined ? {} : { ifMatch }),
+      input: body,
+    });
+    void reply.header('ETag', ticketEtag(view.version));
+    return view;
+  }
+
+  @Get(':ticketNo/collaborations')
+  @Roles('admin', 'supervisor', 'agent', 'analyst')
+  @ApiOperation({ summary: "the ticket's collaborating departments and their tasks" })
+  @ApiOkResponse({ type: [CollaborationViewDoc] })
+  @ApiNotFoundResponse()
+  list(@Param('ticketNo') ticketNo: string, @CurrentCaller() caller: Caller): Promise<CollaborationView[]> {
+    return this.rpc.request(RoutingAssignmentRpc.listCollaborations, { caller, ticketNo });
+  }
+
+  @Post(':ticketNo/collaborations')
+  @HttpCode(201)
+  @Roles('admin', 'supervisor', 'agent')
+  @ApiOperation({ summary: 'R3: pull in a collaborating department with its own task, owner and deadline' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'a retry with the same key answers the first',
+  })
+  @ApiCreatedResponse({ type: CollaborationViewDoc })
+  @ApiNotFoundResponse()
+  async request(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: RequestCollaborationDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CollaborationView> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw new DomainError('VALIDATION_FAILED', undefined, [
+        { field: 'Idempotency-Key', message: 'must be 8-128 characters of letters, digits, . _ : -' },
+      ]);
+    }
+    const { replayed, ...view } = await this.rpc.request(RoutingAssignmentRpc.requestCollaboration, {
+      caller,
+      ticketNo,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      input: body,
+    });
+    if (replayed) void reply.header('Idempotent-Replayed', 'true');
+    void reply.header('Location', `/api/v1/tickets/${ticketNo}/collaborations/${view.id}`);
+    return view;
+  }
+
+  @Post(':ticketNo/collaborations/:id/complete')
+  @HttpCode(200)
+  @Roles('admin', 'supervisor', 'agent')
+  @ApiOperation({ summary: 'the collaborating department finished its task' })
+  @ApiOkResponse({ type: CollaborationViewDoc })
+  @ApiNotFoundResponse()
+  @ApiConflictResponse({ description: 'COLLABORATION.ALREADY_DONE' })
+  complete(
+    @Param('ticketNo') ticketNo: string,
+    @Param('id') id: string,
+    @Body() body: CompleteCollaborationDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<CollaborationView> {
+    if (!isUUID(id)) throw new DomainError('COLLABORATION.NOT_FOUND', `no collaboration ${id}`);
+    return this.rpc.request(RoutingAssignmentRpc.completeCollaboration, {
+      caller,
+      ticketNo,
+      collaborationId: id,
+      input: body,
+    });
+  }
+}

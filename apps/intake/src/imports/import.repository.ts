@@ -1,0 +1,223 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { returnedRows } from '@closeloop/persistence';
+import type {
+  ImportErrorView,
+  ImportFormat,
+  ImportKind,
+  ImportStatus,
+  ImportView,
+} from '@closeloop/contracts';
+import type { RowError } from './import-rows';
+
+export interface ImportJob extends ImportView {
+  checkpointLine: number;
+  chunks: number;
+  scopeStores: string[] | null;
+}
+
+interface JobRow {
+  id: string;
+  kind: ImportKind;
+  format: ImportFormat;
+  file_name: string | null;
+  status: ImportStatus;
+  bytes: string;
+  chunks: number;
+  checkpoint_line: number;
+  rows_read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  error: string | null;
+  created_by: string | null;
+  scope_stores: string[] | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** How long a claimed import is held without a batch committing before another replica resumes it. */
+export const IMPORT_LEASE_SECONDS = 120;
+
+/** SQL of import jobs, their encrypted file chunks and their row errors. */
+@Injectable()
+export class ImportRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(job: {
+    id: string;
+    kind: ImportKind;
+    format: ImportFormat;
+    fileName: string | null;
+    createdBy: string;
+    scopeStores: string[] | null;
+  }): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO intake.imports (id, kind, format, file_name, status, created_by, scope_stores)
+       VALUES ($1, $2, $3, $4, 'uploading', $5, $6)`,
+      [job.id, job.kind, job.format, job.fileName, job.createdBy, job.scopeStores],
+    );
+  }
+
+  async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<ImportJob | null> {
+    const rows: JobRow[] = await manager.query(`SELECT * FROM intake.imports WHERE id = $1`, [id]);
+    return rows[0] ? toJob(rows[0]) : null;
+  }
+
+  /** Stores (or replaces, on a retried send) one chunk while the upload is open. */
+  async putChunk(id: string, seq: number, data: Buffer): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO intake.import_chunks (import_id, seq, data)
+       SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM intake.imports WHERE id = $1 AND status = 'uploading')
+       ON CONFLICT (import_id, seq) DO UPDATE SET data = EXCLUDED.data RETURNING seq`,
+      [id, seq, data],
+    );
+    return rows.length > 0;
+  }
+
+  async chunkCount(id: string): Promise<{ count: number; maxSeq: number }> {
+    const rows: { count: number; max_seq: number | null }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS count, max(seq) AS max_seq FROM intake.import_chunks WHERE import_id = $1`,
+      [id],
+    );
+    return { count: rows[0].count, maxSeq: rows[0].max_seq ?? -1 };
+  }
+
+  async chunk(id: string, seq: number): Promise<Buffer | null> {
+    const rows: { data: Buffer }[] = await this.dataSource.query(
+      `SELECT data FROM intake.import_chunks WHERE import_id = $1 AND seq = $2`,
+      [id, seq],
+    );
+    return rows[0]?.data ?? null;
+  }
+
+  /** Closes the upload: the job is queued for a runner. False when it was not uploading any more. */
+  async queue(id: string, chunks: number, bytes: number): Promise<boolean> {
+    const rows = returnedRows(
+      await this.dataSource.query(
+        `UPDATE intake.imports SET status = 'queued', chunks = $2, bytes = $3
+         WHERE id = $1 AND status = 'uploading' RETURNING id`,
+        [id, chunks, bytes],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Claims the oldest queued import, or a running one whose runner died (lease expired). One import runs at
+   * a time in the deployment (an advisory lock serialises claims; a live lease blocks them), so two imports
+   * never race to create the same customer.
+   */
+  async claim(): Promise<ImportJob | null> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('closeloop:intake:imports', 0))`);
+      const busy: unknown[] = await manager.query(
+        `SELECT 1 FROM intake.imports WHERE status = 'running' AND lease_until > now() LIMIT 1`,
+      );
+      if (busy.length > 0) return null;
+      const rows = returnedRows<JobRow>(
+        await manager.query(
+          `UPDATE intake.imports SET status = 'running', started_at = COALESCE(started_at, now()),
+             lease_until = now() + make_interval(secs => $1)
+           WHERE id = (SELECT id FROM intake.imports
+                       WHERE status = 'queued' OR (status = 'running' AND lease_until <= now())
+                       ORDER BY created_at LIMIT 1)
+           RETURNING *`,
+          [IMPORT_LEASE_SECONDS],
+        ),
+      );
+      return rows[0] ? toJob(rows[0]) : null;
+    });
+  }
+
+  /** A batch committed: counters, checkpoint and lease move on in the batch's transaction. */
+  async progress(
+    manager: EntityManager,
+    id: string,
+    batch: {
+      lastLine: number;
+      rows: number;
+      created: number;
+      updated: number;
+      unchanged: number;
+      failed: number;
+    },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE intake.imports SET checkpoint_line = $2, rows_read = rows_read + $3, created = created + $4,
+         updated = updated + $5, unchanged = unchanged + $6, failed = failed + $7,
+         lease_until = now() + make_interval(secs => $8)
+       WHERE id = $1`,
+      [
+        id,
+        batch.lastLine,
+        batch.rows,
+        batch.created,
+        batch.updated,
+        batch.unchanged,
+        batch.failed,
+        IMPORT_LEASE_SECONDS,
+      ],
+    );
+  }
+
+  async addErrors(manager: EntityManager, id: string, errors: RowError[]): Promise<void> {
+    if (errors.length === 0) return;
+    await manager.query(
+      `INSERT INTO intake.import_errors (import_id, line, field, message)
+       SELECT $1, * FROM unnest($2::int[], $3::varchar[], $4::varchar[]) ON CONFLICT DO NOTHING`,
+      [
+        id,
+        errors.map((e) => e.line),
+        errors.map((e) => e.field.slice(0, 64)),
+        errors.map((e) => e.message.slice(0, 200)),
+      ],
+    );
+  }
+
+  /** Done or failed: the file itself is deleted at once (it holds personal data in clear once decrypted). */
+  async finish(id: string, status: 'done' | 'failed', error: string | null): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE intake.imports SET status = $2, error = $3, finished_at = now(), lease_until = NULL WHERE id = $1`,
+        [id, status, error],
+      );
+      await manager.query(`DELETE FROM intake.import_chunks WHERE import_id = $1`, [id]);
+    });
+  }
+
+  async errors(id: string, afterLine: number, limit: number): Promise<ImportErrorView[]> {
+    const rows: ImportErrorView[] = await this.dataSource.query(
+      `SELECT line, field, message FROM intake.import_errors WHERE import_id = $1 AND line > $2
+       ORDER BY line, field LIMIT $3`,
+      [id, afterLine, limit],
+    );
+    return rows;
+  }
+}
+
+function toJob(row: JobRow): ImportJob {
+  return {
+    id: row.id,
+    kind: row.kind,
+    format: row.format,
+    fileName: row.file_name,
+    status: row.status,
+    bytes: Number(row.bytes),
+    rowsRead: row.rows_read,
+    created: row.created,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    failed: row.failed,
+    error: row.error,
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    checkpointLine: row.checkpoint_line,
+    chunks: row.chunks,
+    scopeStores: row.scope_stores,
+  };
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  eventSubject,
+  type EventType,
+  type FeedbackReceivedV1,
+  type OrgAgentChangedV1,
+  type OrgDepartmentChangedV1,
+  type OrgSkillChangedV1,
+} from '@closeloop/contracts';
+
+/**
+ * Builders for routing's integration tests: the events the gateway (org directory) and intake (feedback)
+ * would publish, with versions that grow per record as the gateway's do.
+ */
+export class OrgFixtures {
+  private readonly versions = new Map<string, number>();
+  private ticketSeq = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly prefix: string,
+    /** Ticket numbers are `<day><6 digits>`; a distinct day per test file keeps them apart. */
+    private readonly day = '20261201',
+  ) {}
+
+  private nextVersion(key: string): number {
+    const version = (this.versions.get(key) ?? 0) + 1;
+    this.versions.set(key, version);
+    return version;
+  }
+
+  department(id: string, overrides: Partial<OrgDepartmentChangedV1> = {}): OrgDepartmentChangedV1 {
+    return {
+      departmentId: id,
+      parentId: null,
+      supervisorIds: [],
+      calendarId: null,
+      assignmentStrategy: 'round_robin',
+      preferPreviousAgent: false,
+      active: true,
+      version: this.nextVersion(`d:${id}`),
+      changedAt: new Date().toISOString(),
+      ...overrides,
+    };
+  }
+
+  agent(
+    userId: string,
+    departments: string[],
+    overrides: Partial<OrgAgentChangedV1> = {},
+  ): OrgAgentChangedV1 {
+    return {
+      userId,
+      roles: ['agent'],
+      departmentIds: departments,
+      storeIds: [],
+      skillIds: [],
+      capacity: 5,
+      availability: 'on_shift',
+      active: true,
+      version: this.nextVersion(`a:${userId}`),
+      changedAt: new Date().toISOString(),
+      ...overrides,
+    };
+  }
+
+  skill(id: string): OrgSkillChangedV1 {
+    return {
+      skillId: id,
+      active: true,
+      version: this.nextVersion(`s:${id}`),
+      changedAt: new Date().toISOString(),
+    };
+  }
+
+  feedback(category: string, overrides: Partial<FeedbackReceivedV1> = {}): FeedbackReceivedV1 {
+    this.ticketSeq += 1;
+    return {
+      feedbackId: randomUUID(),
+      ticketNo: `${this.day}${String(this.ticketSeq).padStart(6, '0')}`,
+      customerId: randomUUID(),
+      channel: 'hotline',
+      type: 'complaint',
+      category,
+      level: 'L2',
+      receivedAt: new Date().toISOString(),
+      ...overrides,
+    };
+  }
+
+  /** A CloudEvents envelope as the services' outboxes write them. */
+  envelope(type: EventType, data: object, id: string = randomUUID()) {
+    return {
+      specversion: '1.0',
+      id,
+      type,
+      source: 'closeloop/test',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data,
+    };
+  }
+
+  /** Envelopes for directory events, typed by their shape. */
+  directoryEnvelopes(events: (OrgDepartmentChangedV1 | OrgAgentChangedV1 | OrgSkillChangedV1)[]) {
+    return events.map((event) =>
+      this.envelope(
+        'departmentId' in event
+          ? 'org.department-changed.v1'
+          : 'userId' in event
+            ? 'org.agent-changed.v1'
+            : 'org.skill-changed.v1',
+        event,
+      ),
+    );
+  }
+
+  /** Stores envelopes on the stream at once; each copy gets its own message id (no broker dedupe). */
+  async publish(...envelopes: { id: string; type: EventType }[]): Promise<void> {
+    const js = jetstream(this.nc);
+    await Promise.all(
+      envelopes.map((e) =>
+        js.publish(eventSubject(this.prefix, e.type), JSON.stringify(e), { msgID: randomUUID() }),
+      ),
+    );
+  }
+}

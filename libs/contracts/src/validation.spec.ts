@@ -1,0 +1,83 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { DomainError } from './errors';
+import { rejectUnknownFields } from './validation';
+
+class Due {
+  @IsISO8601()
+  at!: string;
+
+  @IsOptional()
+  @IsISO8601()
+  warnAt?: string;
+}
+
+class Opened {
+  @IsString()
+  ticketNo!: string;
+
+  @IsIn(['L1', 'L2', 'L3'])
+  level!: string;
+
+  @ValidateNested()
+  @Type(() => Due)
+  due!: Due;
+}
+
+class Line {
+  @IsInt()
+  qty!: number;
+}
+
+class Order {
+  @IsString()
+  id!: string;
+
+  @ValidateNested({ each: true })
+  @Type(() => Line)
+  lines!: Line[];
+}
+
+const opened = (): Opened => ({
+  ticketNo: '202501020001',
+  level: 'L2',
+  due: { at: '2025-01-02T10:00:00.000Z' },
+});
+
+function fieldsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    return ((error as DomainError).fields ?? []).map((f) => f.field);
+  }
+  return [];
+}
+
+describe('rejectUnknownFields: the shape check on publish', () => {
+  it('accepts a payload with the declared fields, undefined ones included', () => {
+    const payload = { ...opened(), due: { ...opened().due, warnAt: undefined } };
+    expect(rejectUnknownFields(Opened, payload)).toBe(payload);
+  });
+
+  it('names every field the contract does not declare, at any depth', () => {
+    const leaky = { ...opened(), phone: '13800000000', due: { ...opened().due, customerName: '张三' } };
+    expect(fieldsOf(() => rejectUnknownFields(Opened, leaky as Opened)).sort()).toEqual([
+      'due.customerName',
+      'phone',
+    ]);
+  });
+
+  it('does not check values: that is for consumers', () => {
+    const wrong = { ...opened(), level: 'L9', due: { at: 'tomorrow' } };
+    expect(fieldsOf(() => rejectUnknownFields(Opened, wrong))).toEqual([]);
+  });
+
+  it('falls back to full validation where it cannot follow the shape (arrays of nested objects)', () => {
+    expect(fieldsOf(() => rejectUnknownFields(Order, { id: 'o-1', lines: [{ qty: 1 }] }))).toEqual([]);
+    const extra = { id: 'o-1', lines: [{ qty: 1, price: 5 }] } as unknown as Order;
+    expect(fieldsOf(() => rejectUnknownFields(Order, extra))).toEqual(['lines.0.price']);
+  });
+});

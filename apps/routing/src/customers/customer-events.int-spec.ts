@@ -22,7 +22,8 @@ jest.setTimeout(60_000);
 let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
-const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
+// An admin reads every ticket: the test is about merges and erasure, not about who may read (see ticket access tests).
+const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
 
 beforeAll(async () => {
   db = await createTestDatabase('routing_customers');
@@ -57,7 +58,7 @@ it('re-points the merged customer’s tickets to the survivor once, with a histo
   }
   for (const ticketNo of ticketNos) {
     await pollUntil(
-      () => routing.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo }),
+      () => routing.rpc.request(RoutingRpc.getTicket, { caller: admin, ticketNo }),
       (t) => t.customerId === mergedId,
       { what: `ticket ${ticketNo}` },
     );
@@ -76,7 +77,7 @@ it('re-points the merged customer’s tickets to the survivor once, with a histo
   );
   for (const ticketNo of ticketNos) {
     const ticket = await pollUntil(
-      () => routing.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo }),
+      () => routing.rpc.request(RoutingRpc.getTicket, { caller: admin, ticketNo }),
       (t) => t.customerId === survivorId,
       { what: `ticket ${ticketNo} re-pointed` },
     );
@@ -100,7 +101,7 @@ it('redacts the free text staff wrote on an erased customer’s tickets, and not
     receivedAt: new Date().toISOString(),
   });
   const ticket = await pollUntil(
-    () => routing.rpc.request(RoutingRpc.getTicket, { caller: agent, ticketNo }),
+    () => routing.rpc.request(RoutingRpc.getTicket, { caller: admin, ticketNo }),
     () => true,
     { what: `ticket ${ticketNo}` },
   );

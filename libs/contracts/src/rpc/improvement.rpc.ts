@@ -1,16 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { Caller } from '../caller';
 import { CATEGORY_PATTERN } from '../domain';
 import {
@@ -20,14 +9,11 @@ import {
   type PriorityBand,
 } from '../events/improvement.events';
 import { UpdateImprovementCaseDto } from '../http/improvement.dto';
-import { PAGE_LIMIT, type Page } from './customer.rpc';
+import type { Page } from './customer.rpc';
+import { StaffPageRequest } from './ticket.rpc';
 import { defineRpc } from './rpc';
 
-export class ListImprovementCasesRequest {
-  @ValidateNested()
-  @Type(() => Caller)
-  caller!: Caller;
-
+export class ListImprovementCasesRequest extends StaffPageRequest {
   @IsOptional()
   @IsIn(IMPROVEMENT_STATUSES)
   status?: ImprovementStatus;
@@ -39,17 +25,6 @@ export class ListImprovementCasesRequest {
   @IsOptional()
   @IsIn(PRIORITY_BANDS)
   priorityBand?: PriorityBand;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  limit?: number;
 }
 
 export class GetImprovementCaseRequest {

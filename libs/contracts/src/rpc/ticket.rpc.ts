@@ -97,11 +97,25 @@ function ticketCommand<T extends object>(input: ClassConstructor<T>): ClassConst
   return TicketCommandRequest;
 }
 
-export class ListTicketsRequest {
+/** A staff caller's request for one page of a list: `cursor` from the previous page, `limit` per page. */
+export class StaffPageRequest {
   @ValidateNested()
   @Type(() => Caller)
   caller!: Caller;
 
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  cursor?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(PAGE_LIMIT.min)
+  @Max(PAGE_LIMIT.max)
+  limit?: number;
+}
+
+export class ListTicketsRequest extends StaffPageRequest {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(TICKET_STATUSES.length)
@@ -136,17 +150,6 @@ export class ListTicketsRequest {
   @IsOptional()
   @IsIn(TICKET_SORTS)
   sort?: TicketSort;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
-  @IsOptional()
-  @IsInt()
-  @Min(PAGE_LIMIT.min)
-  @Max(PAGE_LIMIT.max)
-  limit?: number;
 }
 
 /** Asks for the data of a ticket's customer confirmation link (the gateway signs it; routing never sees the key). */

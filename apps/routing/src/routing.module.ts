@@ -28,6 +28,7 @@ import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
 import { SlaSweepRepository } from './sla/sla-sweep.repository';
 import { SlaSweepScheduler } from './sla/sla-sweep.scheduler';
+import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
 import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
@@ -63,6 +64,7 @@ export class RoutingModule {
         SlaSweepRepository,
         SlaSweepService,
         SlaSweepScheduler,
+        CalendarCoverageCheck,
         ComplianceRepository,
         ComplianceService,
         ComplianceHandler,

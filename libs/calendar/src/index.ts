@@ -35,6 +35,7 @@ export {
   type WorkingDay,
 } from './business-time';
 export { deriveCalendar, type CalendarOverrides } from './derive-calendar';
+export { yearsWithoutHolidayData } from './holiday-coverage';
 export {
   CHINA_HOLIDAY_ARRANGEMENTS,
   type HolidayArrangement,

@@ -25,6 +25,7 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
+import { CalendarCoverageCheck } from '../sla/calendar-coverage.check';
 
 jest.setTimeout(60_000);
 
@@ -180,4 +181,27 @@ it('refuses a missing or stale If-Match, a non-admin and a broken reference, cha
   await expect(
     routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'nothing' }),
   ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+});
+
+it('warns while a calendar lacks next year’s holidays, and stops once an admin adds them', async () => {
+  const check = routing.app.get(CalendarCoverageCheck);
+  // 2026-12-01: the seed covers 2024-2026; the 2027 notice has not been entered.
+  const december = new Date('2026-12-01T02:00:00Z');
+  const gaps = await check.run(december, true);
+  expect(gaps).toContainEqual({ calendar: 'default', years: [2027] });
+  // Within the look-ahead only: in mid-September the coming year is still far.
+  await expect(check.run(new Date('2026-09-15T02:00:00Z'), true)).resolves.toEqual([]);
+
+  const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'calendar' });
+  const value = current.value as { calendars: { id: string; holidays: string[] }[] };
+  const withNewYear = {
+    calendars: value.calendars.map((c) => ({ ...c, holidays: [...c.holidays, '2027-01-01'] })),
+  };
+  await routing.rpc.request(RoutingSettingsRpc.put, {
+    caller: admin,
+    key: 'calendar',
+    ifMatch: current.etag,
+    value: withNewYear,
+  });
+  await expect(check.run(december, true)).resolves.toEqual([]);
 });

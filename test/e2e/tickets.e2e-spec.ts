@@ -2,7 +2,7 @@
  * Tickets through the gateway, as agents, supervisors and customers use them (issue 4): due times of an
  * L1 complaint opened Friday 17:50 (R1, R2), the whole lifecycle with an objection through the customer's
  * confirmation link (R4-R6, R9), versions (If-Match: 412 stale, 428 missing), department scoping (404 on
- * another department's ticket), lists, weekly compliance (R7).
+ * another department's ticket), reclassification by an agent (I4), lists, weekly compliance (R7).
  */
 import { addBusinessDuration, compileCalendar, defaultChinaCalendar } from '@closeloop/calendar';
 import {
@@ -340,6 +340,49 @@ describe('versions and access', () => {
     expect((await analyst.get(`/api/v1/tickets/${ticketNo}`)).status).toBe(200);
     expectProblem(await act(analyst, ticketNo, 'respond', {}), 403, 'FORBIDDEN');
     expect((await act(lead, ticketNo, 'respond', {})).status).toBe(200);
+  });
+});
+
+describe('reclassification (I4)', () => {
+  it('an agent corrects level and category: due times follow from receipt, the ticket goes to the new department', async () => {
+    const ticketNo = await submit(agentA, { description: '收费和报价不一致' });
+    const read = await agentA.get(`/api/v1/tickets/${ticketNo}`);
+    expect(read.body).toMatchObject({ department: 'technical-support' });
+    expect(read.body.level).not.toBe('L1'); // intake's rules give a plain product defect L2 or L3
+    const etag = read.headers.get('etag')!;
+    const post = (body: unknown, ifMatch = etag) =>
+      agentA.post(`/api/v1/tickets/${ticketNo}/reclassify`, body, { 'if-match': ifMatch });
+
+    const bad = await post({ level: 'L9', category: 'Price', reason: '客户说的是价格问题', extra: 1 });
+    expectProblem(bad, 400, 'VALIDATION_FAILED');
+    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(
+      new Set(['level', 'category', 'extra']),
+    );
+    expectProblem(await post({ level: 'L1' }), 400, 'VALIDATION_FAILED'); // no reason
+    expectProblem(
+      await post({ level: 'L1', reason: '客户说的是价格问题' }, '"v0"'),
+      412,
+      'PRECONDITION_FAILED',
+    );
+
+    const done = await post({ level: 'L1', category: 'experience.price', reason: '客户说的是价格问题' });
+    expect(done.status).toBe(200);
+    expect(done.headers.get('etag')).toBe(`"v${done.body.version}"`);
+    expect(done.body).toMatchObject({ level: 'L1', category: 'experience.price', department: 'finance' });
+    // R1 seeded L1: a first response within 10 minutes of receipt.
+    const received = new Date(done.body.receivedAt).getTime();
+    expect(new Date(done.body.due.firstResponse).getTime()).toBe(received + 10 * MIN);
+    // R3: now finance's ticket, no longer technical support's.
+    expect((await agentB.get(`/api/v1/tickets/${ticketNo}`)).status).toBe(200);
+    expectProblem(await agentA.get(`/api/v1/tickets/${ticketNo}`), 404, 'TICKET.NOT_FOUND');
+    const seen = await pollUntil(
+      () => Promise.resolve(partner.events.filter((e) => e.data.ticketNo === ticketNo).map((e) => e.type)),
+      (types) =>
+        types.includes('ticket.reclassified.v1') &&
+        types.filter((t) => t === 'ticket.assigned.v1').length === 2,
+      { what: 'ticket.reclassified.v1 and the new assignment at the partner' },
+    );
+    expect(seen.indexOf('ticket.reclassified.v1')).toBeLessThan(seen.lastIndexOf('ticket.assigned.v1'));
   });
 });
 

@@ -36,6 +36,7 @@ import {
   ResolveTicketDto,
   ResumeTicketDto,
   RoutingRpc,
+  ReclassifyTicketDto,
   TicketAmountsDto,
   ticketEtag,
   type Caller,
@@ -234,6 +235,21 @@ export class TicketsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
     return this.command(RoutingRpc.amounts, { caller, ticketNo, ifMatch, input: body }, reply);
+  }
+
+  @TicketCommandRoute(
+    'reclassify',
+    ReclassifyTicketDto,
+    'I4: correct type, category or level; due times (R1) and department (R3) follow',
+  )
+  reclassify(
+    @Param('ticketNo') ticketNo: string,
+    @Body() body: ReclassifyTicketDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TicketView> {
+    return this.command(RoutingRpc.reclassify, { caller, ticketNo, ifMatch, input: body }, reply);
   }
 
   /** R6: the customer's single-use confirmation link of a resolved ticket, to send or read out to them. */

@@ -6,10 +6,11 @@ import { DomainError, TicketEvents, type FeedbackType, type Level } from '@close
 import type { Applied } from '../org/org-directory.repository';
 import type { OrgAgentEntity } from '../org/entities/org-agent.entity';
 import { RoutingSettings } from '../sla/sla-settings.repository';
+import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import { TicketRepository } from '../tickets/ticket.repository';
 import { isEligible, rankCandidates, type Candidate } from './assignment-strategy';
 import { AssignmentRepository, type DepartmentConfig, type DispatchTicket } from './assignment.repository';
-import { chooseDepartment } from './dispatch-rules';
+import { chooseDepartment, type DispatchDecision, type DispatchInput } from './dispatch-rules';
 
 const log = createLogger('assignment');
 
@@ -82,11 +83,7 @@ export class AssignmentService {
 
   /** R3: dispatches a ticket being opened (called inside the opening transaction). */
   async dispatchNew(tx: Tx, ticket: NewTicket): Promise<void> {
-    const settings = await this.settings.get('dispatch', tx.manager);
-    const states = await this.departmentStates(tx.manager);
-    const decision = chooseDepartment(settings, ticket, (id) =>
-      !states.has(id) ? 'unknown' : states.get(id) ? 'active' : 'inactive',
-    );
+    const decision = await this.decide(tx, ticket);
     // The dispatch row is written once, with the outcome (record → moveDispatch).
     await this.place(
       tx,
@@ -99,6 +96,55 @@ export class AssignmentService {
       decision.department,
       ticket.urgencyDue,
       { by: 'dispatch', actor: null, rule: decision.rule, bumpVersion: false },
+    );
+  }
+
+  /**
+   * I4, R3: after a reclassification, the ticket goes where the dispatch rules now send it. Nothing
+   * happens when that is the department it is in; otherwise it moves like a reassignment to a department
+   * (the strategy picks an agent, else the queue) and its previous agent's freed room drains their queues.
+   * Returns the new department, or null when the ticket stays.
+   */
+  async redispatch(
+    tx: Tx,
+    ticket: Pick<
+      TicketEntity,
+      'id' | 'ticketNo' | 'customerId' | 'type' | 'category' | 'level' | 'department' | 'assignee'
+    > & { dueFirstResponse: Date },
+    actor: string | null,
+    reason: string,
+  ): Promise<string | null> {
+    const decision = await this.decide(tx, ticket);
+    if (decision.department === ticket.department) return null;
+    const previous = { department: ticket.department, assignee: ticket.assignee };
+    // Departments first, in order, then the dispatch row (the lock order of every assigner).
+    const freed = previous.assignee
+      ? await this.repository.agentDepartments(tx.manager, previous.assignee)
+      : [];
+    await this.repository.lockDepartments(tx.manager, [decision.department, ...freed]);
+    await this.repository.lockDispatch(tx.manager, ticket.id);
+    const placed = await this.place(
+      tx,
+      {
+        id: ticket.id,
+        ticketNo: ticket.ticketNo,
+        customerId: ticket.customerId,
+        requiredSkills: decision.requiredSkills,
+      },
+      decision.department,
+      ticket.dueFirstResponse,
+      { by: 'dispatch', actor, rule: decision.rule, reason, previous, bumpVersion: true },
+    );
+    if (previous.assignee && previous.assignee !== placed) await this.drain(tx, freed);
+    return decision.department;
+  }
+
+  /** R3: the department the dispatch rules send the ticket to, passing over deactivated ones. */
+  private async decide(tx: Tx, ticket: DispatchInput): Promise<DispatchDecision> {
+    const settings = await this.settings.get('dispatch', tx.manager);
+    const states = await this.departmentStates(tx.manager);
+    return chooseDepartment(settings, ticket, (id) =>
+      !states.has(id) ? 'unknown' : states.get(id) ? 'active' : 'inactive',
     );
   }
 

@@ -10,7 +10,8 @@ import type { Segment, SlaMetric, SlaPolicy, SlaSettings, SlaTargets } from './s
 export interface TicketFacts {
   level: Level;
   type: FeedbackType;
-  channel: Channel;
+  /** Null for tickets opened before the channel was kept: policies naming channels do not match them. */
+  channel: Channel | null;
   /** G1 segment of the customer; absent when not known. */
   segment?: Segment | null;
 }
@@ -37,7 +38,7 @@ export function choosePolicy(settings: SlaSettings, facts: TicketFacts): SlaPoli
   const policy = settings.policies.find(({ match }) => {
     if (match.levels && !match.levels.includes(facts.level)) return false;
     if (match.types && !match.types.includes(facts.type)) return false;
-    if (match.channels && !match.channels.includes(facts.channel)) return false;
+    if (match.channels && (!facts.channel || !match.channels.includes(facts.channel))) return false;
     if (match.segments && (!facts.segment || !match.segments.includes(facts.segment))) return false;
     return true;
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '@closeloop/messaging';
+import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
@@ -14,6 +14,7 @@ import {
   type PauseTicketDto,
   type PlanTicketDto,
   type ProgressTicketDto,
+  type ReclassifyTicketDto,
   type RespondTicketDto,
   type ResolveTicketDto,
   type ResumeTicketDto,
@@ -22,7 +23,8 @@ import {
   type TicketCommand,
   type TicketView,
 } from '@closeloop/contracts';
-import { rulesFor, SlaRulesReader } from '../sla/sla-rules';
+import { AssignmentService } from '../dispatch/assignment.service';
+import { rulesFor, SlaRulesReader, type SlaRulesSnapshot } from '../sla/sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { mayAct, maySee } from './ticket-access';
 import { TicketRepository } from './ticket.repository';
@@ -37,7 +39,19 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64url');
 }
 
-type Transition = (draft: TicketEntity, ctx: transitions.ChangeContext) => transitions.Change;
+/** A change to the draft; `tx` and `snapshot` for the transitions that need more than the ticket. */
+type Transition = (
+  draft: TicketEntity,
+  ctx: transitions.ChangeContext,
+  env: { tx: Tx; snapshot: SlaRulesSnapshot },
+) => transitions.Change | Promise<transitions.Change>;
+
+interface ChangeOptions {
+  /** Roles beyond the ticket's own access rule (mayAct). */
+  roles?: Role[];
+  /** Runs in the transaction after the change was written (the ticket row is still locked). */
+  after?: (tx: Tx, changed: TicketEntity) => Promise<unknown>;
+}
 
 /**
  * Staff changes to a ticket (R4-R6, R8, R9): each under the ticket's row lock, against the version the
@@ -52,6 +66,7 @@ export class TicketLifecycleService {
     private readonly writer: TicketWriter,
     private readonly rules: SlaRulesReader,
     private readonly queries: TicketService,
+    private readonly assignment: AssignmentService,
   ) {}
 
   respond(command: TicketCommand<RespondTicketDto>): Promise<TicketView> {
@@ -94,20 +109,39 @@ export class TicketLifecycleService {
 
   /** Filing is a supervisor's decision (the sweep also archives after `archiveAfterDays`). */
   archive(command: TicketCommand<ArchiveTicketDto>): Promise<TicketView> {
-    return this.change(command, (t, ctx) => transitions.archive(t, ctx, command.input), [
-      'admin',
-      'supervisor',
-    ]);
+    return this.change(command, (t, ctx) => transitions.archive(t, ctx, command.input), {
+      roles: ['admin', 'supervisor'],
+    });
   }
 
   amounts(command: TicketCommand<TicketAmountsDto>): Promise<TicketView> {
     return this.change(command, (t, ctx) => transitions.setAmounts(t, ctx, command.input));
   }
 
+  /**
+   * I4: an agent corrects the classification; a new level or type re-promises the open due times (R1, R2)
+   * and the dispatch rules may send the ticket to another department (R3), all in one transaction.
+   */
+  reclassify(command: TicketCommand<ReclassifyTicketDto>): Promise<TicketView> {
+    return this.change(
+      command,
+      async (t, ctx, { tx, snapshot }) =>
+        transitions.reclassify(t, ctx, command.input, {
+          sla: snapshot.sla,
+          calendars: snapshot.calendars,
+          ...(await this.tickets.roundPast(tx.manager, t)),
+        }),
+      {
+        after: (tx, changed) =>
+          this.assignment.redispatch(tx, changed, command.caller.userId, command.input.reason),
+      },
+    );
+  }
+
   private async change<T>(
     command: TicketCommand<T>,
     transition: Transition,
-    roles?: Role[],
+    { roles, after }: ChangeOptions = {},
   ): Promise<TicketView> {
     const { caller, ticketNo, ifMatch } = command;
     if (ifMatch === undefined || ifMatch.trim() === '') {
@@ -135,16 +169,16 @@ export class TicketLifecycleService {
       }
       const snapshot = await this.rules.read(tx.manager);
       const draft: TicketEntity = { ...ticket };
-      const change = transition(draft, {
-        now,
-        actor: caller.userId,
-        rules: rulesFor(snapshot, ticket),
-        newNonce,
-      });
+      const change = await transition(
+        draft,
+        { now, actor: caller.userId, rules: rulesFor(snapshot, ticket), newNonce },
+        { tx, snapshot },
+      );
       await this.writer.write(tx, ticket, draft, change, snapshot, now, caller.userId);
+      if (after) await after(tx, draft);
       return change.action;
     });
     log.info({ ticketNo, action, actor: caller.userId }, 'ticket changed');
-    return this.queries.get({ caller, ticketNo });
+    return this.queries.afterChange(ticketNo);
   }
 }

@@ -8,9 +8,18 @@ import type { TicketEntity } from './entities/ticket.entity';
 import { TicketRepository, type TicketState } from './ticket.repository';
 import type { Change } from './transitions';
 
-/** The columns a lifecycle change may write; identity, the feedback's facts and the promise never change. */
+/**
+ * The columns a lifecycle change may write. Identity and the feedback's facts (receipt, channel, segment)
+ * never change; the classification and the promise change only by a reclassification (I4).
+ */
 const STATE_COLUMNS = [
   'customerId',
+  'type',
+  'category',
+  'level',
+  'slaPolicy',
+  'slaCalendar',
+  'slaTargets',
   'status',
   'department',
   'assignee',

@@ -36,6 +36,7 @@ export class TicketHandler implements OnModuleInit {
     this.rpc.handle(RoutingRpc.resume, (command) => this.lifecycle.resume(command));
     this.rpc.handle(RoutingRpc.archive, (command) => this.lifecycle.archive(command));
     this.rpc.handle(RoutingRpc.amounts, (command) => this.lifecycle.amounts(command));
+    this.rpc.handle(RoutingRpc.reclassify, (command) => this.lifecycle.reclassify(command));
     this.rpc.handle(RoutingRpc.confirmationLink, (request) => this.confirmation.link(request));
     this.rpc.handle(RoutingRpc.customerLink, (request) => this.confirmation.view(request));
     this.rpc.handle(RoutingRpc.customerAnswer, (request) => this.confirmation.answer(request));

@@ -11,12 +11,8 @@ export type TicketState = Omit<
   | 'id'
   | 'ticketNo'
   | 'feedbackId'
-  | 'type'
-  | 'category'
-  | 'level'
-  | 'slaPolicy'
-  | 'slaCalendar'
-  | 'slaTargets'
+  | 'channel'
+  | 'segment'
   | 'receivedAt'
   | 'version'
   | 'createdAt'
@@ -55,6 +51,8 @@ export class TicketRepository {
       | 'type'
       | 'category'
       | 'level'
+      | 'channel'
+      | 'segment'
       | 'status'
       | 'department'
       | 'assignee'
@@ -74,8 +72,9 @@ export class TicketRepository {
     const rows: unknown[] = await manager.query(
       `INSERT INTO routing.tickets (id, ticket_no, feedback_id, customer_id, type, category, level, status,
          department, assignee, sla_policy, sla_calendar, sla_targets, received_at, due_first_response, due_plan,
-         due_resolution, next_progress_due, next_due_at, next_alert_at, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1)
+         due_resolution, next_progress_due, next_due_at, next_alert_at, channel, segment, version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+         $22, 1)
        ON CONFLICT DO NOTHING RETURNING id`,
       [
         ticket.id,
@@ -98,6 +97,8 @@ export class TicketRepository {
         ticket.nextProgressDue,
         ticket.nextDueAt,
         ticket.nextAlertAt,
+        ticket.channel,
+        ticket.segment,
       ],
     );
     return rows.length > 0;
@@ -118,6 +119,32 @@ export class TicketRepository {
     return this.dataSource
       .getRepository(TicketHistoryEntity)
       .find({ where: { ticketId }, order: { at: 'ASC', id: 'ASC' } });
+  }
+
+  /**
+   * The current round of a ticket from its history (R6): when it began (receipt, or the last objection) and
+   * the pauses that ended since, oldest first (a `resumed` entry records how long the pause was).
+   */
+  async roundPast(
+    manager: EntityManager,
+    ticket: Pick<TicketEntity, 'id' | 'receivedAt'>,
+  ): Promise<{ roundStartedAt: Date; pauses: { from: Date; to: Date }[] }> {
+    const rows: { action: string; at: Date; paused_ms: string | null }[] = await manager.query(
+      `SELECT action, at, data->>'pausedMs' AS paused_ms FROM routing.ticket_history
+       WHERE ticket_id = $1 AND action IN ('objected', 'resumed') ORDER BY at, id`,
+      [ticket.id],
+    );
+    let roundStartedAt = ticket.receivedAt;
+    let pauses: { from: Date; to: Date }[] = [];
+    for (const row of rows) {
+      if (row.action === 'objected') {
+        roundStartedAt = row.at;
+        pauses = [];
+      } else if (Number(row.paused_ms) > 0) {
+        pauses.push({ from: new Date(row.at.getTime() - Number(row.paused_ms)), to: row.at });
+      }
+    }
+    return { roundStartedAt, pauses };
   }
 
   /** The ticket, locked until the transaction ends: changes to one ticket happen one after another. */

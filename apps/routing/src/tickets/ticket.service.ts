@@ -22,6 +22,7 @@ import { AssignmentService } from '../dispatch/assignment.service';
 import { isStaff, maySee, visibilityOf } from './ticket-access';
 import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
 import { TicketRepository } from './ticket.repository';
+import type { TicketEntity } from './entities/ticket.entity';
 import { toSummaryView, toView } from './ticket.views';
 
 const log = createLogger('tickets');
@@ -81,6 +82,8 @@ export class TicketService {
       type: feedback.type,
       category: feedback.category,
       level: feedback.level,
+      channel: feedback.channel,
+      segment: feedback.segment ?? null,
       status: clock.status,
       department: null,
       assignee: null,
@@ -145,6 +148,20 @@ export class TicketService {
     if (!ticket || !maySee(request.caller, ticket)) {
       throw new DomainError('TICKET.NOT_FOUND', `no ticket ${request.ticketNo}`);
     }
+    return this.view(ticket);
+  }
+
+  /**
+   * The answer to a change the caller just made: the ticket as it is now, even when the change took it
+   * out of the caller's departments (a reclassification, I4), since they caused where it went.
+   */
+  async afterChange(ticketNo: string): Promise<TicketView> {
+    const ticket = await this.tickets.findByNumber(ticketNo);
+    if (!ticket) throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
+    return this.view(ticket);
+  }
+
+  private async view(ticket: TicketEntity): Promise<TicketView> {
     const history = await this.tickets.history(ticket.id);
     const outcomes = await this.outcomes.forTicket(ticket.id);
     const { dueSoonMinutes } = await this.settings.get('sla');

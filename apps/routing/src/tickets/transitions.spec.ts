@@ -1,6 +1,6 @@
 import { compileCalendar, defaultChinaCalendar } from '@closeloop/calendar';
 import { DomainError } from '@closeloop/contracts';
-import type { SlaTargets } from '../sla/sla-settings';
+import type { SlaSettings, SlaTargets } from '../sla/sla-settings';
 import type { TicketEntity } from './entities/ticket.entity';
 import * as transitions from './transitions';
 import type { ChangeContext, TicketRules } from './transitions';
@@ -44,6 +44,8 @@ function ticket(overrides: Partial<TicketEntity> = {}): TicketEntity {
     type: 'complaint',
     category: 'product.defect',
     level: 'L2',
+    channel: 'phone',
+    segment: null,
     status: 'classified',
     department: 'after-sales',
     assignee: null,
@@ -287,5 +289,145 @@ describe('close (R9), archive, pause, amounts', () => {
     transitions.setAmounts(t, ctx('2026-11-23T10:06'), { claimedFen: null });
     expect(t.claimedFen).toBeNull();
     expect(refusal(() => transitions.setAmounts(t, ctx('2026-11-23T10:07'), {}))).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('reclassify (I4)', () => {
+  const r1L1: SlaTargets = { firstResponse: minutes(10), plan: minutes(120), progressEvery: minutes(1440) };
+  /** 001's table by level; consultations by any channel get a business-time policy (004's "ordinary"). */
+  const sla = {
+    dueSoonMinutes: 15,
+    policies: [
+      {
+        id: 'ordinary',
+        calendar: 'default',
+        match: { types: ['consultation'] },
+        targets: {
+          L1: { ...r1L1, resolution: { clock: 'business', workingDays: 3 } },
+          L2: { ...r1L2, resolution: { clock: 'business', workingDays: 5 } },
+          L3: { ...r1L2, resolution: { clock: 'business', workingDays: 7 } },
+        },
+      },
+      {
+        id: 'r1-default',
+        calendar: 'default',
+        match: {},
+        targets: { L1: r1L1, L2: r1L2, L3: { ...r1L2, firstResponse: minutes(120) } },
+      },
+    ],
+  } as unknown as SlaSettings;
+  const policy = (past: Partial<transitions.ReclassifyContext> = {}): transitions.ReclassifyContext => ({
+    sla,
+    calendars: (id) => (id === 'default' ? china : undefined),
+    roundStartedAt: sh('2026-11-23T09:00'),
+    pauses: [],
+    ...past,
+  });
+  const reason = '客户描述的是安全隐患';
+
+  it('a new level re-promises every open due time from receipt and says so in the event', () => {
+    const t = ticket();
+    const change = transitions.reclassify(t, ctx('2026-11-23T09:05'), { level: 'L1', reason }, policy());
+    expect(t).toMatchObject({
+      level: 'L1',
+      slaPolicy: 'r1-default',
+      slaTargets: r1L1,
+      dueFirstResponse: sh('2026-11-23T09:10'),
+      duePlan: sh('2026-11-23T11:00'),
+      dueResolution: null,
+      nextProgressDue: sh('2026-11-24T09:00'),
+    });
+    expect(change.action).toBe('reclassified');
+    expect(change.events[0].data).toMatchObject({
+      level: 'L1',
+      type: 'complaint',
+      category: 'product.defect',
+      previous: { type: 'complaint', category: 'product.defect', level: 'L2' },
+      due: {
+        firstResponse: sh('2026-11-23T09:10').toISOString(),
+        plan: sh('2026-11-23T11:00').toISOString(),
+      },
+    });
+    expect(change.data).toMatchObject({ reason, slaPolicy: 'r1-default', previous: { level: 'L2' } });
+    expect(JSON.stringify(change.events[0].data)).not.toContain(reason);
+  });
+
+  it('a new type can choose another policy (R1), with its business-time resolution', () => {
+    const t = ticket();
+    transitions.reclassify(t, ctx('2026-11-23T09:05'), { type: 'consultation', reason }, policy());
+    // Received Monday: the close of the fifth working day after it is the next Monday's.
+    expect(t).toMatchObject({ slaPolicy: 'ordinary', dueResolution: sh('2026-11-30T18:00') });
+  });
+
+  it('keeps what is met: an answered first response and a made plan keep their due times', () => {
+    const t = ticket({
+      respondedAt: sh('2026-11-23T09:20'),
+      plannedAt: sh('2026-11-23T10:00'),
+      planDueBy: sh('2026-11-25T18:00'),
+      dueResolution: sh('2026-11-25T18:00'),
+    });
+    transitions.reclassify(t, ctx('2026-11-23T10:30'), { level: 'L1', reason }, policy());
+    expect(t).toMatchObject({
+      dueFirstResponse: sh('2026-11-23T09:30'),
+      duePlan: sh('2026-11-23T13:00'),
+      // No resolution target in the new policy: the plan's "by when" stays the promise (R4).
+      dueResolution: sh('2026-11-25T18:00'),
+    });
+  });
+
+  it('counts a reopened round from the objection, the progress from the last update, and re-applies ended pauses', () => {
+    const t = ticket({
+      round: 1,
+      status: 'reopened',
+      respondedAt: sh('2026-11-23T09:20'),
+      lastProgressAt: sh('2026-11-24T15:00'),
+    });
+    transitions.reclassify(
+      t,
+      ctx('2026-11-24T16:00'),
+      { level: 'L1', reason },
+      policy({
+        roundStartedAt: sh('2026-11-24T10:00'),
+        pauses: [{ from: sh('2026-11-24T10:30'), to: sh('2026-11-24T11:30') }],
+      }),
+    );
+    expect(t).toMatchObject({
+      dueFirstResponse: sh('2026-11-23T09:30'),
+      // Objection 10:00 + 2 h, moved by the hour the customer kept us waiting.
+      duePlan: sh('2026-11-24T13:00'),
+      // From the 15:00 update, after the pause: not moved by it.
+      nextProgressDue: sh('2026-11-25T15:00'),
+    });
+  });
+
+  it('a new category alone keeps the promise; nothing new or a settled ticket is refused', () => {
+    const t = ticket();
+    const change = transitions.reclassify(
+      t,
+      ctx('2026-11-23T09:05'),
+      { category: 'service.attitude', reason },
+      policy(),
+    );
+    expect(t).toMatchObject({
+      category: 'service.attitude',
+      slaPolicy: 'r1-default',
+      duePlan: sh('2026-11-23T13:00'),
+    });
+    expect(change.data).not.toHaveProperty('due');
+    expect(
+      refusal(() =>
+        transitions.reclassify(ticket(), ctx('2026-11-23T09:05'), { level: 'L2', reason }, policy()),
+      ),
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      refusal(() =>
+        transitions.reclassify(
+          ticket({ status: 'confirmed' }),
+          ctx('2026-11-23T09:05'),
+          { level: 'L1', reason },
+          policy(),
+        ),
+      ),
+    ).toBe('TICKET.INVALID_TRANSITION');
   });
 });

@@ -5,14 +5,23 @@ import {
   type CloseReason,
   type ConfirmationChannel,
   type EventDefinition,
+  type FeedbackType,
+  type Level,
   type SlaMetricName,
   type TicketChangeV1,
   type TicketDueV1,
   type TicketStatus,
 } from '@closeloop/contracts';
-import { metricDue } from '../sla/due-times';
-import { clocksOf, dueAfterPause, openMetrics, WORKING_STATUSES, type OpenMetric } from '../sla/sla-clock';
-import type { SlaTargets } from '../sla/sla-settings';
+import { dueTimes, metricDue, type CalendarLookup } from '../sla/due-times';
+import {
+  clocksOf,
+  dueAfterPause,
+  openMetrics,
+  WORKING_STATUSES,
+  type DueColumns,
+  type OpenMetric,
+} from '../sla/sla-clock';
+import type { SlaSettings, SlaTargets } from '../sla/sla-settings';
 import type { LifecycleSettings } from './lifecycle-settings';
 import type { TicketEntity } from './entities/ticket.entity';
 
@@ -442,4 +451,106 @@ export function setAmounts(
       }),
     ],
   };
+}
+
+/** A pause of the current round that has ended (from the history's `resumed` entries). */
+export interface EndedPause {
+  from: Date;
+  to: Date;
+}
+
+/** What a reclassification needs besides the ticket: R1's policies and the round's past. */
+export interface ReclassifyContext {
+  sla: SlaSettings;
+  calendars: CalendarLookup;
+  /** When the current round began: receipt, or the last objection (R6). */
+  roundStartedAt: Date;
+  /** Ended pauses since the round began, oldest first. */
+  pauses: readonly EndedPause[];
+}
+
+/**
+ * I4: an agent corrects intake's classification. A new level or type chooses the SLA policy again (R1, on
+ * the facts the ticket was opened with: channel and segment) and becomes the ticket's promise (R2): every
+ * metric still open is due as if the ticket had been classified so from the start: the first response
+ * counted from receipt, the plan and resolution from the round's start (receipt, or the last objection),
+ * the next progress update from the last one, and each moved again by the round's ended pauses on its own
+ * clock (a running pause moves them when it ends, as always). Met and missed metrics stay as recorded. A
+ * new category alone keeps the promise; where it sends the ticket is dispatch's business (R3, after this).
+ */
+export function reclassify(
+  ticket: Draft,
+  ctx: ChangeContext,
+  input: { type?: FeedbackType; category?: string; level?: Level; reason: string },
+  policy: ReclassifyContext,
+): Change {
+  requireWorking(ticket, 'reclassify');
+  const previous = { type: ticket.type, category: ticket.category, level: ticket.level };
+  const next = {
+    type: input.type ?? ticket.type,
+    category: input.category ?? ticket.category,
+    level: input.level ?? ticket.level,
+  };
+  if (next.type === previous.type && next.category === previous.category && next.level === previous.level) {
+    throw new DomainError('VALIDATION_FAILED', 'nothing to change: the ticket is already classified so', [
+      { field: 'type', message: 'give a type, category or level different from the ticket’s' },
+    ]);
+  }
+  Object.assign(ticket, next);
+  const repromised = next.type !== previous.type || next.level !== previous.level;
+  if (repromised) Object.assign(ticket, repromise(ticket, policy));
+  const due = dueOf(ticket);
+  return {
+    action: 'reclassified',
+    data: {
+      previous,
+      ...next,
+      reason: input.reason,
+      ...(repromised ? { slaPolicy: ticket.slaPolicy, due } : {}),
+    },
+    completed: [],
+    events: [
+      pending(TicketEvents.reclassified, {
+        ...base(ticket, ctx.actor),
+        ...next,
+        previous,
+        due,
+        reclassifiedAt: ctx.now.toISOString(),
+      }),
+    ],
+  };
+}
+
+/** R1, R2 for a reclassified ticket: its new policy, promise and open due times (see `reclassify`). */
+function repromise(
+  ticket: Draft,
+  policy: ReclassifyContext,
+): Pick<Draft, 'slaPolicy' | 'slaCalendar' | 'slaTargets'> & DueColumns {
+  const facts = { level: ticket.level, type: ticket.type, channel: ticket.channel, segment: ticket.segment };
+  const at = (from: Date) => dueTimes(policy.sla, policy.calendars, facts, from);
+  const fromReceipt = at(ticket.receivedAt);
+  const fromRound = ticket.round === 0 ? fromReceipt : at(policy.roundStartedAt);
+  const calendar = policy.calendars(fromReceipt.calendar)!;
+  const targets = fromReceipt.targets;
+  const progressFrom =
+    ticket.lastProgressAt && ticket.lastProgressAt > policy.roundStartedAt ? ticket.lastProgressAt : null;
+  let due: DueColumns = {
+    dueFirstResponse: ticket.respondedAt ? ticket.dueFirstResponse : fromReceipt.firstResponse,
+    duePlan: ticket.plannedAt ? ticket.duePlan : fromRound.plan,
+    // R4: without a resolution target, the plan's "by when" stays the promise (null before a plan).
+    dueResolution: ticket.resolvedAt
+      ? ticket.dueResolution
+      : (fromRound.resolution ?? (ticket.plannedAt ? ticket.planDueBy : null)),
+    nextProgressDue: progressFrom
+      ? metricDue(targets.progressEvery, progressFrom, calendar)
+      : fromRound.nextProgress,
+  };
+  const clocks = clocksOf(targets);
+  for (const pause of policy.pauses) {
+    const moved = dueAfterPause({ ...ticket, ...due, pausedAt: pause.from }, pause.to, clocks, calendar);
+    // A progress update after this pause counted its next one afresh.
+    if (progressFrom && pause.from < progressFrom) moved.nextProgressDue = due.nextProgressDue;
+    due = moved;
+  }
+  return { slaPolicy: fromReceipt.policy, slaCalendar: fromReceipt.calendar, slaTargets: targets, ...due };
 }

@@ -323,6 +323,45 @@ export class TicketAmountsChangedV1 extends TicketChangeV1 {
   changedAt!: string;
 }
 
+/** What intake's rules (or an agent, I4) said the feedback is. */
+export class TicketClassificationV1 {
+  @IsIn(FEEDBACK_TYPES)
+  type!: FeedbackType;
+
+  @Matches(CATEGORY_PATTERN)
+  category!: string;
+
+  @IsIn(LEVELS)
+  level!: Level;
+}
+
+/**
+ * ticket.reclassified.v1 — an agent corrected the classification (I4). The due times are the ticket's
+ * open ones after the change (a new level or type may choose another SLA policy, R1); a new category may
+ * also move the ticket (then a `ticket.assigned.v1` follows in the same transaction).
+ */
+export class TicketReclassifiedV1 extends TicketChangeV1 {
+  @IsIn(FEEDBACK_TYPES)
+  type!: FeedbackType;
+
+  @Matches(CATEGORY_PATTERN)
+  category!: string;
+
+  @IsIn(LEVELS)
+  level!: Level;
+
+  @ValidateNested()
+  @Type(() => TicketClassificationV1)
+  previous!: TicketClassificationV1;
+
+  @ValidateNested()
+  @Type(() => TicketDueV1)
+  due!: TicketDueV1;
+
+  @IsISO8601({ strict: true })
+  reclassifiedAt!: string;
+}
+
 /** What the SLA sweep's events share: the ticket, the metric and the due time concerned (R7). */
 export class TicketSlaAlertV1 {
   @IsUUID()
@@ -431,6 +470,11 @@ export const TicketEvents = {
     'ticket.amounts-changed.v1',
     TicketAmountsChangedV1,
     'The money at stake on a ticket (claimed, compensation) changed.',
+  ),
+  reclassified: defineEvent(
+    'ticket.reclassified.v1',
+    TicketReclassifiedV1,
+    'An agent corrected the type, category or level (I4); due times and department may follow.',
   ),
   slaWarning: defineEvent('ticket.sla-warning.v1', TicketSlaWarningV1, 'A due time is near.'),
   slaBreached: defineEvent('ticket.sla-breached.v1', TicketSlaBreachedV1, 'A due time passed unmet.'),

@@ -10,17 +10,21 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
 import {
+  CATEGORY_PATTERN,
   CLOSE_REASONS,
+  FEEDBACK_TYPES,
   LEVELS,
   MAX_AMOUNT_FEN,
   SLA_STATES,
   TICKET_STATUSES,
   type CloseReason,
+  type FeedbackType,
   type Level,
   type SlaState,
   type TicketStatus,
@@ -153,6 +157,35 @@ export class TicketAmountsDto {
   @Min(0)
   @Max(MAX_AMOUNT_FEN)
   compensationFen?: number | null;
+}
+
+/**
+ * POST /tickets/{ticketNo}/reclassify: I4, an agent corrects intake's classification. A new level or type
+ * may choose another SLA policy (R1) and moves the open due times; a new category may move the ticket to
+ * another department (R3). Give at least one of type, category and level.
+ */
+export class ReclassifyTicketDto {
+  @ApiPropertyOptional({ enum: FEEDBACK_TYPES })
+  @IsOptional()
+  @IsIn(FEEDBACK_TYPES)
+  type?: FeedbackType;
+
+  @ApiPropertyOptional({ example: 'product.defect', description: '`<group>.<name>` (I2)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(CATEGORY_PATTERN, { message: 'category must be <group>.<name> in lower case (I2)' })
+  category?: string;
+
+  @ApiPropertyOptional({ enum: LEVELS })
+  @IsOptional()
+  @IsIn(LEVELS)
+  level?: Level;
+
+  @ApiProperty({ minLength: REASON_MIN, maxLength: NOTE_MAX, description: 'why, for the history' })
+  @IsString()
+  @Length(REASON_MIN, NOTE_MAX)
+  reason!: string;
 }
 
 export const TICKET_SORTS = ['received', 'due'] as const;

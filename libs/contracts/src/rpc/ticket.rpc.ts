@@ -38,6 +38,7 @@ import {
   PauseTicketDto,
   PlanTicketDto,
   ProgressTicketDto,
+  ReclassifyTicketDto,
   RespondTicketDto,
   ResolveTicketDto,
   ResumeTicketDto,
@@ -282,6 +283,7 @@ export const PauseTicketRequest = ticketCommand(PauseTicketDto);
 export const ResumeTicketRequest = ticketCommand(ResumeTicketDto);
 export const ArchiveTicketRequest = ticketCommand(ArchiveTicketDto);
 export const TicketAmountsRequest = ticketCommand(TicketAmountsDto);
+export const ReclassifyTicketRequest = ticketCommand(ReclassifyTicketDto);
 
 const command = <T extends object>(name: string, request: ClassConstructor<TicketCommand<T>>) =>
   defineRpc<TicketCommand<T>, TicketView>('routing', `ticket.${name}`, request);
@@ -304,6 +306,7 @@ export const RoutingRpc = {
   resume: command('resume', ResumeTicketRequest),
   archive: command('archive', ArchiveTicketRequest),
   amounts: command('amounts', TicketAmountsRequest),
+  reclassify: command('reclassify', ReclassifyTicketRequest),
   confirmationLink: defineRpc<ConfirmationLinkRequest, ConfirmationLinkData>(
     'routing',
     'ticket.confirmation-link',
@@ -334,5 +337,6 @@ export const TICKET_ACTIONS = [
   'resume',
   'archive',
   'amounts',
+  'reclassify',
 ] as const;
 export type TicketAction = (typeof TICKET_ACTIONS)[number];

@@ -8,7 +8,7 @@ import {
   VersionColumn,
   type ValueTransformer,
 } from 'typeorm';
-import type { CloseReason, FeedbackType, Level, TicketStatus } from '@closeloop/contracts';
+import type { Channel, CloseReason, FeedbackType, Level, Segment, TicketStatus } from '@closeloop/contracts';
 import type { SlaTargets } from '../../sla/sla-settings';
 
 /** bigint columns come back from pg as strings; amounts in fen stay far below 2^53. */
@@ -56,6 +56,14 @@ export class TicketEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status!: TicketStatus;
+
+  /** R1: the feedback's channel, kept for choosing the policy again on reclassification (I4). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  channel!: Channel | null;
+
+  /** G1: the customer's segment at receipt, as intake knew it (R1 policies may name segments). */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  segment!: Segment | null;
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   department!: string | null;

@@ -1,7 +1,12 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EventHandler } from '@closeloop/messaging';
 import { ConsumerRegistry } from '@closeloop/runtime';
-import { TicketEvents, type TicketObjectedV1, type TicketOpenedV1 } from '@closeloop/contracts';
+import {
+  TicketEvents,
+  type TicketObjectedV1,
+  type TicketOpenedV1,
+  type TicketReclassifiedV1,
+} from '@closeloop/contracts';
 import { ActivityService } from './activity.service';
 
 /** Event edges of the customer figures: one durable consumer per event type (exact filter subjects). */
@@ -24,5 +29,10 @@ export class ActivityHandler implements OnModuleInit {
       handle: (data, tx) => this.activity.objected(tx, data.customerId, new Date(data.objectedAt)),
     };
     this.consumers.register('ticket-objected', [objected]);
+    const reclassified: EventHandler<TicketReclassifiedV1> = {
+      event: TicketEvents.reclassified,
+      handle: (data, tx) => this.activity.reclassified(data, tx),
+    };
+    this.consumers.register('ticket-reclassified', [reclassified]);
   }
 }

@@ -46,6 +46,15 @@ export class ActivityRepository {
     );
   }
 
+  /** I4: a ticket became or stopped being a complaint; not an interaction (the last one does not move). */
+  async adjustComplaints(manager: EntityManager, customerId: string, delta: number): Promise<void> {
+    await manager.query(
+      `UPDATE intake.customer_activity SET complaints_count = GREATEST(complaints_count + $2, 0)
+       WHERE customer_id = $1`,
+      [customerId, delta],
+    );
+  }
+
   /** The live customer an event's id stands for now (merged ids resolve), or null (erased, unknown). */
   async liveCustomer(manager: EntityManager, customerId: string): Promise<string | null> {
     const rows: { id: string }[] = await manager.query(

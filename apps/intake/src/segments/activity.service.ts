@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@closeloop/messaging';
-import type { TicketOpenedV1 } from '@closeloop/contracts';
+import type { TicketOpenedV1, TicketReclassifiedV1 } from '@closeloop/contracts';
 import { ActivityRepository, type InteractionDelta } from './activity.repository';
 import { SegmentService } from './segment.service';
 
@@ -24,6 +24,20 @@ export class ActivityService {
       tickets: 1,
       complaints: event.type === 'complaint' ? 1 : 0,
     });
+  }
+
+  /**
+   * I4: an agent changed the ticket's type; the complaints figure follows (the tickets figure stays).
+   * Opened and reclassified events come through separate consumers: a reclassification handled before
+   * its ticket's opening (within moments of it) is clamped at zero and the figure may stay one high.
+   */
+  async reclassified(event: TicketReclassifiedV1, tx: Tx): Promise<void> {
+    const isComplaint = (type: string) => (type === 'complaint' ? 1 : 0);
+    const delta = isComplaint(event.type) - isComplaint(event.previous.type);
+    if (!event.customerId || delta === 0) return;
+    const live = await this.activity.liveCustomer(tx.manager, event.customerId);
+    if (!live) return;
+    await this.activity.adjustComplaints(tx.manager, live, delta);
   }
 
   /** An explicit objection to a resolution (R6): G1 churn risk. */

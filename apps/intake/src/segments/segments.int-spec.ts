@@ -185,6 +185,47 @@ describe('G1 segments', () => {
     expect((await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats.ticketsCount).toBe(1);
   });
 
+  it('moves the complaints figure when an agent reclassifies a complaint (ticket.reclassified.v1, I4)', async () => {
+    const id = await customer('改类客户');
+    const opened = new Date().toISOString();
+    const ticket = { ticketId: randomUUID(), ticketNo: '202611200003', customerId: id };
+    await publishTestEvent(prefix, 'ticket.opened.v1', {
+      ...ticket,
+      feedbackId: randomUUID(),
+      type: 'complaint',
+      category: 'product.defect',
+      level: 'L2',
+      status: 'classified',
+      slaPolicy: 'r1-default',
+      due: { firstResponse: opened, plan: opened },
+      openedAt: opened,
+    });
+    const stats = () => intake.rpc.request(CustomerRpc.get, { caller: agent, id }).then((c) => c.stats);
+    await pollUntil(stats, (s) => s.complaintsCount === 1, { what: 'complaint counted' });
+    const reclassified = (type: string, previousType: string) => ({
+      ...ticket,
+      status: 'in_progress',
+      actorId: randomUUID(),
+      type,
+      category: 'general.inquiry',
+      level: 'L3',
+      previous: { type: previousType, category: 'product.defect', level: 'L2' },
+      due: { firstResponse: opened, plan: opened },
+      reclassifiedAt: new Date().toISOString(),
+    });
+    await publishTestEvent(prefix, 'ticket.reclassified.v1', reclassified('consultation', 'complaint'));
+    const after = await pollUntil(stats, (s) => s.complaintsCount === 0, { what: 'complaint uncounted' });
+    expect(after).toMatchObject({
+      ticketsCount: 1,
+      complaintsCount: 0,
+      lastInteractionAt: expect.any(String),
+    });
+    // Level or category alone leaves the figure; back to a complaint counts it again.
+    await publishTestEvent(prefix, 'ticket.reclassified.v1', reclassified('consultation', 'consultation'));
+    await publishTestEvent(prefix, 'ticket.reclassified.v1', reclassified('complaint', 'consultation'));
+    await pollUntil(stats, (s) => s.complaintsCount === 1, { what: 'complaint counted again' });
+  });
+
   it('makes a customer who objected to a resolution a churn risk (ticket.objected.v1)', async () => {
     const id = await customer('异议客户');
     await order(id, 1_000);

@@ -10,7 +10,7 @@ export class TicketChannelSegment1796167300000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
-      'ALTER TABLE "routing"."tickets" ADD "channel" character varying(16), ADD "segment" character varying(16)',
+      'ALTER TABLE "routing"."tickets" ADD "channel" character varying(32), ADD "segment" character varying(16)',
     );
   }
 

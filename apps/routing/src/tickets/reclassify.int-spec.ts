@@ -10,6 +10,7 @@ import {
   RoutingSettingsRpc,
   ticketEtag,
   type Caller,
+  type Channel,
   type OrgAgentChangedV1,
   type OrgDepartmentChangedV1,
   type ReclassifyTicketDto,
@@ -63,8 +64,8 @@ async function directory(...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)
   );
 }
 
-async function open(receivedAt: Date): Promise<string> {
-  const data = org.feedback('general.inquiry', { receivedAt: receivedAt.toISOString() });
+async function open(receivedAt: Date, channel: Channel = 'hotline'): Promise<string> {
+  const data = org.feedback('general.inquiry', { receivedAt: receivedAt.toISOString(), channel });
   await org.publish(org.envelope('feedback.received.v1', data));
   await pollUntil(
     () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
@@ -205,7 +206,8 @@ describe('reclassify (I4)', () => {
   });
 
   it('a new level alone keeps the department and agent; a settled ticket cannot be reclassified', async () => {
-    const ticketNo = await open(new Date());
+    // The longest channel name is kept with the ticket (R1 may choose by channel).
+    const ticketNo = await open(new Date(), 'store_comment_book');
     const view = await reclassify(deskCaller, ticketNo, ticketEtag(1), { level: 'L3' });
     expect(view).toMatchObject({ level: 'L3', department: 'desk', assignee: deskAgent, version: 2 });
     expect((await events(ticketNo)).map((e) => e.type)).toEqual([

@@ -58,7 +58,7 @@ export class TicketEntity {
   status!: TicketStatus;
 
   /** R1: the feedback's channel, kept for choosing the policy again on reclassification (I4). */
-  @Column({ type: 'varchar', length: 16, nullable: true })
+  @Column({ type: 'varchar', length: 32, nullable: true })
   channel!: Channel | null;
 
   /** G1: the customer's segment at receipt, as intake knew it (R1 policies may name segments). */

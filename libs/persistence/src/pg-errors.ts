@@ -48,3 +48,26 @@ export function returnedRows<T>(result: unknown): T[] {
   }
   return result as T[];
 }
+
+/** How often a staff command's transaction is tried when Postgres chose it as a deadlock or serialization victim. */
+export const TRANSIENT_ATTEMPTS = 3;
+
+/**
+ * Runs a whole transaction again when Postgres aborted it for a transient reason (deadlock victim,
+ * serialization failure, a dropped connection): the aborted attempt changed nothing, and its checks (If-Match,
+ * permissions) run again inside the new attempt. Other errors, and the last attempt's, go to the caller.
+ */
+export async function retryTransient<T>(
+  work: () => Promise<T>,
+  attempts: number = TRANSIENT_ATTEMPTS,
+  pauseMs: (attempt: number) => number = (attempt) => 5 * 2 ** attempt + Math.random() * 10,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isTransientPgError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs(attempt)));
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
+import { retryTransient } from '@closeloop/persistence';
 import {
   DomainError,
   hasRole,
@@ -41,80 +42,83 @@ export class ReassignService {
         `send If-Match with the ETag of GET /tickets/${ticketNo}`,
       );
     }
-    const view = await this.uow.run(async (tx) => {
-      const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
-      if (!ticket || !maySee(caller, ticket))
-        throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
-      if (!hasRole(caller, 'admin', 'supervisor') || !mayAct(caller, ticket)) {
-        throw new DomainError(
-          'FORBIDDEN',
-          'reassigning is for supervisors of the ticket’s department and admins',
-        );
-      }
-      const etag = ticketEtag(ticket.version);
-      if (!ifMatchHolds(ifMatch, etag)) {
-        throw new DomainError('PRECONDITION_FAILED', `ticket ${ticketNo} is now at ${etag}: GET it again`);
-      }
-      if (FINAL.includes(ticket.status)) {
-        throw new DomainError(
-          'TICKET.INVALID_TRANSITION',
-          `ticket ${ticketNo} is ${ticket.status}: nothing to reassign`,
-        );
-      }
-      const target = await this.directory.department(tx.manager, input.department);
-      if (!target?.active) {
-        throw new DomainError('VALIDATION_FAILED', 'no such department', [
-          { field: 'department', message: `${input.department} is not an active department` },
-        ]);
-      }
-      const previous = { department: ticket.department, assignee: ticket.assignee };
-      // Every department this transaction will touch, locked first and in order (see AssignmentService).
-      const freed = previous.assignee
-        ? await this.repository.agentDepartments(tx.manager, previous.assignee)
-        : [];
-      await this.repository.lockDepartments(tx.manager, [input.department, ...freed]);
-      const dispatched = await this.repository.lockDispatch(tx.manager, ticket.id);
-      // The required skills came with the rule that chose the old department; a new one decides afresh.
-      const requiredSkills = dispatched?.department === input.department ? dispatched.requiredSkills : [];
-      const moving = { id: ticket.id, ticketNo, customerId: ticket.customerId, requiredSkills };
-      const context = {
-        by: 'reassign' as const,
-        actor: caller.userId,
-        reason: input.reason,
-        previous,
-        bumpVersion: true,
-      };
-      let assignee: string | null = input.assigneeId ?? null;
-      if (assignee) {
-        await this.assignment.assignChosen(
-          tx,
-          moving,
-          input.department,
-          ticket.dueFirstResponse,
+    // A deadlock victim is tried again (see TicketLifecycleService.change).
+    const view = await retryTransient(() =>
+      this.uow.run(async (tx) => {
+        const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
+        if (!ticket || !maySee(caller, ticket))
+          throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
+        if (!hasRole(caller, 'admin', 'supervisor') || !mayAct(caller, ticket)) {
+          throw new DomainError(
+            'FORBIDDEN',
+            'reassigning is for supervisors of the ticket’s department and admins',
+          );
+        }
+        const etag = ticketEtag(ticket.version);
+        if (!ifMatchHolds(ifMatch, etag)) {
+          throw new DomainError('PRECONDITION_FAILED', `ticket ${ticketNo} is now at ${etag}: GET it again`);
+        }
+        if (FINAL.includes(ticket.status)) {
+          throw new DomainError(
+            'TICKET.INVALID_TRANSITION',
+            `ticket ${ticketNo} is ${ticket.status}: nothing to reassign`,
+          );
+        }
+        const target = await this.directory.department(tx.manager, input.department);
+        if (!target?.active) {
+          throw new DomainError('VALIDATION_FAILED', 'no such department', [
+            { field: 'department', message: `${input.department} is not an active department` },
+          ]);
+        }
+        const previous = { department: ticket.department, assignee: ticket.assignee };
+        // Every department this transaction will touch, locked first and in order (see AssignmentService).
+        const freed = previous.assignee
+          ? await this.repository.agentDepartments(tx.manager, previous.assignee)
+          : [];
+        await this.repository.lockDepartments(tx.manager, [input.department, ...freed]);
+        const dispatched = await this.repository.lockDispatch(tx.manager, ticket.id);
+        // The required skills came with the rule that chose the old department; a new one decides afresh.
+        const requiredSkills = dispatched?.department === input.department ? dispatched.requiredSkills : [];
+        const moving = { id: ticket.id, ticketNo, customerId: ticket.customerId, requiredSkills };
+        const context = {
+          by: 'reassign' as const,
+          actor: caller.userId,
+          reason: input.reason,
+          previous,
+          bumpVersion: true,
+        };
+        let assignee: string | null = input.assigneeId ?? null;
+        if (assignee) {
+          await this.assignment.assignChosen(
+            tx,
+            moving,
+            input.department,
+            ticket.dueFirstResponse,
+            assignee,
+            context,
+          );
+        } else {
+          // "Someone else, please": the strategy picks among the others, and while it waits the queue too.
+          assignee = await this.assignment.place(
+            tx,
+            { ...moving, avoidAgent: previous.assignee },
+            input.department,
+            ticket.dueFirstResponse,
+            context,
+            previous.assignee,
+          );
+        }
+        if (previous.assignee && previous.assignee !== assignee) await this.assignment.drain(tx, freed);
+        const after = await this.tickets.lockByNumber(tx.manager, ticketNo);
+        return {
+          ticketNo,
+          status: after!.status,
+          department: input.department,
           assignee,
-          context,
-        );
-      } else {
-        // "Someone else, please": the strategy picks among the others, and while it waits the queue too.
-        assignee = await this.assignment.place(
-          tx,
-          { ...moving, avoidAgent: previous.assignee },
-          input.department,
-          ticket.dueFirstResponse,
-          context,
-          previous.assignee,
-        );
-      }
-      if (previous.assignee && previous.assignee !== assignee) await this.assignment.drain(tx, freed);
-      const after = await this.tickets.lockByNumber(tx.manager, ticketNo);
-      return {
-        ticketNo,
-        status: after!.status,
-        department: input.department,
-        assignee,
-        version: after!.version,
-      };
-    });
+          version: after!.version,
+        };
+      }),
+    );
     log.info(
       { ticketNo, department: view.department, assignee: view.assignee, actor: caller.userId },
       'ticket reassigned',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
+import { retryTransient } from '@closeloop/persistence';
 import {
   DomainError,
   hasRole,
@@ -151,33 +152,36 @@ export class TicketLifecycleService {
       );
     }
     const now = new Date();
-    const action = await this.uow.run(async (tx) => {
-      const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
-      // Not visible answers like missing (another department's ticket is not disclosed).
-      if (!ticket || !maySee(caller, ticket)) {
-        throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
-      }
-      if (!mayAct(caller, ticket) || (roles && !hasRole(caller, ...roles))) {
-        throw new DomainError('FORBIDDEN', 'your role may read this ticket but not change it');
-      }
-      const etag = ticketEtag(ticket.version);
-      if (!ifMatchHolds(ifMatch, etag)) {
-        throw new DomainError(
-          'PRECONDITION_FAILED',
-          `ticket ${ticketNo} is now at ${etag}: GET it again and redo the change`,
+    // A deadlock victim is tried again: the rolled-back attempt changed nothing; If-Match is checked anew.
+    const action = await retryTransient(() =>
+      this.uow.run(async (tx) => {
+        const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
+        // Not visible answers like missing (another department's ticket is not disclosed).
+        if (!ticket || !maySee(caller, ticket)) {
+          throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
+        }
+        if (!mayAct(caller, ticket) || (roles && !hasRole(caller, ...roles))) {
+          throw new DomainError('FORBIDDEN', 'your role may read this ticket but not change it');
+        }
+        const etag = ticketEtag(ticket.version);
+        if (!ifMatchHolds(ifMatch, etag)) {
+          throw new DomainError(
+            'PRECONDITION_FAILED',
+            `ticket ${ticketNo} is now at ${etag}: GET it again and redo the change`,
+          );
+        }
+        const snapshot = await this.rules.read(tx.manager);
+        const draft: TicketEntity = { ...ticket };
+        const change = await transition(
+          draft,
+          { now, actor: caller.userId, rules: rulesFor(snapshot, ticket), newNonce },
+          { tx, snapshot },
         );
-      }
-      const snapshot = await this.rules.read(tx.manager);
-      const draft: TicketEntity = { ...ticket };
-      const change = await transition(
-        draft,
-        { now, actor: caller.userId, rules: rulesFor(snapshot, ticket), newNonce },
-        { tx, snapshot },
-      );
-      await this.writer.write(tx, ticket, draft, change, snapshot, now, caller.userId);
-      if (after) await after(tx, draft);
-      return change.action;
-    });
+        await this.writer.write(tx, ticket, draft, change, snapshot, now, caller.userId);
+        if (after) await after(tx, draft);
+        return change.action;
+      }),
+    );
     log.info({ ticketNo, action, actor: caller.userId }, 'ticket changed');
     return this.queries.afterChange(ticketNo);
   }

@@ -29,7 +29,7 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
-import { OrgFixtures } from './testing/org-fixtures';
+import { OrgFixtures, staffCaller } from './testing/org-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -39,26 +39,14 @@ let nc: NatsConnection;
 let org: OrgFixtures;
 let routing: InProcessService;
 
-const staff = (roles: Caller['roles'], departments: string[] = []): Caller => ({
-  userId: randomUUID(),
-  roles,
-  departments,
-  stores: [],
-});
+const staff = staffCaller;
 const admin = staff(['admin']);
 const supervisor = staff(['supervisor'], ['desk']);
 const otherSupervisor = staff(['supervisor'], ['billing']);
 const [deskAgent, billingAgent, busyAgent] = [randomUUID(), randomUUID(), randomUUID()];
 
-async function directory(...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)[]): Promise<void> {
-  const envelopes = org.directoryEnvelopes(events);
-  await org.publish(...envelopes);
-  await pollUntil(
-    () => db.query(`SELECT 1 FROM routing.inbox WHERE event_id = ANY($1)`, [envelopes.map((e) => e.id)]),
-    (rows) => rows.length === envelopes.length,
-    { what: 'directory events handled' },
-  );
-}
+const directory = (...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)[]) =>
+  org.applyDirectory(db, ...events);
 
 async function open(overrides: Partial<FeedbackReceivedV1> = {}): Promise<string> {
   const data = org.feedback('general.inquiry', overrides);

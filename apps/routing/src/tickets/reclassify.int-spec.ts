@@ -25,7 +25,7 @@ import {
   type InProcessService,
   type TestDatabase,
 } from '@closeloop/testing';
-import { OrgFixtures } from '../dispatch/testing/org-fixtures';
+import { OrgFixtures, staffCaller } from '../dispatch/testing/org-fixtures';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
 
@@ -37,12 +37,7 @@ let nc: NatsConnection;
 let org: OrgFixtures;
 let routing: InProcessService;
 
-const staff = (roles: Caller['roles'], departments: string[] = []): Caller => ({
-  userId: randomUUID(),
-  roles,
-  departments,
-  stores: [],
-});
+const staff = staffCaller;
 const admin = staff(['admin']);
 const [deskAgent, qualityAgent] = [randomUUID(), randomUUID()];
 const deskCaller: Caller = { userId: deskAgent, roles: ['agent'], departments: ['desk'], stores: [] };
@@ -54,15 +49,8 @@ const qualityCaller: Caller = {
 };
 const MINUTE = 60_000;
 
-async function directory(...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)[]): Promise<void> {
-  const envelopes = org.directoryEnvelopes(events);
-  await org.publish(...envelopes);
-  await pollUntil(
-    () => db.query(`SELECT 1 FROM routing.inbox WHERE event_id = ANY($1)`, [envelopes.map((e) => e.id)]),
-    (rows) => rows.length === envelopes.length,
-    { what: 'directory events handled' },
-  );
-}
+const directory = (...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)[]) =>
+  org.applyDirectory(db, ...events);
 
 async function open(receivedAt: Date, channel: Channel = 'hotline'): Promise<string> {
   const data = org.feedback('general.inquiry', { receivedAt: receivedAt.toISOString(), channel });

@@ -1,14 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { pollUntil, type TestDatabase } from '@closeloop/testing';
 import {
   eventSubject,
+  type Caller,
   type EventType,
   type FeedbackReceivedV1,
   type OrgAgentChangedV1,
   type OrgDepartmentChangedV1,
   type OrgSkillChangedV1,
 } from '@closeloop/contracts';
+
+/** A staff caller with a fresh user id. */
+export const staffCaller = (roles: Caller['roles'], departments: string[] = []): Caller => ({
+  userId: randomUUID(),
+  roles,
+  departments,
+  stores: [],
+});
 
 /**
  * Builders for routing's integration tests: the events the gateway (org directory) and intake (feedback)
@@ -124,6 +134,20 @@ export class OrgFixtures {
       envelopes.map((e) =>
         js.publish(eventSubject(this.prefix, e.type), JSON.stringify(e), { msgID: randomUUID() }),
       ),
+    );
+  }
+
+  /** Publishes directory events as the gateway would and waits until routing has handled every one. */
+  async applyDirectory(
+    db: TestDatabase,
+    ...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1 | OrgSkillChangedV1)[]
+  ): Promise<void> {
+    const envelopes = this.directoryEnvelopes(events);
+    await this.publish(...envelopes);
+    await pollUntil(
+      () => db.query(`SELECT 1 FROM routing.inbox WHERE event_id = ANY($1)`, [envelopes.map((e) => e.id)]),
+      (rows) => rows.length === envelopes.length,
+      { what: 'directory events handled' },
     );
   }
 }

@@ -13,13 +13,15 @@ import { ImprovementRepository } from './improvement.repository';
 
 const log = createLogger('improvement');
 const JOB = 'improvement-cases';
+/** How many closed weeks a routing that was down longer still evaluates when it is back. */
+export const CATCH_UP_WEEKS = 8;
 
 /**
  * R8: after each business week closes, finds the complaint categories that ran above the threshold for
  * the configured weeks in a row and opens one improvement case per run (a run that goes on extends its
  * case). The week is claimed in `scheduled_runs` in the same transaction, so it is evaluated once however
- * many replicas run, and again after a failure. Only the week that just closed is evaluated: a week that
- * passed while routing was down entirely is not looked at later.
+ * many replicas run, and again after a failure. Weeks that closed while routing was down entirely are
+ * evaluated when it is back, oldest first (at most `CATCH_UP_WEEKS`), so a run of weeks is never missed.
  */
 @Injectable()
 export class ImprovementDetector {
@@ -38,13 +40,31 @@ export class ImprovementDetector {
     if (!calendar) throw new Error(`improvement calendar ${settings.calendar} is missing`);
     const closed = weekBefore(weekOfDate(localDateOf(calendar, now)), 1);
     if (this.evaluated === closed.week) return null;
-    const result = await this.uow.run(async (tx) => {
-      if (!(await this.repository.claimRun(tx.manager, JOB, closed.week, now))) return null;
-      return this.evaluate(tx, closed, settings, calendar.timeZone, now);
-    });
+    let last: { week: string; opened: number; extended: number } | null = null;
+    for (const week of await this.weeksToEvaluate(closed)) {
+      const result = await this.uow.run(async (tx) => {
+        if (!(await this.repository.claimRun(tx.manager, JOB, week.week, now))) return null;
+        return this.evaluate(tx, week, settings, calendar.timeZone, now);
+      });
+      if (result && (result.opened || result.extended)) log.info(result, 'improvement cases');
+      last = result ?? last;
+    }
     this.evaluated = closed.week;
-    if (result && (result.opened || result.extended)) log.info(result, 'improvement cases');
-    return result;
+    return last;
+  }
+
+  /** The closed weeks not evaluated yet, oldest first: after the last claimed one, up to `closed`. */
+  private async weeksToEvaluate(closed: BusinessWeek): Promise<BusinessWeek[]> {
+    const lastRun = await this.repository.lastRun(JOB);
+    const weeks = [closed];
+    // The first run ever looks at the week that just closed only (no history to catch up with).
+    if (lastRun === null || lastRun >= closed.week) return weeks;
+    for (let n = 1; n < CATCH_UP_WEEKS; n++) {
+      const week = weekBefore(closed, n);
+      if (week.week <= lastRun) break;
+      weeks.unshift(week);
+    }
+    return weeks;
   }
 
   private async evaluate(

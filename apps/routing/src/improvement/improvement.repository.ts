@@ -27,6 +27,15 @@ export class ImprovementRepository {
     return rows.length > 0;
   }
 
+  /** The latest period a job was claimed for (periods sort as text: `YYYY-Www`). */
+  async lastRun(job: string): Promise<string | null> {
+    const rows: { period: string | null }[] = await this.dataSource.query(
+      `SELECT max(period) AS period FROM routing.scheduled_runs WHERE job = $1`,
+      [job],
+    );
+    return rows[0]?.period ?? null;
+  }
+
   /** Tickets of the given types per category and ISO week of receipt, between two local midnights. */
   async weeklyCounts(
     manager: EntityManager,

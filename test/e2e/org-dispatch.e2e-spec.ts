@@ -147,6 +147,18 @@ describe('assignment (R3)', () => {
     // Turns go round; the third agent is full at 3, the others take the rest up to 8; one waits.
     expect(agents.map((a) => held(a.id))).toEqual([8, 8, 3]);
     expect(rows.filter((r) => r.assignee === null)).toHaveLength(1);
+    // The supervisor sees the floor as it is: 19 held against the capacities, one waiting (R3, C9).
+    const workload = await supervisor.api.get('/api/v1/workload?department=repairs');
+    expect(workload.status).toBe(200);
+    expect(workload.body.departments).toEqual([
+      expect.objectContaining({ department: 'repairs', queued: 1, onShift: 3, freeCapacity: 0 }),
+    ]);
+    expect(
+      agents.map((a) =>
+        workload.body.departments[0].agents.find((w: { userId: string }) => w.userId === a.id),
+      ),
+    ).toEqual(agents.map((a) => expect.objectContaining({ capacity: a.capacity, load: held(a.id) })));
+    expectProblem(await agents[0].api.get('/api/v1/workload'), 403, 'FORBIDDEN');
     // The first nine turns went to each agent three times.
     const firstNine = await platform.db.query<{ assignee: string }>(
       `SELECT h.data->>'assignee' AS assignee FROM routing.ticket_history h
@@ -267,6 +279,7 @@ describe('OpenAPI', () => {
         '/api/v1/org/agents/me/availability',
         '/api/v1/tickets/{ticketNo}/reassign',
         '/api/v1/tickets/{ticketNo}/collaborations/{id}/complete',
+        '/api/v1/workload',
       ]),
     );
     const patch = spec.paths['/api/v1/org/departments/{id}'].patch;

@@ -24,7 +24,7 @@ import { ComplianceController } from './sla/compliance.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
-import { TicketAssignmentController } from './tickets/ticket-assignment.controller';
+import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
 
@@ -74,6 +74,7 @@ export class GatewayModule {
         FeedbackController,
         TicketsController,
         TicketAssignmentController,
+        WorkloadController,
         SettingsController,
         CustomersController,
         AuditController,

@@ -14,6 +14,7 @@ import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
 import { QueueSweeper } from './dispatch/queue-sweeper';
 import { ReassignService } from './dispatch/reassign.service';
+import { WorkloadService } from './dispatch/workload.service';
 import { CollaborationRepository } from './collaboration/collaboration.repository';
 import { CollaborationService } from './collaboration/collaboration.service';
 import { TicketAssignmentHandler } from './dispatch/ticket-assignment.handler';
@@ -75,6 +76,7 @@ export class RoutingModule {
         AssignmentRepository,
         QueueSweeper,
         ReassignService,
+        WorkloadService,
         CollaborationRepository,
         CollaborationService,
         TicketAssignmentHandler,

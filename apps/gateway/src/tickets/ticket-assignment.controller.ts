@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -21,13 +21,15 @@ import {
   RequestCollaborationDto,
   RoutingAssignmentRpc,
   ticketEtag,
+  WorkloadQuery,
   type Caller,
   type CollaborationView,
   type TicketAssignmentView,
+  type WorkloadView,
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { CollaborationViewDoc, TicketAssignmentViewDoc } from './ticket-assignment.views';
+import { CollaborationViewDoc, TicketAssignmentViewDoc, WorkloadDoc } from './ticket-assignment.views';
 
 /**
  * R3: moving a ticket between departments and agents (reassign), and pulling in collaborating departments
@@ -136,5 +138,23 @@ export class TicketAssignmentController {
       collaborationId: id,
       input: body,
     });
+  }
+}
+
+/** R3, C9: the floor as a supervisor watches it: queues and each agent's load against capacity. */
+@ApiTags('org')
+@ApiBearerAuth()
+@Controller('workload')
+export class WorkloadController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get()
+  @Roles('admin', 'supervisor', 'analyst')
+  @ApiOperation({
+    summary: "queues and agents' load by department: yours (supervisors) or every one (admins, analysts)",
+  })
+  @ApiOkResponse({ type: WorkloadDoc })
+  get(@Query() query: WorkloadQuery, @CurrentCaller() caller: Caller): Promise<WorkloadView> {
+    return this.rpc.request(RoutingAssignmentRpc.workload, { caller, ...query });
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { COLLABORATION_STATUSES, TICKET_STATUSES } from '@closeloop/contracts';
+import { AVAILABILITIES, COLLABORATION_STATUSES, TICKET_STATUSES } from '@closeloop/contracts';
 
 /** OpenAPI of TicketAssignmentView (the contract type lives in libs/contracts). */
 export class TicketAssignmentViewDoc {
@@ -27,4 +27,31 @@ export class CollaborationViewDoc {
   @ApiProperty({ nullable: true, type: String }) outcome!: string | null;
   @ApiProperty({ description: 'done by the deadline (while open: the deadline has not passed)' })
   onTime!: boolean;
+}
+
+/** OpenAPI of AgentWorkloadView. */
+export class AgentWorkloadDoc {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ enum: AVAILABILITIES }) availability!: string;
+  @ApiProperty({ description: 'open tickets they may hold at once' }) capacity!: number;
+  @ApiProperty({ description: 'open tickets they hold, in any department' }) load!: number;
+  @ApiProperty({ description: 'of those, past a due time (R7)' }) breached!: number;
+}
+
+/** OpenAPI of DepartmentWorkloadView. */
+export class DepartmentWorkloadDoc {
+  @ApiProperty({ example: 'finance' }) department!: string;
+  @ApiProperty({ description: 'open tickets waiting for an agent' }) queued!: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) oldestQueuedSince!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'served first' })
+  mostUrgentDue!: string | null;
+  @ApiProperty() onShift!: number;
+  @ApiProperty({ description: 'tickets the agents on shift could still take' }) freeCapacity!: number;
+  @ApiProperty({ type: [AgentWorkloadDoc] }) agents!: AgentWorkloadDoc[];
+}
+
+/** OpenAPI of WorkloadView. */
+export class WorkloadDoc {
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ type: [DepartmentWorkloadDoc] }) departments!: DepartmentWorkloadDoc[];
 }

@@ -60,6 +60,24 @@ const toTicket = (row: QueueRow): DispatchTicket => ({
 });
 
 /** SQL of assignment: department locks, turns, candidates and their loads, the queues (R3, C9). */
+/** An agent's figures in the workload view. */
+export interface AgentWorkloadRow {
+  user_id: string;
+  department_ids: string[];
+  availability: Availability;
+  capacity: number;
+  load: number;
+  breached: number;
+}
+
+/** A department's queue in the workload view. */
+export interface DepartmentQueueRow {
+  department: string;
+  queued: number;
+  oldest: Date | null;
+  most_urgent: Date | null;
+}
+
 @Injectable()
 export class AssignmentRepository {
   /**
@@ -149,6 +167,44 @@ export class AssignmentRepository {
       [agentIds, OUT_OF_LOAD],
     );
     return new Map(rows.map((row) => [row.assignee, row.load]));
+  }
+
+  /**
+   * The workload of departments (null: all): each active agent in them with capacity, availability, the
+   * open tickets they hold (anywhere) and how many of those are past a due time; and each queue.
+   */
+  async workload(
+    manager: EntityManager,
+    departments: string[] | null,
+    now: Date,
+  ): Promise<{ agents: AgentWorkloadRow[]; queues: DepartmentQueueRow[] }> {
+    const agents: AgentWorkloadRow[] = await manager.query(
+      `SELECT a.user_id, a.department_ids, a.availability, a.capacity,
+              count(t.id)::int AS load, count(t.id) FILTER (WHERE t.next_due_at <= $3)::int AS breached
+         FROM routing.org_agents a
+         LEFT JOIN routing.ticket_dispatch d ON d.assignee = a.user_id
+         LEFT JOIN routing.tickets t ON t.id = d.ticket_id AND t.status <> ALL($2)
+        WHERE a.active AND 'agent' = ANY(a.roles) AND ($1::text[] IS NULL OR a.department_ids && $1)
+        GROUP BY a.user_id ORDER BY a.user_id`,
+      [departments, OUT_OF_LOAD, now],
+    );
+    const queues: DepartmentQueueRow[] = await manager.query(
+      `SELECT d.department, count(*)::int AS queued, min(d.queued_since) AS oldest,
+              min(d.urgency_due) AS most_urgent
+         FROM routing.ticket_dispatch d JOIN routing.tickets t ON t.id = d.ticket_id
+        WHERE d.assignee IS NULL AND t.status <> ALL($2) AND ($1::text[] IS NULL OR d.department = ANY($1))
+        GROUP BY d.department`,
+      [departments, OUT_OF_LOAD],
+    );
+    return { agents, queues };
+  }
+
+  /** Active departments of the read model (for an admin's workload of every department). */
+  async activeDepartments(manager: EntityManager): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM routing.org_departments WHERE active ORDER BY id`,
+    );
+    return rows.map((row) => row.id);
   }
 
   /** The agent's row, locked: whoever assigns to them next waits, so their capacity holds across departments. */

@@ -58,3 +58,11 @@ export class CompleteCollaborationDto {
   @Length(1, NOTE_MAX)
   outcome!: string;
 }
+
+/** `GET /workload` (supervisor, admin, analyst): one department, or every one the caller may see. */
+export class WorkloadQuery {
+  @ApiPropertyOptional({ example: 'finance' })
+  @IsOptional()
+  @Matches(ORG_ID_PATTERN, { message: `department ${ORG_ID_MESSAGE}` })
+  department?: string;
+}

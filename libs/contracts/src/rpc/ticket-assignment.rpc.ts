@@ -6,7 +6,9 @@ import {
   CompleteCollaborationDto,
   ReassignTicketDto,
   RequestCollaborationDto,
+  WorkloadQuery,
 } from '../http/ticket-assignment.dto';
+import type { Availability } from '../org';
 import { IDEMPOTENCY_KEY_PATTERN } from './feedback.rpc';
 import { defineRpc } from './rpc';
 
@@ -85,7 +87,45 @@ export interface CollaborationView {
   onTime: boolean;
 }
 
+export class WorkloadRequest extends WorkloadQuery {
+  @ValidateNested()
+  @Type(() => Caller)
+  caller!: Caller;
+}
+
+/** An agent's share of a department's work now (R3, C9): what they hold against what they may hold. */
+export interface AgentWorkloadView {
+  userId: string;
+  availability: Availability;
+  capacity: number;
+  /** Open tickets they hold, in any of their departments (capacity counts them all). */
+  load: number;
+  /** Of those, how many have a due time that has passed (R7). */
+  breached: number;
+}
+
+/** A department's queue and agents now. */
+export interface DepartmentWorkloadView {
+  department: string;
+  /** Open tickets waiting for an agent in its queue. */
+  queued: number;
+  /** Since when the longest-waiting ticket of the queue waits (null: empty queue). */
+  oldestQueuedSince: string | null;
+  /** The earliest first-response due time in the queue (it is served first). */
+  mostUrgentDue: string | null;
+  onShift: number;
+  /** Tickets the on-shift agents could still take. */
+  freeCapacity: number;
+  agents: AgentWorkloadView[];
+}
+
+export interface WorkloadView {
+  at: string;
+  departments: DepartmentWorkloadView[];
+}
+
 export const RoutingAssignmentRpc = {
+  workload: defineRpc<WorkloadRequest, WorkloadView>('routing', 'workload.get', WorkloadRequest),
   reassign: defineRpc<ReassignTicketRequest, TicketAssignmentView>(
     'routing',
     'ticket.reassign',

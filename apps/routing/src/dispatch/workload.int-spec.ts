@@ -1,0 +1,113 @@
+/**
+ * The workload view through routing's RPC against real Postgres and JetStream (R3, C9): a supervisor sees
+ * their department's queue and each agent's load, capacity and breached tickets; nobody else's.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  RoutingAssignmentRpc,
+  RoutingSettingsRpc,
+  type Caller,
+  type FeedbackReceivedV1,
+} from '@closeloop/contracts';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  pollUntil,
+  startService,
+  testNats,
+  testPrefix,
+  type InProcessService,
+  type TestDatabase,
+} from '@closeloop/testing';
+import { RoutingEnv } from '../routing.env';
+import { RoutingModule } from '../routing.module';
+import { OrgFixtures, staffCaller } from './testing/org-fixtures';
+
+jest.setTimeout(60_000);
+
+let db: TestDatabase;
+let nc: NatsConnection;
+let org: OrgFixtures;
+let prefix: string;
+let routing: InProcessService;
+
+const [onShift, away] = [randomUUID(), randomUUID()];
+const admin = staffCaller(['admin']);
+
+async function open(overrides: Partial<FeedbackReceivedV1> = {}): Promise<void> {
+  const data = org.feedback('general.inquiry', overrides);
+  await org.publish(org.envelope('feedback.received.v1', data));
+  await pollUntil(
+    () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
+    (rows) => rows.length === 1,
+    { what: `ticket ${data.ticketNo}` },
+  );
+}
+
+const workload = (caller: Caller, department?: string) =>
+  routing.rpc.request(RoutingAssignmentRpc.workload, { caller, ...(department ? { department } : {}) });
+
+beforeAll(async () => {
+  db = await createTestDatabase('routing_workload');
+  prefix = testPrefix();
+  nc = await testNats();
+  org = new OrgFixtures(nc, prefix, '20261204');
+  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
+    databaseUrl: db.url,
+    prefix,
+    env: { DISPATCH_SWEEP_SECONDS: '0' },
+  });
+  await org.applyDirectory(
+    db,
+    ...['customer-service', 'technical-support', 'after-sales', 'finance'].map((id) => org.department(id)),
+    org.department('floor'),
+    org.agent(onShift, ['floor'], { capacity: 2 }),
+    org.agent(away, ['floor'], { capacity: 1, availability: 'away' }),
+  );
+  const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'dispatch' });
+  await routing.rpc.request(RoutingSettingsRpc.put, {
+    caller: admin,
+    key: 'dispatch',
+    ifMatch: current.etag,
+    value: { rules: [{ id: 'all-to-floor', match: {}, department: 'floor' }], fallbackDepartment: 'floor' },
+  });
+});
+
+afterAll(async () => {
+  await routing?.close();
+  await nc?.close();
+  await db?.drop();
+  await deleteTestStream(prefix);
+});
+
+it('shows a supervisor the queue and each agent’s load, capacity and breached tickets', async () => {
+  // An L1 received an hour ago: its 10-minute first response is past (R1 seeded), and it is assigned first.
+  await open({ level: 'L1', receivedAt: new Date(Date.now() - 3_600_000).toISOString() });
+  for (let i = 0; i < 3; i++) await open();
+
+  const supervisor = staffCaller(['supervisor'], ['floor']);
+  const view = await workload(supervisor);
+  expect(view.departments).toHaveLength(1);
+  const [floor] = view.departments;
+  expect(floor).toMatchObject({ department: 'floor', queued: 2, onShift: 1, freeCapacity: 0 });
+  expect(new Date(floor.oldestQueuedSince!).getTime()).toBeLessThanOrEqual(Date.now());
+  expect(floor.mostUrgentDue).toEqual(expect.any(String));
+  expect(floor.agents).toEqual(
+    expect.arrayContaining([
+      { userId: onShift, availability: 'on_shift', capacity: 2, load: 2, breached: 1 },
+      { userId: away, availability: 'away', capacity: 1, load: 0, breached: 0 },
+    ]),
+  );
+
+  // Admins and analysts see every active department; agents and other departments' supervisors nothing.
+  const all = await workload(admin);
+  expect(all.departments.map((d) => d.department)).toEqual(
+    expect.arrayContaining(['floor', 'finance', 'after-sales']),
+  );
+  expect((await workload(staffCaller(['analyst']), 'floor')).departments[0].queued).toBe(2);
+  await expect(workload(staffCaller(['agent'], ['floor']))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  await expect(workload(staffCaller(['supervisor'], ['finance']), 'floor')).rejects.toMatchObject({
+    code: 'FORBIDDEN',
+  });
+});

@@ -1,8 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsEmail, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsArray, IsEmail, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { CommonEnv } from '@closeloop/runtime';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
+/** A comma-separated list; empty entries dropped. */
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+    : value;
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
@@ -70,6 +78,19 @@ export class GatewayEnv extends CommonEnv {
   @IsString()
   @MinLength(32, { message: 'CONFIRM_LINK_SECRET must be at least 32 characters' })
   CONFIRM_LINK_SECRET = DEV_CONFIRM_LINK_SECRET;
+
+  /**
+   * Earlier CONFIRM_LINK_SECRETs, comma-separated: links they signed still verify (until they expire), so
+   * the secret can be rotated without breaking links customers already have. New links use the current one.
+   */
+  @Transform(toList)
+  @IsArray()
+  @IsString({ each: true })
+  @MinLength(32, {
+    each: true,
+    message: 'each CONFIRM_LINK_PREVIOUS_SECRETS entry must be at least 32 characters',
+  })
+  CONFIRM_LINK_PREVIOUS_SECRETS: string[] = [];
 
   /** Where customers reach the gateway: links sent to them start with this. */
   @Matches(/^https?:\/\/[^/\s]+(\/[^\s]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })

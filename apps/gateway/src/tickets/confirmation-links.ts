@@ -26,18 +26,21 @@ const SIGNATURE_BYTES = 16;
  */
 @Injectable()
 export class ConfirmationLinks {
-  private readonly key: Buffer;
+  /** The current key signs; every key verifies (the current first, then CONFIRM_LINK_PREVIOUS_SECRETS). */
+  private readonly keys: Buffer[];
   private readonly baseUrl: string;
 
   constructor(@Inject(SERVICE_ENV) env: GatewayEnv) {
-    this.key = Buffer.from(env.CONFIRM_LINK_SECRET, 'utf8');
+    this.keys = [env.CONFIRM_LINK_SECRET, ...(env.CONFIRM_LINK_PREVIOUS_SECRETS ?? [])].map((secret) =>
+      Buffer.from(secret, 'utf8'),
+    );
     this.baseUrl = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
   }
 
   link(data: ConfirmationLinkData): { url: string; path: string; expiresAt: string } {
     const expiry = Math.floor(new Date(data.expiresAt).getTime() / 1000).toString(36);
     const payload = `${data.ticketNo}.${data.nonce}.${expiry}`;
-    const path = `/c/${payload}.${this.sign(payload)}`;
+    const path = `/c/${payload}.${this.sign(this.keys[0], payload)}`;
     return { url: `${this.baseUrl}${path}`, path, expiresAt: data.expiresAt };
   }
 
@@ -46,19 +49,20 @@ export class ConfirmationLinks {
     const match = TOKEN.exec(token);
     if (!match) throw new DomainError('TICKET.LINK_INVALID');
     const [, ticketNo, nonce, expiry, signature] = match;
-    const expected = Buffer.from(this.sign(`${ticketNo}.${nonce}.${expiry}`), 'utf8');
     const given = Buffer.from(signature, 'utf8');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new DomainError('TICKET.LINK_INVALID');
-    }
+    const signedBy = (key: Buffer) => {
+      const expected = Buffer.from(this.sign(key, `${ticketNo}.${nonce}.${expiry}`), 'utf8');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    };
+    if (!this.keys.some(signedBy)) throw new DomainError('TICKET.LINK_INVALID');
     if (!TICKET_NO_PATTERN.test(ticketNo)) throw new DomainError('TICKET.LINK_INVALID');
     const expiresAt = new Date(parseInt(expiry, 36) * 1000);
     if (now >= expiresAt) throw new DomainError('TICKET.LINK_EXPIRED');
     return { ticketNo, nonce, expiresAt };
   }
 
-  private sign(payload: string): string {
-    return createHmac('sha256', this.key)
+  private sign(key: Buffer, payload: string): string {
+    return createHmac('sha256', key)
       .update(PURPOSE + payload)
       .digest()
       .subarray(0, SIGNATURE_BYTES)

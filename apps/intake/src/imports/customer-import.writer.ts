@@ -1,7 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
-import type { PreparedCustomer } from './customer-rows';
+import {
+  contactKey,
+  externalKey,
+  STAGE_CONSENT_COLUMNS,
+  STAGE_CONTACT_COLUMNS,
+  STAGE_CUSTOMER_COLUMNS,
+  type PreparedCustomerBatch,
+} from './customer-batch';
 import type { RowError } from './import-rows';
 
 /** A concurrent writer (live intake) took a contact of a new customer: the batch is run again. */
@@ -16,168 +26,162 @@ export interface BatchOutcome {
   errors: RowError[];
 }
 
-const key = {
-  external: (source: string, id: string) => `x\u0000${source}\u0000${id}`,
-  contact: (kind: string, hash: string) => `c\u0000${kind}\u0000${hash}`,
-};
+/**
+ * Temporary staging tables of one batch, dropped at its commit (or rollback). Not WAL-logged, visible to
+ * this transaction only.
+ */
+const STAGING = `
+  CREATE TEMP TABLE import_customers (line int PRIMARY KEY, candidate_id uuid NOT NULL, kind varchar NOT NULL,
+    name_enc text, name_hash char(64), id_number_enc text, id_number_hash char(64), store_id varchar,
+    account_manager_id uuid, ext_source varchar, ext_id varchar) ON COMMIT DROP;
+  CREATE TEMP TABLE import_contacts (line int NOT NULL, kind varchar NOT NULL, hash char(64) NOT NULL,
+    enc text NOT NULL) ON COMMIT DROP;
+  CREATE TEMP TABLE import_consents (line int NOT NULL, purpose varchar NOT NULL, granted boolean NOT NULL,
+    given_at timestamptz) ON COMMIT DROP;
+  CREATE TEMP TABLE import_assign (line int PRIMARY KEY, customer_id uuid NOT NULL, is_new boolean NOT NULL)
+    ON COMMIT DROP;`;
 
 /**
- * One batch of prepared customer rows, set-based, inside the caller's transaction (I5, idempotent per row):
- * a row whose external id or contact is known joins that customer and adds only what it lacks (contacts,
- * external ids, consents not recorded yet); an unknown one becomes a new customer. Fields of existing
- * customers are never overwritten (PATCH does that, audited). Rows of one batch that share a key are one
- * customer. A re-run of the same file therefore finds every row and changes nothing.
+ * One batch of prepared customer rows, inside the caller's transaction (I5, idempotent per row): a row whose
+ * external id or contact is known joins that customer and adds only what it lacks (contacts, external ids,
+ * consents not recorded yet); an unknown one becomes a new customer. Fields of existing customers are never
+ * overwritten (PATCH does that, audited). Rows of one batch that share a key are one customer. A re-run of
+ * the same file therefore finds every row and changes nothing.
+ *
+ * How (decision 0010): the batch is COPYed into temporary staging tables (no parameters escaped in
+ * JavaScript); one query returns which keys are known; the rows are assigned to customers in memory (the
+ * same rules, in file order); the assignment is COPYed too, and set-based INSERT ... SELECT statements write
+ * the real tables. A key a concurrent writer took after the lookup makes an insert come short: the whole
+ * batch is rolled back and run again (BatchRaceError), as before.
  */
 @Injectable()
 export class CustomerImportWriter {
   async write(
     manager: EntityManager,
-    rows: PreparedCustomer[],
+    batch: PreparedCustomerBatch,
     actor: string | null,
     now: Date,
   ): Promise<BatchOutcome> {
-    const owners = await this.owners(manager, rows);
     const outcome: BatchOutcome = { created: [], updated: [], unchanged: 0, errors: [] };
-    const newCustomers: (PreparedCustomer & { id: string })[] = [];
-    const contacts: { customerId: string; kind: string; hash: string; enc: string }[] = [];
-    const externalIds: { customerId: string; source: string; externalId: string }[] = [];
-    const consents: { customerId: string; purpose: string; granted: boolean; givenAt: Date | null }[] = [];
-    const touched = new Set<string>();
+    if (batch.rows.length === 0) return outcome;
+    const client = (await manager.queryRunner!.connect()) as PoolClient;
+    await client.query(STAGING);
+    await copy(client, `import_customers (${STAGE_CUSTOMER_COLUMNS})`, batch.copy.customers);
+    await copy(client, `import_contacts (${STAGE_CONTACT_COLUMNS})`, batch.copy.contacts);
+    await copy(client, `import_consents (${STAGE_CONSENT_COLUMNS})`, batch.copy.consents);
+    // Row counts for the planner: the lookups below then probe the real tables' unique indexes.
+    await client.query('ANALYZE import_customers, import_contacts');
+    const owners = await this.owners(client);
 
-    for (const row of rows) {
-      const keys = [
-        ...(row.externalId ? [key.external(row.externalId.source, row.externalId.externalId)] : []),
-        ...row.contacts.map((c) => key.contact(c.kind, c.hash)),
-      ];
-      const known = keys.map((k) => owners.get(k)).filter((id): id is string => id !== undefined);
-      const customerId = known[0] ?? randomUUID();
+    let assign = '';
+    let newContacts = 0;
+    let newExternalIds = 0;
+    const touched = new Set<string>();
+    for (const row of batch.rows) {
+      const keys = row.external ? [row.external, ...row.contacts] : row.contacts;
+      const known: string[] = [];
+      for (const k of keys) {
+        const id = owners.get(k);
+        if (id !== undefined) known.push(id);
+      }
+      const customerId = known[0] ?? row.candidateId;
       if (known.some((id) => id !== customerId)) {
         outcome.errors.push({
           line: row.line,
-          field: row.contacts.length ? row.contacts[0].kind : 'externalId',
+          field: row.firstContactKind ?? 'externalId',
           message: 'its identifiers belong to two different customers: merge them first',
         });
         continue;
       }
       const isNew = known.length === 0;
       let added = false;
-      if (isNew) newCustomers.push({ ...row, id: customerId });
-      if (row.externalId && !owners.has(keys[0])) {
-        externalIds.push({ customerId, ...row.externalId });
+      for (const k of keys) {
+        if (owners.has(k)) continue;
+        if (k === row.external) newExternalIds += 1;
+        else newContacts += 1;
+        owners.set(k, customerId);
         added = true;
       }
-      for (const contact of row.contacts) {
-        if (owners.has(key.contact(contact.kind, contact.hash))) continue;
-        contacts.push({ customerId, ...contact });
-        added = true;
-      }
-      for (const consent of row.consents) consents.push({ customerId, ...consent });
-      for (const k of keys) owners.set(k, customerId);
+      assign += `${row.line}\t${customerId}\t${isNew ? 't' : 'f'}\n`;
       if (isNew) outcome.created.push(customerId);
       else if (added && !touched.has(customerId)) outcome.updated.push(customerId);
       else if (!added && !touched.has(customerId)) outcome.unchanged += 1;
       touched.add(customerId);
     }
+    await copy(client, 'import_assign (line, customer_id, is_new)', assign);
 
-    await this.insertCustomers(manager, newCustomers, now);
-    const addedContacts: { value_hash: string }[] = await manager.query(
+    // G1: a customer registered now is `new`, written with the row: a separate classifying UPDATE would
+    // rewrite every new row and its index entries once more.
+    await client.query(
+      `INSERT INTO intake.customers (id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id,
+         account_manager_id, created_at, updated_at, segment, segment_since)
+       SELECT a.customer_id, s.kind, s.name_enc, s.name_hash, s.id_number_enc, s.id_number_hash, s.store_id,
+         s.account_manager_id, $1, $1, 'new', $1
+       FROM import_assign a JOIN import_customers s USING (line) WHERE a.is_new ORDER BY a.line`,
+      [now],
+    );
+    await client.query(
+      `INSERT INTO intake.customer_activity (customer_id) SELECT customer_id FROM import_assign WHERE is_new`,
+    );
+    // The first row of the batch carrying a key owns it (as the in-memory assignment above decided); a key
+    // taken since the lookup is skipped here, and the count then differs: a race.
+    const contacts = await client.query(
       `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-       SELECT gen_random_uuid(), * FROM unnest($1::uuid[], $2::varchar[], $3::char(64)[], $4::text[])
-       ON CONFLICT (kind, value_hash) DO NOTHING RETURNING value_hash`,
-      [
-        contacts.map((c) => c.customerId),
-        contacts.map((c) => c.kind),
-        contacts.map((c) => c.hash),
-        contacts.map((c) => c.enc),
-      ],
+       SELECT gen_random_uuid(), v.customer_id, v.kind, v.hash, v.enc FROM (
+         SELECT DISTINCT ON (c.kind, c.hash) a.customer_id, c.kind, c.hash, c.enc
+         FROM import_contacts c JOIN import_assign a USING (line)
+         WHERE NOT EXISTS (SELECT 1 FROM intake.customer_contacts x WHERE x.kind = c.kind AND x.value_hash = c.hash)
+         ORDER BY c.kind, c.hash, c.line) v
+       ON CONFLICT (kind, value_hash) DO NOTHING`,
     );
-    const addedExternal: unknown[] = await manager.query(
+    const externalIds = await client.query(
       `INSERT INTO intake.customer_external_ids (source, external_id, customer_id)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[])
-       ON CONFLICT DO NOTHING RETURNING customer_id`,
-      [
-        externalIds.map((e) => e.source),
-        externalIds.map((e) => e.externalId),
-        externalIds.map((e) => e.customerId),
-      ],
+       SELECT v.ext_source, v.ext_id, v.customer_id FROM (
+         SELECT DISTINCT ON (s.ext_source, s.ext_id) s.ext_source, s.ext_id, a.customer_id
+         FROM import_customers s JOIN import_assign a USING (line)
+         WHERE s.ext_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM intake.customer_external_ids x
+           WHERE x.source = s.ext_source AND x.external_id = s.ext_id)
+         ORDER BY s.ext_source, s.ext_id, s.line) v
+       ON CONFLICT DO NOTHING`,
     );
-    if (addedContacts.length !== contacts.length || addedExternal.length !== externalIds.length) {
+    if (contacts.rowCount !== newContacts || externalIds.rowCount !== newExternalIds) {
       throw new BatchRaceError('an identifier was taken by a concurrent writer');
     }
-    // A consent with a date replaces an older one; without a date it is recorded only when none is.
-    await manager.query(
+    // A consent with a date replaces an older one; without a date it is recorded only when none is. Two rows
+    // of the batch for the same customer and purpose: the later line counts.
+    await client.query(
       `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
-       SELECT v.customer_id, v.purpose, v.granted, 'import', COALESCE(v.given_at, $5), $6
-       FROM unnest($1::uuid[], $2::varchar[], $3::boolean[], $4::timestamptz[]) AS v(customer_id, purpose, granted, given_at)
+       SELECT v.customer_id, v.purpose, v.granted, 'import', COALESCE(v.given_at, $1), $2 FROM (
+         SELECT DISTINCT ON (a.customer_id, c.purpose) a.customer_id, c.purpose, c.granted, c.given_at
+         FROM import_consents c JOIN import_assign a USING (line)
+         ORDER BY a.customer_id, c.purpose, c.line DESC) v
        ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted, channel = EXCLUDED.channel,
          given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $5`,
-      [
-        consents.map((c) => c.customerId),
-        consents.map((c) => c.purpose),
-        consents.map((c) => c.granted),
-        consents.map((c) => c.givenAt),
-        now,
-        actor,
-      ],
+       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`,
+      [now, actor],
     );
     return outcome;
   }
 
-  /** Who holds each external id and contact of the batch now. */
-  private async owners(manager: EntityManager, rows: PreparedCustomer[]): Promise<Map<string, string>> {
+  /** Who holds each external id and contact of the batch now (keys as in customer-batch.ts). */
+  private async owners(client: PoolClient): Promise<Map<string, string>> {
+    const found = await client.query<{ k: 'x' | 'c'; a: string; b: string; customer_id: string }>(
+      `SELECT 'x' AS k, e.source AS a, e.external_id AS b, e.customer_id FROM import_customers s
+         JOIN intake.customer_external_ids e ON e.source = s.ext_source AND e.external_id = s.ext_id
+       UNION ALL
+       SELECT 'c', x.kind, x.value_hash, x.customer_id FROM import_contacts c
+         JOIN intake.customer_contacts x ON x.kind = c.kind AND x.value_hash = c.hash`,
+    );
     const owners = new Map<string, string>();
-    const external = rows.flatMap((r) => (r.externalId ? [r.externalId] : []));
-    if (external.length > 0) {
-      const found: { source: string; external_id: string; customer_id: string }[] = await manager.query(
-        `SELECT e.source, e.external_id, e.customer_id FROM intake.customer_external_ids e
-         JOIN unnest($1::varchar[], $2::varchar[]) AS v(source, external_id)
-           ON e.source = v.source AND e.external_id = v.external_id`,
-        [external.map((e) => e.source), external.map((e) => e.externalId)],
-      );
-      for (const row of found) owners.set(key.external(row.source, row.external_id), row.customer_id);
-    }
-    const contacts = rows.flatMap((r) => r.contacts);
-    if (contacts.length > 0) {
-      const found: { kind: string; value_hash: string; customer_id: string }[] = await manager.query(
-        `SELECT c.kind, c.value_hash, c.customer_id FROM intake.customer_contacts c
-         JOIN unnest($1::varchar[], $2::char(64)[]) AS v(kind, value_hash)
-           ON c.kind = v.kind AND c.value_hash = v.value_hash`,
-        [contacts.map((c) => c.kind), contacts.map((c) => c.hash)],
-      );
-      for (const row of found) owners.set(key.contact(row.kind, row.value_hash), row.customer_id);
+    for (const row of found.rows) {
+      owners.set(row.k === 'x' ? externalKey(row.a, row.b) : contactKey(row.a, row.b), row.customer_id);
     }
     return owners;
   }
+}
 
-  private async insertCustomers(
-    manager: EntityManager,
-    rows: (PreparedCustomer & { id: string })[],
-    now: Date,
-  ) {
-    if (rows.length === 0) return;
-    await manager.query(
-      // G1: a customer registered now is `new` (see SegmentService.announceNew), written with the row: a
-      // separate classifying UPDATE would rewrite every new row and its index entries once more.
-      `INSERT INTO intake.customers (id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id,
-         account_manager_id, created_at, updated_at, segment, segment_since)
-       SELECT *, $9::timestamptz, $9::timestamptz, 'new', $9::timestamptz FROM unnest($1::uuid[], $2::varchar[],
-         $3::text[], $4::char(64)[], $5::text[], $6::char(64)[], $7::varchar[], $8::uuid[])`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.nameEnc),
-        rows.map((r) => r.nameHash),
-        rows.map((r) => r.idNumberEnc),
-        rows.map((r) => r.idNumberHash),
-        rows.map((r) => r.storeId),
-        rows.map((r) => r.accountManagerId),
-        now,
-      ],
-    );
-    await manager.query(
-      `INSERT INTO intake.customer_activity (customer_id) SELECT * FROM unnest($1::uuid[])`,
-      [rows.map((r) => r.id)],
-    );
-  }
+/** COPY ... FROM STDIN of text already in COPY format (nothing to send: nothing done). */
+async function copy(client: PoolClient, target: string, text: string): Promise<void> {
+  if (text.length === 0) return;
+  await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
 }

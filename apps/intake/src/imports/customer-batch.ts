@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { PiiCipher } from '../customers/pii-cipher';
 import { prepareCustomers } from './customer-rows';
 import { instantParser, type RawRow, type RowError } from './import-rows';
@@ -31,7 +31,7 @@ export interface PreparedCustomerBatch {
 /** Staging columns, in COPY order (customer-import.writer.ts creates the tables). */
 export const STAGE_CUSTOMER_COLUMNS =
   'line, candidate_id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id, ext_source, ext_id';
-export const STAGE_CONTACT_COLUMNS = 'line, kind, hash, enc';
+export const STAGE_CONTACT_COLUMNS = 'line, id, kind, hash, enc';
 export const STAGE_CONSENT_COLUMNS = 'line, purpose, granted, given_at';
 
 export function externalKey(source: string, externalId: string): string {
@@ -55,7 +55,7 @@ export function prepareCustomerBatch(
   let contacts = '';
   let consents = '';
   for (const row of prepared) {
-    const candidateId = randomUUID();
+    const candidateId = timeOrderedUuid();
     rows.push({
       line: row.line,
       candidateId,
@@ -76,7 +76,9 @@ export function prepareCustomerBatch(
       row.externalId?.source ?? null,
       row.externalId?.externalId ?? null,
     ]);
-    for (const c of row.contacts) contacts += copyLine([String(row.line), c.kind, c.hash, c.enc]);
+    for (const c of row.contacts) {
+      contacts += copyLine([String(row.line), timeOrderedUuid(), c.kind, c.hash, c.enc]);
+    }
     for (const c of row.consents) {
       consents += copyLine([
         String(row.line),
@@ -87,6 +89,30 @@ export function prepareCustomerBatch(
     }
   }
   return { errors, rows, copy: { customers, contacts, consents } };
+}
+
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+/**
+ * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids of imported customers
+ * and contacts are time-ordered so that the primary keys and the customer-id indexes they go into grow at
+ * their right edge instead of touching a random page of a million-entry index per row (decision 0010;
+ * a random v4 id cost most of the import's Postgres time). The id reveals when the record was created,
+ * which `created_at` holds anyway; nothing personal.
+ */
+export function timeOrderedUuid(now = Date.now()): string {
+  if (randomOffset + 16 > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(16 * 4096));
+    randomOffset = 0;
+  }
+  const bytes = randomPool.subarray(randomOffset, randomOffset + 16);
+  randomOffset += 16;
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;

@@ -34,7 +34,7 @@ const STAGING = `
   CREATE TEMP TABLE import_customers (line int PRIMARY KEY, candidate_id uuid NOT NULL, kind varchar NOT NULL,
     name_enc text, name_hash char(64), id_number_enc text, id_number_hash char(64), store_id varchar,
     account_manager_id uuid, ext_source varchar, ext_id varchar) ON COMMIT DROP;
-  CREATE TEMP TABLE import_contacts (line int NOT NULL, kind varchar NOT NULL, hash char(64) NOT NULL,
+  CREATE TEMP TABLE import_contacts (line int NOT NULL, id uuid NOT NULL, kind varchar NOT NULL, hash char(64) NOT NULL,
     enc text NOT NULL) ON COMMIT DROP;
   CREATE TEMP TABLE import_consents (line int NOT NULL, purpose varchar NOT NULL, granted boolean NOT NULL,
     given_at timestamptz) ON COMMIT DROP;
@@ -69,8 +69,6 @@ export class CustomerImportWriter {
     await copy(client, `import_customers (${STAGE_CUSTOMER_COLUMNS})`, batch.copy.customers);
     await copy(client, `import_contacts (${STAGE_CONTACT_COLUMNS})`, batch.copy.contacts);
     await copy(client, `import_consents (${STAGE_CONSENT_COLUMNS})`, batch.copy.consents);
-    // Row counts for the planner: the lookups below then probe the real tables' unique indexes.
-    await client.query('ANALYZE import_customers, import_contacts');
     const owners = await this.owners(client);
 
     let assign = '';
@@ -123,15 +121,16 @@ export class CustomerImportWriter {
     await client.query(
       `INSERT INTO intake.customer_activity (customer_id) SELECT customer_id FROM import_assign WHERE is_new`,
     );
-    // The first row of the batch carrying a key owns it (as the in-memory assignment above decided); a key
-    // taken since the lookup is skipped here, and the count then differs: a race.
+    // The first row of the batch carrying a key owns it (as the in-memory assignment above decided). Keys
+    // known before are skipped by ON CONFLICT and were not counted above; a key a concurrent writer took
+    // since the lookup is skipped too, and then the count differs: a race.
     const contacts = await client.query(
       `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-       SELECT gen_random_uuid(), v.customer_id, v.kind, v.hash, v.enc FROM (
-         SELECT DISTINCT ON (c.kind, c.hash) a.customer_id, c.kind, c.hash, c.enc
+       SELECT v.id, v.customer_id, v.kind, v.hash, v.enc FROM (
+         SELECT DISTINCT ON (c.kind, c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
          FROM import_contacts c JOIN import_assign a USING (line)
-         WHERE NOT EXISTS (SELECT 1 FROM intake.customer_contacts x WHERE x.kind = c.kind AND x.value_hash = c.hash)
          ORDER BY c.kind, c.hash, c.line) v
+       ORDER BY v.id
        ON CONFLICT (kind, value_hash) DO NOTHING`,
     );
     const externalIds = await client.query(
@@ -139,8 +138,7 @@ export class CustomerImportWriter {
        SELECT v.ext_source, v.ext_id, v.customer_id FROM (
          SELECT DISTINCT ON (s.ext_source, s.ext_id) s.ext_source, s.ext_id, a.customer_id
          FROM import_customers s JOIN import_assign a USING (line)
-         WHERE s.ext_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM intake.customer_external_ids x
-           WHERE x.source = s.ext_source AND x.external_id = s.ext_id)
+         WHERE s.ext_id IS NOT NULL
          ORDER BY s.ext_source, s.ext_id, s.line) v
        ON CONFLICT DO NOTHING`,
     );
@@ -165,12 +163,16 @@ export class CustomerImportWriter {
 
   /** Who holds each external id and contact of the batch now (keys as in customer-batch.ts). */
   private async owners(client: PoolClient): Promise<Map<string, string>> {
+    // One index probe per key (LATERAL ... OFFSET 0 keeps the planner from hashing the whole real table:
+    // the staging tables have no statistics, and an ANALYZE per batch cost more than the lookup).
     const found = await client.query<{ k: 'x' | 'c'; a: string; b: string; customer_id: string }>(
-      `SELECT 'x' AS k, e.source AS a, e.external_id AS b, e.customer_id FROM import_customers s
-         JOIN intake.customer_external_ids e ON e.source = s.ext_source AND e.external_id = s.ext_id
+      `SELECT 'x' AS k, s.ext_source AS a, s.ext_id AS b, e.customer_id FROM import_customers s
+         CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_external_ids e
+           WHERE e.source = s.ext_source AND e.external_id = s.ext_id OFFSET 0) e
        UNION ALL
-       SELECT 'c', x.kind, x.value_hash, x.customer_id FROM import_contacts c
-         JOIN intake.customer_contacts x ON x.kind = c.kind AND x.value_hash = c.hash`,
+       SELECT 'c', c.kind, c.hash, x.customer_id FROM import_contacts c
+         CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_contacts x
+           WHERE x.kind = c.kind AND x.value_hash = c.hash OFFSET 0) x`,
     );
     const owners = new Map<string, string>();
     for (const row of found.rows) {

@@ -20,7 +20,7 @@ import { PreparePool } from './prepare-pool';
 
 const log = createLogger('import-runner');
 /** Rows per transaction: large enough for set-based statements, small enough to keep locks short. */
-export const IMPORT_BATCH_ROWS = 5_000;
+export const IMPORT_BATCH_ROWS = 10_000;
 const RACE_RETRIES = 3;
 
 /**

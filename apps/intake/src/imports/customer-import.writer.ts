@@ -54,6 +54,14 @@ const STAGING = `
  * the real tables. A key a concurrent writer took after the lookup makes an insert come short: the whole
  * batch is rolled back and run again (BatchRaceError), as before.
  */
+/**
+ * Carried from batch to batch of one import: whether the previous batch found none of its keys in the
+ * registry (a first import of new customers), so the next one tries the optimistic path first.
+ */
+export interface ImportWriteHint {
+  expectNew: boolean;
+}
+
 @Injectable()
 export class CustomerImportWriter {
   async write(
@@ -61,53 +69,47 @@ export class CustomerImportWriter {
     batch: PreparedCustomerBatch,
     actor: string | null,
     now: Date,
+    hint: ImportWriteHint = { expectNew: false },
   ): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { created: [], updated: [], unchanged: 0, errors: [] };
-    if (batch.rows.length === 0) return outcome;
+    if (batch.rows.length === 0) return { created: [], updated: [], unchanged: 0, errors: [] };
     const client = (await manager.queryRunner!.connect()) as PoolClient;
     await client.query(STAGING);
     await copy(client, `import_customers (${STAGE_CUSTOMER_COLUMNS})`, batch.copy.customers);
     await copy(client, `import_contacts (${STAGE_CONTACT_COLUMNS})`, batch.copy.contacts);
     await copy(client, `import_consents (${STAGE_CONSENT_COLUMNS})`, batch.copy.consents);
-    const owners = await this.owners(client);
 
-    let assign = '';
-    let newContacts = 0;
-    let newExternalIds = 0;
-    const touched = new Set<string>();
-    for (const row of batch.rows) {
-      const keys = row.external ? [row.external, ...row.contacts] : row.contacts;
-      const known: string[] = [];
-      for (const k of keys) {
-        const id = owners.get(k);
-        if (id !== undefined) known.push(id);
+    if (hint.expectNew) {
+      // Optimistic: assume no key of the batch is known and write at once, which saves a lookup probe per
+      // key on a first import. It holds exactly when every insert came back complete (a known key is
+      // skipped by ON CONFLICT and makes its count short); then the result is the one the lookup would
+      // have given. Otherwise the attempt is undone and the batch goes the usual way.
+      const optimistic = assignRows(batch, new Map());
+      await client.query('SAVEPOINT import_optimistic');
+      if (await this.insertAll(client, optimistic, actor, now)) {
+        await client.query('RELEASE SAVEPOINT import_optimistic');
+        return optimistic.outcome;
       }
-      const customerId = known[0] ?? row.candidateId;
-      if (known.some((id) => id !== customerId)) {
-        outcome.errors.push({
-          line: row.line,
-          field: row.firstContactKind ?? 'externalId',
-          message: 'its identifiers belong to two different customers: merge them first',
-        });
-        continue;
-      }
-      const isNew = known.length === 0;
-      let added = false;
-      for (const k of keys) {
-        if (owners.has(k)) continue;
-        if (k === row.external) newExternalIds += 1;
-        else newContacts += 1;
-        owners.set(k, customerId);
-        added = true;
-      }
-      assign += `${row.line}\t${customerId}\t${isNew ? 't' : 'f'}\n`;
-      if (isNew) outcome.created.push(customerId);
-      else if (added && !touched.has(customerId)) outcome.updated.push(customerId);
-      else if (!added && !touched.has(customerId)) outcome.unchanged += 1;
-      touched.add(customerId);
+      await client.query('ROLLBACK TO SAVEPOINT import_optimistic');
+      hint.expectNew = false;
     }
-    await copy(client, 'import_assign (line, customer_id, is_new)', assign);
+    const owners = await this.owners(client);
+    const known = owners.size;
+    const assigned = assignRows(batch, owners);
+    if (!(await this.insertAll(client, assigned, actor, now))) {
+      throw new BatchRaceError('an identifier was taken by a concurrent writer');
+    }
+    hint.expectNew = known === 0;
+    return assigned.outcome;
+  }
 
+  /** Writes the assigned rows; false when a key turned out to be taken (nothing is undone here). */
+  private async insertAll(
+    client: PoolClient,
+    assigned: Assignment,
+    actor: string | null,
+    now: Date,
+  ): Promise<boolean> {
+    await copy(client, 'import_assign (line, customer_id, is_new)', assigned.assign);
     // G1: a customer registered now is `new`, written with the row: a separate classifying UPDATE would
     // rewrite every new row and its index entries once more.
     await client.query(
@@ -121,30 +123,27 @@ export class CustomerImportWriter {
     await client.query(
       `INSERT INTO intake.customer_activity (customer_id) SELECT customer_id FROM import_assign WHERE is_new`,
     );
-    // The first row of the batch carrying a key owns it (as the in-memory assignment above decided). Keys
-    // known before are skipped by ON CONFLICT and were not counted above; a key a concurrent writer took
-    // since the lookup is skipped too, and then the count differs: a race.
+    // The first row of the batch carrying a key owns it (as the in-memory assignment decided). Keys known
+    // before are skipped by ON CONFLICT and were not counted; a key a concurrent writer took since the
+    // lookup is skipped too, and then the count differs. Written in key order: the unique index on the
+    // keyed hash is the one index that takes them at random places.
     const contacts = await client.query(
       `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-       SELECT v.id, v.customer_id, v.kind, v.hash, v.enc FROM (
-         SELECT DISTINCT ON (c.kind, c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
-         FROM import_contacts c JOIN import_assign a USING (line)
-         ORDER BY c.kind, c.hash, c.line) v
-       ORDER BY v.id
+       SELECT DISTINCT ON (c.kind, c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
+       FROM import_contacts c JOIN import_assign a USING (line)
+       ORDER BY c.kind, c.hash, c.line
        ON CONFLICT (kind, value_hash) DO NOTHING`,
     );
+    if (contacts.rowCount !== assigned.newContacts) return false;
     const externalIds = await client.query(
       `INSERT INTO intake.customer_external_ids (source, external_id, customer_id)
-       SELECT v.ext_source, v.ext_id, v.customer_id FROM (
-         SELECT DISTINCT ON (s.ext_source, s.ext_id) s.ext_source, s.ext_id, a.customer_id
-         FROM import_customers s JOIN import_assign a USING (line)
-         WHERE s.ext_id IS NOT NULL
-         ORDER BY s.ext_source, s.ext_id, s.line) v
+       SELECT DISTINCT ON (s.ext_source, s.ext_id) s.ext_source, s.ext_id, a.customer_id
+       FROM import_customers s JOIN import_assign a USING (line)
+       WHERE s.ext_id IS NOT NULL
+       ORDER BY s.ext_source, s.ext_id, s.line
        ON CONFLICT DO NOTHING`,
     );
-    if (contacts.rowCount !== newContacts || externalIds.rowCount !== newExternalIds) {
-      throw new BatchRaceError('an identifier was taken by a concurrent writer');
-    }
+    if (externalIds.rowCount !== assigned.newExternalIds) return false;
     // A consent with a date replaces an older one; without a date it is recorded only when none is. Two rows
     // of the batch for the same customer and purpose: the later line counts.
     await client.query(
@@ -158,7 +157,7 @@ export class CustomerImportWriter {
        WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`,
       [now, actor],
     );
-    return outcome;
+    return true;
   }
 
   /** Who holds each external id and contact of the batch now (keys as in customer-batch.ts). */
@@ -170,7 +169,8 @@ export class CustomerImportWriter {
          CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_external_ids e
            WHERE e.source = s.ext_source AND e.external_id = s.ext_id OFFSET 0) e
        UNION ALL
-       SELECT 'c', c.kind, c.hash, x.customer_id FROM import_contacts c
+       SELECT 'c', c.kind, c.hash, x.customer_id
+         FROM (SELECT kind, hash FROM import_contacts ORDER BY kind, hash OFFSET 0) c
          CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_contacts x
            WHERE x.kind = c.kind AND x.value_hash = c.hash OFFSET 0) x`,
     );
@@ -180,6 +180,69 @@ export class CustomerImportWriter {
     }
     return owners;
   }
+}
+
+/** Which customer each valid row is, and what the batch adds: the rules of I5, in file order. */
+interface Assignment {
+  outcome: BatchOutcome;
+  /** COPY text of import_assign: line, customer id, new or not. */
+  assign: string;
+  newContacts: number;
+  newExternalIds: number;
+}
+
+/**
+ * A row whose keys are known joins their customer (two different customers: refused, merge first); an
+ * unknown row is a new customer; rows of the batch sharing a key are one customer. `owners` (key -> id)
+ * is extended with what the batch adds.
+ */
+export function assignRows(batch: PreparedCustomerBatch, owners: Map<string, string>): Assignment {
+  const outcome: BatchOutcome = { created: [], updated: [], unchanged: 0, errors: [] };
+  let assign = '';
+  let newContacts = 0;
+  let newExternalIds = 0;
+  const created = new Set<string>();
+  const updated = new Set<string>();
+  const unchanged = new Set<string>();
+  for (const row of batch.rows) {
+    const keys = row.external ? [row.external, ...row.contacts] : row.contacts;
+    const known: string[] = [];
+    for (const k of keys) {
+      const id = owners.get(k);
+      if (id !== undefined) known.push(id);
+    }
+    const customerId = known[0] ?? row.candidateId;
+    if (known.some((id) => id !== customerId)) {
+      outcome.errors.push({
+        line: row.line,
+        field: row.firstContactKind ?? 'externalId',
+        message: 'its identifiers belong to two different customers: merge them first',
+      });
+      continue;
+    }
+    const isNew = known.length === 0;
+    let added = false;
+    for (const k of keys) {
+      if (owners.has(k)) continue;
+      if (k === row.external) newExternalIds += 1;
+      else newContacts += 1;
+      owners.set(k, customerId);
+      added = true;
+    }
+    assign += `${row.line}\t${customerId}\t${isNew ? 't' : 'f'}\n`;
+    // Each customer counts once: created, else updated if any row of the batch added to it (then it is
+    // audited, X2), else unchanged.
+    if (isNew) created.add(customerId);
+    else if (created.has(customerId) || updated.has(customerId)) continue;
+    else if (added) {
+      updated.add(customerId);
+      unchanged.delete(customerId);
+    } else unchanged.add(customerId);
+  }
+  outcome.created = [...created];
+  outcome.updated = [...updated];
+  outcome.unchanged = unchanged.size;
+  return { outcome, assign, newContacts, newExternalIds };
 }
 
 /** COPY ... FROM STDIN of text already in COPY format (nothing to send: nothing done). */

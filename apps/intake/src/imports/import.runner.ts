@@ -9,7 +9,12 @@ import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
 import { PollingLoop } from '../scheduling/polling-loop';
 import { SettingsRepository } from '../settings/settings.repository';
-import { BatchRaceError, CustomerImportWriter, type BatchOutcome } from './customer-import.writer';
+import {
+  BatchRaceError,
+  CustomerImportWriter,
+  type BatchOutcome,
+  type ImportWriteHint,
+} from './customer-import.writer';
 import type { PreparedCustomerBatch } from './customer-batch';
 import { CUSTOMER_COLUMNS } from './customer-rows';
 import { ImportRepository, type ImportJob } from './import.repository';
@@ -77,6 +82,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
       const columns = job.kind === 'customers' ? CUSTOMER_COLUMNS : ORDER_COLUMNS;
       const depth = job.kind === 'customers' ? this.pool.depth : 1;
       let batch: RawRow[] = [];
+      const hint: ImportWriteHint = { expectNew: true }; // a first import of new customers is the common case
       const flush = async (rows: RawRow[]) => {
         const range = { lastLine: rows[rows.length - 1].line, rows: rows.length };
         const fields = job.kind === 'customers' ? personalColumns(rows) : [];
@@ -90,7 +96,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
                 ...prepareOrders(rows, this.cipher, job.scopeStores, parseInstant),
               }));
         prepared.catch(() => undefined); // observed by the write that awaits it
-        writing = writing.then(async () => this.write(job, range, fields, await prepared));
+        writing = writing.then(async () => this.write(job, range, fields, await prepared, hint));
         writing.catch(() => undefined); // observed below
         waiting.push(writing);
         while (waiting.length > depth) await waiting.shift();
@@ -140,6 +146,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     range: { lastLine: number; rows: number },
     fields: string[],
     prepared: Prepared,
+    hint: ImportWriteHint,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -147,7 +154,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
           const now = new Date();
           const outcome: BatchOutcome =
             prepared.kind === 'customers'
-              ? await this.customers.write(tx.manager, prepared.batch, job.createdBy, now)
+              ? await this.customers.write(tx.manager, prepared.batch, job.createdBy, now, hint)
               : await this.orders.write(tx, prepared.prepared, job.createdBy, now);
           const errors = prepared.kind === 'customers' ? prepared.batch.errors : prepared.errors;
           const allErrors = [...errors, ...outcome.errors];

@@ -26,6 +26,8 @@ export interface BatchOutcome {
   errors: RowError[];
 }
 
+const UNIQUE_VIOLATION = '23505';
+
 /**
  * Temporary staging tables of one batch, dropped at its commit (or rollback). Not WAL-logged, visible to
  * this transaction only.
@@ -79,13 +81,13 @@ export class CustomerImportWriter {
     await copy(client, `import_consents (${STAGE_CONSENT_COLUMNS})`, batch.copy.consents);
 
     if (hint.expectNew) {
-      // Optimistic: assume no key of the batch is known and write at once, which saves a lookup probe per
-      // key on a first import. It holds exactly when every insert came back complete (a known key is
-      // skipped by ON CONFLICT and makes its count short); then the result is the one the lookup would
-      // have given. Otherwise the attempt is undone and the batch goes the usual way.
+      // Optimistic: assume no key of the batch is known and write at once with plain INSERTs, which saves a
+      // lookup probe per key and ON CONFLICT's speculative insertion on a first import. It holds exactly
+      // when no unique key is violated (every customer is new; then the result is the one the lookup would
+      // have given). A violation undoes the attempt and the batch goes the usual way.
       const optimistic = assignRows(batch, new Map());
       await client.query('SAVEPOINT import_optimistic');
-      if (await this.insertAll(client, optimistic, actor, now)) {
+      if (await this.insertAll(client, optimistic, actor, now, 'optimistic')) {
         await client.query('RELEASE SAVEPOINT import_optimistic');
         return optimistic.outcome;
       }
@@ -95,20 +97,38 @@ export class CustomerImportWriter {
     const owners = await this.owners(client);
     const known = owners.size;
     const assigned = assignRows(batch, owners);
-    if (!(await this.insertAll(client, assigned, actor, now))) {
+    if (!(await this.insertAll(client, assigned, actor, now, 'looked-up'))) {
       throw new BatchRaceError('an identifier was taken by a concurrent writer');
     }
     hint.expectNew = known === 0;
     return assigned.outcome;
   }
 
-  /** Writes the assigned rows; false when a key turned out to be taken (nothing is undone here). */
+  /** Writes the assigned rows; false when a key turned out to be taken (the caller undoes the writes). */
   private async insertAll(
     client: PoolClient,
     assigned: Assignment,
     actor: string | null,
     now: Date,
+    mode: 'optimistic' | 'looked-up',
   ): Promise<boolean> {
+    try {
+      return await this.insertRows(client, assigned, actor, now, mode);
+    } catch (error) {
+      if (mode === 'optimistic' && (error as { code?: string }).code === UNIQUE_VIOLATION) return false;
+      throw error;
+    }
+  }
+
+  private async insertRows(
+    client: PoolClient,
+    assigned: Assignment,
+    actor: string | null,
+    now: Date,
+    mode: 'optimistic' | 'looked-up',
+  ): Promise<boolean> {
+    // Optimistic: no key is known, so a conflict is an error (caught above), not a row to skip.
+    const onConflict = (clause: string) => (mode === 'optimistic' ? '' : clause);
     await copy(client, 'import_assign (line, customer_id, is_new)', assigned.assign);
     // G1: a customer registered now is `new`, written with the row: a separate classifying UPDATE would
     // rewrite every new row and its index entries once more.
@@ -132,7 +152,7 @@ export class CustomerImportWriter {
        SELECT DISTINCT ON (c.kind, c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
        FROM import_contacts c JOIN import_assign a USING (line)
        ORDER BY c.kind, c.hash, c.line
-       ON CONFLICT (kind, value_hash) DO NOTHING`,
+       ${onConflict('ON CONFLICT (kind, value_hash) DO NOTHING')}`,
     );
     if (contacts.rowCount !== assigned.newContacts) return false;
     const externalIds = await client.query(
@@ -141,7 +161,7 @@ export class CustomerImportWriter {
        FROM import_customers s JOIN import_assign a USING (line)
        WHERE s.ext_id IS NOT NULL
        ORDER BY s.ext_source, s.ext_id, s.line
-       ON CONFLICT DO NOTHING`,
+       ${onConflict('ON CONFLICT DO NOTHING')}`,
     );
     if (externalIds.rowCount !== assigned.newExternalIds) return false;
     // A consent with a date replaces an older one; without a date it is recorded only when none is. Two rows
@@ -152,9 +172,9 @@ export class CustomerImportWriter {
          SELECT DISTINCT ON (a.customer_id, c.purpose) a.customer_id, c.purpose, c.granted, c.given_at
          FROM import_consents c JOIN import_assign a USING (line)
          ORDER BY a.customer_id, c.purpose, c.line DESC) v
-       ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted, channel = EXCLUDED.channel,
-         given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`,
+       ${onConflict(`ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted,
+         channel = EXCLUDED.channel, given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
+       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`)}`,
       [now, actor],
     );
     return true;

@@ -188,7 +188,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         });
         return;
       } catch (error) {
-        if (error instanceof BatchRaceError && attempt < RACE_RETRIES) continue;
+        if ((error instanceof BatchRaceError || isDeadlock(error)) && attempt < RACE_RETRIES) continue;
         throw error;
       }
     }
@@ -211,6 +211,16 @@ function personalColumns(rows: RawRow[]): string[] {
         ? ['consents']
         : [],
     );
+}
+
+/**
+ * Postgres broke a deadlock with live intake (both inserting the same new keys in different orders) by
+ * failing this batch's transaction: it is rolled back whole, so running it again is safe.
+ */
+function isDeadlock(error: unknown): boolean {
+  const code = (e: unknown) => (e && typeof e === 'object' && 'code' in e ? e.code : undefined);
+  const driver = error && typeof error === 'object' && 'driverError' in error ? error.driverError : undefined;
+  return code(error) === '40P01' || code(driver) === '40P01';
 }
 
 function failedLines(errors: RowError[]): number {

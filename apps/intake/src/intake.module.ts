@@ -26,6 +26,7 @@ import { ImportRepository } from './imports/import.repository';
 import { ImportRunner } from './imports/import.runner';
 import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
+import { PreparePool } from './imports/prepare-pool';
 import { OrderImportWriter } from './imports/order-import.writer';
 import { JobScheduler } from './scheduling/job-scheduler';
 import { RetentionRepository } from './retention/retention.repository';
@@ -84,6 +85,7 @@ export class IntakeModule {
         ImportsHandler,
         CustomerImportWriter,
         OrderImportWriter,
+        PreparePool,
         ImportRunner,
         RetentionRepository,
         RetentionService,

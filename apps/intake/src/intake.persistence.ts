@@ -19,6 +19,7 @@ import { RecordingSettings1796155400588 } from './migrations/1796155400588-Recor
 import { CustomerRegistry1796155920802 } from './migrations/1796155920802-CustomerRegistry';
 import { CustomerImports1796156725702 } from './migrations/1796156725702-CustomerImports';
 import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-PartialCustomerIndexes';
+import { BatchAuditRows1796167300000 } from './migrations/1796167300000-BatchAuditRows';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -49,5 +50,6 @@ export const intakePersistence = {
     CustomerRegistry1796155920802,
     CustomerImports1796156725702,
     PartialCustomerIndexes1796158651296,
+    BatchAuditRows1796167300000,
   ],
 };

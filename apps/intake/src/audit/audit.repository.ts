@@ -47,11 +47,42 @@ export class AuditRepository {
     });
   }
 
+  /**
+   * X2 for a bulk import's batch: ONE row naming the import and every customer the batch created or added to
+   * (`customer_ids`, GIN-indexed), in the batch's transaction. Ids and field names only (decision 0010).
+   */
+  async writeImportBatch(
+    manager: EntityManager,
+    entry: { actor: string | null; importId: string; customerIds: string[]; fields: string[] },
+  ): Promise<void> {
+    if (entry.customerIds.length === 0) return;
+    await manager.query(
+      `INSERT INTO intake.audit_log (id, at, actor, action, customer_id, customer_ids, import_id, fields, reason,
+         correlation_id)
+       VALUES ($1, $2, $3, 'customers.imported', NULL, $4::uuid[], $5, $6, $7, $8)`,
+      [
+        randomUUID(),
+        new Date(),
+        entry.actor,
+        // One array literal built here, not one bound value per id: cheap even for 10,000 ids.
+        `{${entry.customerIds.join(',')}}`,
+        entry.importId,
+        entry.fields,
+        `import ${entry.importId}`,
+        currentCorrelationId() ?? null,
+      ],
+    );
+  }
+
   async list(filter: AuditFilter): Promise<AuditEntryView[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const param = (value: unknown) => `$${params.push(value)}`;
-    if (filter.customerId) where.push(`customer_id = ${param(filter.customerId)}`);
+    if (filter.customerId) {
+      // A customer's own rows, and the batch rows of imports that created or changed them (X2).
+      const id = param(filter.customerId);
+      where.push(`(customer_id = ${id} OR customer_ids @> ARRAY[${id}::uuid])`);
+    }
     if (filter.actor) where.push(`actor = ${param(filter.actor)}`);
     if (filter.from) where.push(`at >= ${param(filter.from)}`);
     if (filter.to) where.push(`at < ${param(filter.to)}`);
@@ -65,11 +96,12 @@ export class AuditRepository {
       actor: string | null;
       action: string;
       customer_id: string | null;
+      import_id: string | null;
       fields: string[];
       reason: string | null;
       correlation_id: string | null;
     }[] = await this.dataSource.query(
-      `SELECT id, at, actor, action, customer_id, fields, reason, correlation_id FROM intake.audit_log
+      `SELECT id, at, actor, action, customer_id, import_id, fields, reason, correlation_id FROM intake.audit_log
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY at DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -79,7 +111,8 @@ export class AuditRepository {
       at: row.at.toISOString(),
       actor: row.actor,
       action: row.action,
-      customerId: row.customer_id,
+      // A batch row names the customer asked for (its list of thousands is not part of the view).
+      customerId: row.customer_id ?? (row.import_id && filter.customerId ? filter.customerId : null),
       fields: row.fields,
       reason: row.reason,
       correlationId: row.correlation_id,

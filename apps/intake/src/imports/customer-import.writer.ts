@@ -1,7 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
-import type { PreparedCustomer } from './customer-rows';
+import {
+  contactKey,
+  externalKey,
+  STAGE_CONSENT_COLUMNS,
+  STAGE_CONTACT_COLUMNS,
+  STAGE_CUSTOMER_COLUMNS,
+  type PreparedCustomerBatch,
+} from './customer-batch';
 import type { RowError } from './import-rows';
 
 /** A concurrent writer (live intake) took a contact of a new customer: the batch is run again. */
@@ -16,168 +26,247 @@ export interface BatchOutcome {
   errors: RowError[];
 }
 
-const key = {
-  external: (source: string, id: string) => `x\u0000${source}\u0000${id}`,
-  contact: (kind: string, hash: string) => `c\u0000${kind}\u0000${hash}`,
-};
+const UNIQUE_VIOLATION = '23505';
 
 /**
- * One batch of prepared customer rows, set-based, inside the caller's transaction (I5, idempotent per row):
- * a row whose external id or contact is known joins that customer and adds only what it lacks (contacts,
- * external ids, consents not recorded yet); an unknown one becomes a new customer. Fields of existing
- * customers are never overwritten (PATCH does that, audited). Rows of one batch that share a key are one
- * customer. A re-run of the same file therefore finds every row and changes nothing.
+ * Temporary staging tables of one batch, dropped at its commit (or rollback). Not WAL-logged, visible to
+ * this transaction only.
  */
+const STAGING = `
+  CREATE TEMP TABLE import_customers (line int PRIMARY KEY, candidate_id uuid NOT NULL, kind varchar NOT NULL,
+    name_enc text, name_hash char(64), id_number_enc text, id_number_hash char(64), store_id varchar,
+    account_manager_id uuid, ext_source varchar, ext_id varchar) ON COMMIT DROP;
+  CREATE TEMP TABLE import_contacts (line int NOT NULL, id uuid NOT NULL, kind varchar NOT NULL, hash char(64) NOT NULL,
+    enc text NOT NULL) ON COMMIT DROP;
+  CREATE TEMP TABLE import_consents (line int NOT NULL, purpose varchar NOT NULL, granted boolean NOT NULL,
+    given_at timestamptz) ON COMMIT DROP;
+  CREATE TEMP TABLE import_assign (line int PRIMARY KEY, customer_id uuid NOT NULL, is_new boolean NOT NULL)
+    ON COMMIT DROP;`;
+
+/**
+ * One batch of prepared customer rows, inside the caller's transaction (I5, idempotent per row): a row whose
+ * external id or contact is known joins that customer and adds only what it lacks (contacts, external ids,
+ * consents not recorded yet); an unknown one becomes a new customer. Fields of existing customers are never
+ * overwritten (PATCH does that, audited). Rows of one batch that share a key are one customer. A re-run of
+ * the same file therefore finds every row and changes nothing.
+ *
+ * How (decision 0010): the batch is COPYed into temporary staging tables (no parameters escaped in
+ * JavaScript); one query returns which keys are known; the rows are assigned to customers in memory (the
+ * same rules, in file order); the assignment is COPYed too, and set-based INSERT ... SELECT statements write
+ * the real tables. A key a concurrent writer took after the lookup makes an insert come short: the whole
+ * batch is rolled back and run again (BatchRaceError), as before.
+ */
+/**
+ * Carried from batch to batch of one import: whether the previous batch found none of its keys in the
+ * registry (a first import of new customers), so the next one tries the optimistic path first.
+ */
+export interface ImportWriteHint {
+  expectNew: boolean;
+}
+
 @Injectable()
 export class CustomerImportWriter {
   async write(
     manager: EntityManager,
-    rows: PreparedCustomer[],
+    batch: PreparedCustomerBatch,
     actor: string | null,
     now: Date,
+    hint: ImportWriteHint = { expectNew: false },
   ): Promise<BatchOutcome> {
-    const owners = await this.owners(manager, rows);
-    const outcome: BatchOutcome = { created: [], updated: [], unchanged: 0, errors: [] };
-    const newCustomers: (PreparedCustomer & { id: string })[] = [];
-    const contacts: { customerId: string; kind: string; hash: string; enc: string }[] = [];
-    const externalIds: { customerId: string; source: string; externalId: string }[] = [];
-    const consents: { customerId: string; purpose: string; granted: boolean; givenAt: Date | null }[] = [];
-    const touched = new Set<string>();
+    if (batch.rows.length === 0) return { created: [], updated: [], unchanged: 0, errors: [] };
+    const client = (await manager.queryRunner!.connect()) as PoolClient;
+    await client.query(STAGING);
+    await copy(client, `import_customers (${STAGE_CUSTOMER_COLUMNS})`, batch.copy.customers);
+    await copy(client, `import_contacts (${STAGE_CONTACT_COLUMNS})`, batch.copy.contacts);
+    await copy(client, `import_consents (${STAGE_CONSENT_COLUMNS})`, batch.copy.consents);
 
-    for (const row of rows) {
-      const keys = [
-        ...(row.externalId ? [key.external(row.externalId.source, row.externalId.externalId)] : []),
-        ...row.contacts.map((c) => key.contact(c.kind, c.hash)),
-      ];
-      const known = keys.map((k) => owners.get(k)).filter((id): id is string => id !== undefined);
-      const customerId = known[0] ?? randomUUID();
-      if (known.some((id) => id !== customerId)) {
-        outcome.errors.push({
-          line: row.line,
-          field: row.contacts.length ? row.contacts[0].kind : 'externalId',
-          message: 'its identifiers belong to two different customers: merge them first',
-        });
-        continue;
+    if (hint.expectNew) {
+      // Optimistic: assume no key of the batch is known and write at once with plain INSERTs, which saves a
+      // lookup probe per key and ON CONFLICT's speculative insertion on a first import. It holds exactly
+      // when no unique key is violated (every customer is new; then the result is the one the lookup would
+      // have given). A violation undoes the attempt and the batch goes the usual way.
+      const optimistic = assignRows(batch, new Map());
+      await client.query('SAVEPOINT import_optimistic');
+      if (await this.insertAll(client, optimistic, actor, now, 'optimistic')) {
+        await client.query('RELEASE SAVEPOINT import_optimistic');
+        return optimistic.outcome;
       }
-      const isNew = known.length === 0;
-      let added = false;
-      if (isNew) newCustomers.push({ ...row, id: customerId });
-      if (row.externalId && !owners.has(keys[0])) {
-        externalIds.push({ customerId, ...row.externalId });
-        added = true;
-      }
-      for (const contact of row.contacts) {
-        if (owners.has(key.contact(contact.kind, contact.hash))) continue;
-        contacts.push({ customerId, ...contact });
-        added = true;
-      }
-      for (const consent of row.consents) consents.push({ customerId, ...consent });
-      for (const k of keys) owners.set(k, customerId);
-      if (isNew) outcome.created.push(customerId);
-      else if (added && !touched.has(customerId)) outcome.updated.push(customerId);
-      else if (!added && !touched.has(customerId)) outcome.unchanged += 1;
-      touched.add(customerId);
+      await client.query('ROLLBACK TO SAVEPOINT import_optimistic');
+      hint.expectNew = false;
     }
-
-    await this.insertCustomers(manager, newCustomers, now);
-    const addedContacts: { value_hash: string }[] = await manager.query(
-      `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-       SELECT gen_random_uuid(), * FROM unnest($1::uuid[], $2::varchar[], $3::char(64)[], $4::text[])
-       ON CONFLICT (kind, value_hash) DO NOTHING RETURNING value_hash`,
-      [
-        contacts.map((c) => c.customerId),
-        contacts.map((c) => c.kind),
-        contacts.map((c) => c.hash),
-        contacts.map((c) => c.enc),
-      ],
-    );
-    const addedExternal: unknown[] = await manager.query(
-      `INSERT INTO intake.customer_external_ids (source, external_id, customer_id)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::uuid[])
-       ON CONFLICT DO NOTHING RETURNING customer_id`,
-      [
-        externalIds.map((e) => e.source),
-        externalIds.map((e) => e.externalId),
-        externalIds.map((e) => e.customerId),
-      ],
-    );
-    if (addedContacts.length !== contacts.length || addedExternal.length !== externalIds.length) {
+    const owners = await this.owners(client);
+    const known = owners.size;
+    const assigned = assignRows(batch, owners);
+    if (!(await this.insertAll(client, assigned, actor, now, 'looked-up'))) {
       throw new BatchRaceError('an identifier was taken by a concurrent writer');
     }
-    // A consent with a date replaces an older one; without a date it is recorded only when none is.
-    await manager.query(
-      `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
-       SELECT v.customer_id, v.purpose, v.granted, 'import', COALESCE(v.given_at, $5), $6
-       FROM unnest($1::uuid[], $2::varchar[], $3::boolean[], $4::timestamptz[]) AS v(customer_id, purpose, granted, given_at)
-       ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted, channel = EXCLUDED.channel,
-         given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $5`,
-      [
-        consents.map((c) => c.customerId),
-        consents.map((c) => c.purpose),
-        consents.map((c) => c.granted),
-        consents.map((c) => c.givenAt),
-        now,
-        actor,
-      ],
-    );
-    return outcome;
+    hint.expectNew = known === 0;
+    return assigned.outcome;
   }
 
-  /** Who holds each external id and contact of the batch now. */
-  private async owners(manager: EntityManager, rows: PreparedCustomer[]): Promise<Map<string, string>> {
-    const owners = new Map<string, string>();
-    const external = rows.flatMap((r) => (r.externalId ? [r.externalId] : []));
-    if (external.length > 0) {
-      const found: { source: string; external_id: string; customer_id: string }[] = await manager.query(
-        `SELECT e.source, e.external_id, e.customer_id FROM intake.customer_external_ids e
-         JOIN unnest($1::varchar[], $2::varchar[]) AS v(source, external_id)
-           ON e.source = v.source AND e.external_id = v.external_id`,
-        [external.map((e) => e.source), external.map((e) => e.externalId)],
-      );
-      for (const row of found) owners.set(key.external(row.source, row.external_id), row.customer_id);
+  /** Writes the assigned rows; false when a key turned out to be taken (the caller undoes the writes). */
+  private async insertAll(
+    client: PoolClient,
+    assigned: Assignment,
+    actor: string | null,
+    now: Date,
+    mode: 'optimistic' | 'looked-up',
+  ): Promise<boolean> {
+    try {
+      return await this.insertRows(client, assigned, actor, now, mode);
+    } catch (error) {
+      if (mode === 'optimistic' && (error as { code?: string }).code === UNIQUE_VIOLATION) return false;
+      throw error;
     }
-    const contacts = rows.flatMap((r) => r.contacts);
-    if (contacts.length > 0) {
-      const found: { kind: string; value_hash: string; customer_id: string }[] = await manager.query(
-        `SELECT c.kind, c.value_hash, c.customer_id FROM intake.customer_contacts c
-         JOIN unnest($1::varchar[], $2::char(64)[]) AS v(kind, value_hash)
-           ON c.kind = v.kind AND c.value_hash = v.value_hash`,
-        [contacts.map((c) => c.kind), contacts.map((c) => c.hash)],
-      );
-      for (const row of found) owners.set(key.contact(row.kind, row.value_hash), row.customer_id);
+  }
+
+  private async insertRows(
+    client: PoolClient,
+    assigned: Assignment,
+    actor: string | null,
+    now: Date,
+    mode: 'optimistic' | 'looked-up',
+  ): Promise<boolean> {
+    // Optimistic: no key is known, so a conflict is an error (caught above), not a row to skip.
+    const onConflict = (clause: string) => (mode === 'optimistic' ? '' : clause);
+    await copy(client, 'import_assign (line, customer_id, is_new)', assigned.assign);
+    // G1: a customer registered now is `new`, written with the row: a separate classifying UPDATE would
+    // rewrite every new row and its index entries once more.
+    await client.query(
+      `INSERT INTO intake.customers (id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id,
+         account_manager_id, created_at, updated_at, segment, segment_since)
+       SELECT a.customer_id, s.kind, s.name_enc, s.name_hash, s.id_number_enc, s.id_number_hash, s.store_id,
+         s.account_manager_id, $1, $1, 'new', $1
+       FROM import_assign a JOIN import_customers s USING (line) WHERE a.is_new ORDER BY a.line`,
+      [now],
+    );
+    await client.query(
+      `INSERT INTO intake.customer_activity (customer_id) SELECT customer_id FROM import_assign WHERE is_new`,
+    );
+    // The first row of the batch carrying a key owns it (as the in-memory assignment decided). Keys known
+    // before are skipped by ON CONFLICT and were not counted; a key a concurrent writer took since the
+    // lookup is skipped too, and then the count differs. Written in key order: the unique index on the
+    // keyed hash is the one index that takes them at random places.
+    const contacts = await client.query(
+      `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
+       SELECT DISTINCT ON (c.kind, c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
+       FROM import_contacts c JOIN import_assign a USING (line)
+       ORDER BY c.kind, c.hash, c.line
+       ${onConflict('ON CONFLICT (kind, value_hash) DO NOTHING')}`,
+    );
+    if (contacts.rowCount !== assigned.newContacts) return false;
+    const externalIds = await client.query(
+      `INSERT INTO intake.customer_external_ids (source, external_id, customer_id)
+       SELECT DISTINCT ON (s.ext_source, s.ext_id) s.ext_source, s.ext_id, a.customer_id
+       FROM import_customers s JOIN import_assign a USING (line)
+       WHERE s.ext_id IS NOT NULL
+       ORDER BY s.ext_source, s.ext_id, s.line
+       ${onConflict('ON CONFLICT DO NOTHING')}`,
+    );
+    if (externalIds.rowCount !== assigned.newExternalIds) return false;
+    // A consent with a date replaces an older one; without a date it is recorded only when none is. Two rows
+    // of the batch for the same customer and purpose: the later line counts.
+    await client.query(
+      `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
+       SELECT v.customer_id, v.purpose, v.granted, 'import', COALESCE(v.given_at, $1), $2 FROM (
+         SELECT DISTINCT ON (a.customer_id, c.purpose) a.customer_id, c.purpose, c.granted, c.given_at
+         FROM import_consents c JOIN import_assign a USING (line)
+         ORDER BY a.customer_id, c.purpose, c.line DESC) v
+       ${onConflict(`ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted,
+         channel = EXCLUDED.channel, given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
+       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`)}`,
+      [now, actor],
+    );
+    return true;
+  }
+
+  /** Who holds each external id and contact of the batch now (keys as in customer-batch.ts). */
+  private async owners(client: PoolClient): Promise<Map<string, string>> {
+    // One index probe per key (LATERAL ... OFFSET 0 keeps the planner from hashing the whole real table:
+    // the staging tables have no statistics, and an ANALYZE per batch cost more than the lookup).
+    const found = await client.query<{ k: 'x' | 'c'; a: string; b: string; customer_id: string }>(
+      `SELECT 'x' AS k, s.ext_source AS a, s.ext_id AS b, e.customer_id FROM import_customers s
+         CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_external_ids e
+           WHERE e.source = s.ext_source AND e.external_id = s.ext_id OFFSET 0) e
+       UNION ALL
+       SELECT 'c', c.kind, c.hash, x.customer_id
+         FROM (SELECT kind, hash FROM import_contacts ORDER BY kind, hash OFFSET 0) c
+         CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_contacts x
+           WHERE x.kind = c.kind AND x.value_hash = c.hash OFFSET 0) x`,
+    );
+    const owners = new Map<string, string>();
+    for (const row of found.rows) {
+      owners.set(row.k === 'x' ? externalKey(row.a, row.b) : contactKey(row.a, row.b), row.customer_id);
     }
     return owners;
   }
+}
 
-  private async insertCustomers(
-    manager: EntityManager,
-    rows: (PreparedCustomer & { id: string })[],
-    now: Date,
-  ) {
-    if (rows.length === 0) return;
-    await manager.query(
-      // G1: a customer registered now is `new` (see SegmentService.announceNew), written with the row: a
-      // separate classifying UPDATE would rewrite every new row and its index entries once more.
-      `INSERT INTO intake.customers (id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id,
-         account_manager_id, created_at, updated_at, segment, segment_since)
-       SELECT *, $9::timestamptz, $9::timestamptz, 'new', $9::timestamptz FROM unnest($1::uuid[], $2::varchar[],
-         $3::text[], $4::char(64)[], $5::text[], $6::char(64)[], $7::varchar[], $8::uuid[])`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.nameEnc),
-        rows.map((r) => r.nameHash),
-        rows.map((r) => r.idNumberEnc),
-        rows.map((r) => r.idNumberHash),
-        rows.map((r) => r.storeId),
-        rows.map((r) => r.accountManagerId),
-        now,
-      ],
-    );
-    await manager.query(
-      `INSERT INTO intake.customer_activity (customer_id) SELECT * FROM unnest($1::uuid[])`,
-      [rows.map((r) => r.id)],
-    );
+/** Which customer each valid row is, and what the batch adds: the rules of I5, in file order. */
+interface Assignment {
+  outcome: BatchOutcome;
+  /** COPY text of import_assign: line, customer id, new or not. */
+  assign: string;
+  newContacts: number;
+  newExternalIds: number;
+}
+
+/**
+ * A row whose keys are known joins their customer (two different customers: refused, merge first); an
+ * unknown row is a new customer; rows of the batch sharing a key are one customer. `owners` (key -> id)
+ * is extended with what the batch adds.
+ */
+export function assignRows(batch: PreparedCustomerBatch, owners: Map<string, string>): Assignment {
+  const outcome: BatchOutcome = { created: [], updated: [], unchanged: 0, errors: [] };
+  let assign = '';
+  let newContacts = 0;
+  let newExternalIds = 0;
+  const created = new Set<string>();
+  const updated = new Set<string>();
+  const unchanged = new Set<string>();
+  for (const row of batch.rows) {
+    const keys = row.external ? [row.external, ...row.contacts] : row.contacts;
+    const known: string[] = [];
+    for (const k of keys) {
+      const id = owners.get(k);
+      if (id !== undefined) known.push(id);
+    }
+    const customerId = known[0] ?? row.candidateId;
+    if (known.some((id) => id !== customerId)) {
+      outcome.errors.push({
+        line: row.line,
+        field: row.firstContactKind ?? 'externalId',
+        message: 'its identifiers belong to two different customers: merge them first',
+      });
+      continue;
+    }
+    const isNew = known.length === 0;
+    let added = false;
+    for (const k of keys) {
+      if (owners.has(k)) continue;
+      if (k === row.external) newExternalIds += 1;
+      else newContacts += 1;
+      owners.set(k, customerId);
+      added = true;
+    }
+    assign += `${row.line}\t${customerId}\t${isNew ? 't' : 'f'}\n`;
+    // Each customer counts once: created, else updated if any row of the batch added to it (then it is
+    // audited, X2), else unchanged.
+    if (isNew) created.add(customerId);
+    else if (created.has(customerId) || updated.has(customerId)) continue;
+    else if (added) {
+      updated.add(customerId);
+      unchanged.delete(customerId);
+    } else unchanged.add(customerId);
   }
+  outcome.created = [...created];
+  outcome.updated = [...updated];
+  outcome.unchanged = unchanged.size;
+  return { outcome, assign, newContacts, newExternalIds };
+}
+
+/** COPY ... FROM STDIN of text already in COPY format (nothing to send: nothing done). */
+async function copy(client: PoolClient, target: string, text: string): Promise<void> {
+  if (text.length === 0) return;
+  await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
 }

@@ -1,32 +1,39 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger, errorFields, runWithContext } from '@closeloop/observability';
 import { SERVICE_ENV } from '@closeloop/runtime';
-import { DomainError } from '@closeloop/contracts';
+import { CUSTOMER_IMPORTED_MAX_IDS, CustomerEvents, DomainError } from '@closeloop/contracts';
+import { AuditRepository } from '../audit/audit.repository';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
 import { PollingLoop } from '../scheduling/polling-loop';
-import { SegmentService } from '../segments/segment.service';
 import { SettingsRepository } from '../settings/settings.repository';
-import { BatchRaceError, CustomerImportWriter, type BatchOutcome } from './customer-import.writer';
-import { CUSTOMER_COLUMNS, prepareCustomers } from './customer-rows';
+import {
+  BatchRaceError,
+  CustomerImportWriter,
+  type BatchOutcome,
+  type ImportWriteHint,
+} from './customer-import.writer';
+import type { PreparedCustomerBatch } from './customer-batch';
+import { CUSTOMER_COLUMNS } from './customer-rows';
 import { ImportRepository, type ImportJob } from './import.repository';
 import { instantParser, readRows, type RawRow, type RowError } from './import-rows';
 import { OrderImportWriter } from './order-import.writer';
 import { ORDER_COLUMNS, prepareOrders } from './order-rows';
+import { PreparePool } from './prepare-pool';
 
 const log = createLogger('import-runner');
 /** Rows per transaction: large enough for set-based statements, small enough to keep locks short. */
-export const IMPORT_BATCH_ROWS = 5_000;
+export const IMPORT_BATCH_ROWS = 10_000;
 const RACE_RETRIES = 3;
 
 /**
  * Processes queued imports, one at a time across replicas (the claim in ImportRepository). The file is read
  * as a stream (csv-parse, exceljs's streaming reader) from its encrypted chunks; every batch of rows is
- * validated, prepared (normalised, hashed, encrypted) and written in one transaction with its row errors,
- * audit rows, segment events and the job's checkpoint. A runner that dies mid-file leaves its lease to expire;
+ * validated and prepared (normalised, hashed, encrypted: worker threads for customers, PreparePool) and
+ * written in one transaction with its row errors, its audit row, its `customer.imported.v1` and the job's
+ * checkpoint (decision 0010). A runner that dies mid-file leaves its lease to expire;
  * the next one resumes after the last committed line (rows are idempotent anyway).
  */
 @Injectable()
@@ -38,7 +45,8 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly unitOfWork: UnitOfWork,
     private readonly customers: CustomerImportWriter,
     private readonly orders: OrderImportWriter,
-    private readonly segments: SegmentService,
+    private readonly pool: PreparePool,
+    private readonly audit: AuditRepository,
     private readonly settings: SettingsRepository,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
     @Inject(SERVICE_ENV) env: IntakeEnv,
@@ -64,22 +72,40 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async run(job: ImportJob): Promise<void> {
     log.info({ importId: job.id, kind: job.kind, resumeAfterLine: job.checkpointLine }, 'import started');
+    // Batches are prepared ahead (worker threads for customers) but written one after another, in file
+    // order, so the checkpoint only ever moves forward; at most `depth` batches wait, so memory stays bounded.
+    const waiting: Promise<void>[] = [];
+    let writing: Promise<void> = Promise.resolve();
     try {
       const { timeZone } = await this.settings.get('ticketNumber');
       const parseInstant = instantParser(timeZone);
       const columns = job.kind === 'customers' ? CUSTOMER_COLUMNS : ORDER_COLUMNS;
-      // Reading and preparing the next batch (CPU) overlaps writing the previous one (Postgres); batches
-      // still commit one after another, in file order, so the checkpoint only ever moves forward.
-      let writing: Promise<void> = Promise.resolve();
+      const depth = job.kind === 'customers' ? this.pool.depth : 1;
       let batch: RawRow[] = [];
+      const hint: ImportWriteHint = { expectNew: true }; // a first import of new customers is the common case
       const flush = async (rows: RawRow[]) => {
-        const prepared = this.prepare(job, rows, parseInstant);
-        await writing;
-        writing = this.write(job, rows, prepared);
-        writing.catch(() => undefined); // observed by the next await
+        const range = { lastLine: rows[rows.length - 1].line, rows: rows.length };
+        const fields = job.kind === 'customers' ? personalColumns(rows) : [];
+        const prepared: Promise<Prepared> =
+          job.kind === 'customers'
+            ? this.pool
+                .prepare(rows, job.scopeStores, timeZone)
+                .then((b) => ({ kind: 'customers', batch: b }))
+            : Promise.resolve().then(() => ({
+                kind: 'orders',
+                ...prepareOrders(rows, this.cipher, job.scopeStores, parseInstant),
+              }));
+        prepared.catch(() => undefined); // observed by the write that awaits it
+        writing = writing.then(async () => this.write(job, range, fields, await prepared, hint));
+        writing.catch(() => undefined); // observed below
+        waiting.push(writing);
+        while (waiting.length > depth) await waiting.shift();
       };
       for await (const row of readRows(Readable.from(this.chunks(job)), job.format, columns)) {
-        if (this.loop.isStopped) return; // the lease expires; another replica resumes
+        if (this.loop.isStopped) {
+          await writing.catch(() => undefined);
+          return; // the lease expires; another replica resumes after the last commit
+        }
         if (row.line <= job.checkpointLine) continue;
         batch.push(row);
         if (batch.length >= IMPORT_BATCH_ROWS) {
@@ -92,6 +118,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
       await this.imports.finish(job.id, 'done', null);
       log.info({ importId: job.id }, 'import done');
     } catch (error) {
+      await writing.catch(() => undefined); // no batch is being written while the job is marked failed
       const reason =
         error instanceof DomainError ? error.message : 'processing failed; the service log has the details';
       if (!(error instanceof DomainError))
@@ -109,72 +136,68 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  private prepare(job: ImportJob, rows: RawRow[], parseInstant: (text: string) => Date | null): Prepared {
-    const prepare = job.kind === 'customers' ? prepareCustomers : prepareOrders;
-    return prepare(rows, this.cipher, job.scopeStores, parseInstant);
-  }
-
-  private async write(job: ImportJob, rows: RawRow[], { prepared, errors }: Prepared): Promise<void> {
-    const fields = job.kind === 'customers' ? personalColumns(rows) : [];
+  /**
+   * One batch in one transaction: its rows, row errors, (customers) ONE audit row and ONE
+   * `customer.imported.v1` naming the customers it created, and the job's checkpoint. Nothing of a batch is
+   * half-written: a crash rolls all of it back and the next runner resumes at the checkpoint.
+   */
+  private async write(
+    job: ImportJob,
+    range: { lastLine: number; rows: number },
+    fields: string[],
+    prepared: Prepared,
+    hint: ImportWriteHint,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.unitOfWork.run(async (tx) => {
           const now = new Date();
           const outcome: BatchOutcome =
-            job.kind === 'customers'
-              ? await this.customers.write(
-                  tx.manager,
-                  prepared as Parameters<CustomerImportWriter['write']>[1],
-                  job.createdBy,
-                  now,
-                )
-              : await this.orders.write(
-                  tx,
-                  prepared as Parameters<OrderImportWriter['write']>[1],
-                  job.createdBy,
-                  now,
-                );
+            prepared.kind === 'customers'
+              ? await this.customers.write(tx.manager, prepared.batch, job.createdBy, now, hint)
+              : await this.orders.write(tx, prepared.prepared, job.createdBy, now);
+          const errors = prepared.kind === 'customers' ? prepared.batch.errors : prepared.errors;
           const allErrors = [...errors, ...outcome.errors];
           await this.imports.addErrors(tx.manager, job.id, allErrors);
-          if (job.kind === 'customers') {
-            await this.audit(tx.manager, job, [...outcome.created, ...outcome.updated], fields);
-            await this.segments.announceNew(tx.manager, outcome.created, now);
+          if (prepared.kind === 'customers') {
+            // X2: one row for the batch, listing every customer it created or added to (decision 0010).
+            await this.audit.writeImportBatch(tx.manager, {
+              actor: job.createdBy,
+              importId: job.id,
+              customerIds: [...outcome.created, ...outcome.updated],
+              fields,
+            });
+            // G1: the new customers' initial segment, one event per batch instead of one per customer.
+            for (let i = 0; i < outcome.created.length; i += CUSTOMER_IMPORTED_MAX_IDS) {
+              await tx.publish(CustomerEvents.imported, {
+                importId: job.id,
+                segment: 'new',
+                customerIds: outcome.created.slice(i, i + CUSTOMER_IMPORTED_MAX_IDS),
+                importedAt: now.toISOString(),
+              });
+            }
           }
           await this.imports.progress(tx.manager, job.id, {
-            lastLine: rows[rows.length - 1].line,
-            rows: rows.length,
+            lastLine: range.lastLine,
+            rows: range.rows,
             created: outcome.created.length,
             updated: outcome.updated.length,
             unchanged: outcome.unchanged,
             failed: failedLines(allErrors),
           });
         });
-        this.segments.kickRelay();
         return;
       } catch (error) {
-        if (error instanceof BatchRaceError && attempt < RACE_RETRIES) continue;
+        if ((error instanceof BatchRaceError || isDeadlock(error)) && attempt < RACE_RETRIES) continue;
         throw error;
       }
     }
   }
-
-  /** X2: one audit row per customer an import created or added to, naming the import and the columns. */
-  private async audit(
-    manager: EntityManager,
-    job: ImportJob,
-    ids: string[],
-    fields: string[],
-  ): Promise<void> {
-    if (ids.length === 0) return;
-    await manager.query(
-      `INSERT INTO intake.audit_log (id, at, actor, action, customer_id, fields, reason, correlation_id)
-       SELECT gen_random_uuid(), now(), $2, 'customers.imported', id, $3, $4, $5 FROM unnest($1::uuid[]) AS id`,
-      [ids, job.createdBy, fields, `import ${job.id}`, `import-${job.id}`],
-    );
-  }
 }
 
-type Prepared = ReturnType<typeof prepareCustomers> | ReturnType<typeof prepareOrders>;
+type Prepared =
+  | { kind: 'customers'; batch: PreparedCustomerBatch }
+  | ({ kind: 'orders' } & ReturnType<typeof prepareOrders>);
 
 /** The personal columns a customer file carries (names of fields, for the audit rows). */
 function personalColumns(rows: RawRow[]): string[] {
@@ -188,6 +211,16 @@ function personalColumns(rows: RawRow[]): string[] {
         ? ['consents']
         : [],
     );
+}
+
+/**
+ * Postgres broke a deadlock with live intake (both inserting the same new keys in different orders) by
+ * failing this batch's transaction: it is rolled back whole, so running it again is safe.
+ */
+function isDeadlock(error: unknown): boolean {
+  const code = (e: unknown) => (e && typeof e === 'object' && 'code' in e ? e.code : undefined);
+  const driver = error && typeof error === 'object' && 'driverError' in error ? error.driverError : undefined;
+  return code(error) === '40P01' || code(driver) === '40P01';
 }
 
 function failedLines(errors: RowError[]): number {

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import {
+  CustomerRpc,
   IMPORT_CHUNK_BYTES,
   ImportRpc,
   type Caller,
@@ -16,6 +17,8 @@ import {
 import {
   createTestDatabase,
   deleteTestStream,
+  PartnerConsumer,
+  pollUntil,
   startService,
   testPrefix,
   type InProcessService,
@@ -32,6 +35,9 @@ let prefix: string;
 let intake: InProcessService;
 const supervisor: Caller = { userId: randomUUID(), roles: ['supervisor'], departments: [], stores: [] };
 const agent: Caller = { ...supervisor, userId: randomUUID(), roles: ['agent'] };
+const admin: Caller = { ...supervisor, userId: randomUUID(), roles: ['admin'] };
+let imported: PartnerConsumer;
+let segmentChanged: PartnerConsumer;
 
 /** Uploads through the RPCs the gateway and the CLI use, then runs the import to its end. */
 async function importFile(kind: ImportKind, format: ImportFormat, file: Buffer): Promise<ImportView> {
@@ -81,9 +87,13 @@ beforeAll(async () => {
     prefix,
     env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '3600' },
   });
+  imported = await PartnerConsumer.start(prefix, 'partner-imported', 'customer.imported.v1');
+  segmentChanged = await PartnerConsumer.start(prefix, 'partner-segments', 'customer.segment-changed.v1');
 });
 
 afterAll(async () => {
+  await imported?.stop();
+  await segmentChanged?.stop();
   await intake?.close();
   await db?.drop();
   await deleteTestStream(prefix);
@@ -120,9 +130,51 @@ describe('customer import', () => {
       outbox: await count('outbox'),
     };
     expect(snapshot).toMatchObject({ customers: 997, contacts: 1994, externalIds: 997, consents: 997 });
-    // Every new customer got its G1 segment (new) and one event; one audit row each.
-    expect(await count('audit_log')).toBe(997);
-    expect(snapshot.outbox).toBe(997);
+    // Decision 0010: the batch (all 1,000 rows fit one) has ONE audit row listing every customer it created
+    // (X2) and ONE customer.imported.v1 giving each its initial G1 segment, new.
+    const customerIds = (
+      await db.query<{ id: string }>(`SELECT id FROM intake.customers WHERE segment = 'new' ORDER BY id`)
+    ).map((row) => row.id);
+    expect(customerIds).toHaveLength(997);
+    const audit = await db.query<Record<string, unknown>>(`SELECT * FROM intake.audit_log`);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      action: 'customers.imported',
+      actor: supervisor.userId,
+      customer_id: null,
+      import_id: first.id,
+      reason: `import ${first.id}`,
+      fields: ['name', 'phone', 'email', 'externalId', 'storeId', 'consents'],
+    });
+    expect([...(audit[0].customer_ids as string[])].sort()).toEqual(customerIds);
+    expect(snapshot.outbox).toBe(1);
+    const events = await pollUntil(
+      async () => imported.events,
+      (seen) => seen.length >= 1,
+      { what: 'customer.imported.v1 on the stream' },
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toEqual({
+      importId: first.id,
+      segment: 'new',
+      customerIds: expect.any(Array),
+      importedAt: expect.any(String),
+    });
+    expect([...(events[0].data.customerIds as string[])].sort()).toEqual(customerIds);
+    expect(JSON.stringify(events)).not.toMatch(/1371234\d{4}|@example\.com|客户/);
+    expect(JSON.stringify(audit)).not.toMatch(/1371234\d{4}|@example\.com|客户/);
+    expect(segmentChanged.events).toEqual([]); // imported customers are announced by the batch event only
+    // X2: the admin's audit query for one customer finds the import that created it.
+    const someone = customerIds[42];
+    const page = await intake.rpc.request(CustomerRpc.listAudit, { caller: admin, customerId: someone });
+    expect(page.items).toEqual([
+      expect.objectContaining({
+        action: 'customers.imported',
+        customerId: someone,
+        actor: supervisor.userId,
+        reason: `import ${first.id}`,
+      }),
+    ]);
     // Nothing of the file stays in clear, and the file itself is gone once done.
     expect(await count('import_chunks')).toBe(0);
     const raw = JSON.stringify(await db.query('SELECT * FROM intake.customer_contacts LIMIT 50'));
@@ -137,6 +189,7 @@ describe('customer import', () => {
       consents: await count('customer_consents'),
       outbox: await count('outbox'),
     }).toEqual(snapshot);
+    expect(await count('audit_log')).toBe(1); // the re-run changed nothing: nothing to audit, no event
   });
 
   it('reads xlsx like csv, Chinese headers included, and joins rows to known customers', async () => {
@@ -157,6 +210,45 @@ describe('customer import', () => {
       unchanged: 0,
       failed: 0,
     });
+    // X2: the known customer the file added an external id to is found by the audit query too.
+    const [known] = await db.query<{ customer_id: string }>(
+      `SELECT customer_id FROM intake.customer_external_ids WHERE external_id = 'X-3'`,
+    );
+    const page = await intake.rpc.request(CustomerRpc.listAudit, {
+      caller: admin,
+      customerId: known.customer_id,
+    });
+    expect(page.items.map((item) => item.reason)).toEqual([`import ${result.id}`, expect.any(String)]);
+    const rows = await db.query<{ customer_ids: string[] }>(
+      `SELECT customer_ids FROM intake.audit_log WHERE import_id = $1`,
+      [result.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0].customer_ids).toHaveLength(3); // two created, one added to
+    expect(rows[0].customer_ids).toContain(known.customer_id);
+  });
+
+  it('makes rows of one file that share a key one customer, and refuses a row joining two', async () => {
+    const file = Buffer.from(
+      [
+        'externalId,phone,email',
+        'D-1,13755550001,',
+        'D-2,13755550001,d2@example.org', // the phone of D-1: the same customer, gains an id and an e-mail
+        ',13755550002,',
+        'D-1,13755550002,', // D-1's id and the line above's phone: two customers
+      ].join('\n'),
+    );
+    const result = await importFile('customers', 'csv', file);
+    expect(result).toMatchObject({ status: 'done', created: 2, updated: 0, unchanged: 0, failed: 1 });
+    const errors = await intake.rpc.request(ImportRpc.errors, { caller: supervisor, id: result.id });
+    expect(errors).toEqual([
+      { line: 5, field: 'phone', message: expect.stringContaining('two different customers') },
+    ]);
+    const owners = await db.query<{ n: number }>(
+      `SELECT count(DISTINCT customer_id)::int AS n FROM intake.customer_external_ids
+       WHERE external_id IN ('D-1', 'D-2')`,
+    );
+    expect(owners[0].n).toBe(1);
   });
 
   it('fails a file with an unknown column before storing anything', async () => {

@@ -1,4 +1,4 @@
-import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import { SEGMENTS, type Segment } from '../domain';
 import { defineEvent } from './event';
 
@@ -36,6 +36,33 @@ export class CustomerSegmentChangedV1 {
   changedAt!: string;
 }
 
+/** Most customers one `customer.imported.v1` names (about 390 KB of JSON; NATS allows 1 MB a message). */
+export const CUSTOMER_IMPORTED_MAX_IDS = 10_000;
+
+/**
+ * customer.imported.v1 — one batch of a bulk import (docs/imports.md) created these customers; each starts
+ * with the G1 segment `segment` (always `new`: they were registered just now). Stands in, for imported
+ * customers only, for the `customer.segment-changed.v1` each would otherwise get (decision 0010): a
+ * partner tracking segments treats every id here as `segment-changed` from none to `segment`. Ids only,
+ * never contacts or names. Later changes of these customers' segments come as `customer.segment-changed.v1`.
+ */
+export class CustomerImportedV1 {
+  @IsUUID()
+  importId!: string;
+
+  @IsIn(SEGMENTS)
+  segment!: Segment;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(CUSTOMER_IMPORTED_MAX_IDS)
+  @IsUUID('all', { each: true })
+  customerIds!: string[];
+
+  @IsISO8601({ strict: true })
+  importedAt!: string;
+}
+
 /**
  * customer.merged.v1 — a supervisor merged a duplicate customer into another (I5). Every service re-points
  * what it holds for `mergedId` to `survivorId`; `mergedId` stays as a tombstone that resolves to the survivor.
@@ -61,6 +88,11 @@ export const CustomerEvents = {
     'customer.segment-changed.v1',
     CustomerSegmentChangedV1,
     "A customer's G1 segment changed (new, potential, high value, churn risk).",
+  ),
+  imported: defineEvent(
+    'customer.imported.v1',
+    CustomerImportedV1,
+    'A batch of a bulk import created these customers, each with its initial G1 segment (new).',
   ),
   merged: defineEvent(
     'customer.merged.v1',

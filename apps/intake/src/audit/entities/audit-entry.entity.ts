@@ -8,6 +8,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('audit_log_at_idx', ['at', 'id'])
 @Index('audit_log_customer_idx', ['customerId', 'at'])
 @Index('audit_log_actor_idx', ['actor', 'at'])
+// GIN (created by the migration; TypeORM cannot declare the method, so it leaves this index alone).
+@Index('audit_log_customer_ids_idx', { synchronize: false })
 export class AuditEntryEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -25,6 +27,14 @@ export class AuditEntryEntity {
 
   @Column({ name: 'customer_id', type: 'uuid', nullable: true })
   customerId!: string | null;
+
+  /** A bulk import's batch row (`customers.imported`): every customer it created or added to (X2). */
+  @Column({ name: 'customer_ids', type: 'uuid', array: true, nullable: true })
+  customerIds!: string[] | null;
+
+  /** The import a batch row belongs to. */
+  @Column({ name: 'import_id', type: 'uuid', nullable: true })
+  importId!: string | null;
 
   @Column({ type: 'text', array: true })
   fields!: string[];

@@ -1,0 +1,26 @@
+/**
+ * Worker thread of the import pool (prepare-pool.ts): prepares batches of customer rows (normalise phones
+ * and e-mails, AES-GCM, HMAC, COPY text) off intake's main thread. It gets the PII keys from its parent
+ * (the same process; never logged) and answers each batch with its id.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PiiCipher } from '../customers/pii-cipher';
+import { prepareCustomerBatch, type PreparedCustomerBatch } from './customer-batch';
+import type { PrepareRequest, PrepareWorkerData } from './prepare-pool';
+
+const data = workerData as PrepareWorkerData;
+const cipher = new PiiCipher(data.keys, data.activeKey, Buffer.from(data.hmacKey, 'base64'));
+
+parentPort!.on('message', (request: PrepareRequest) => {
+  let reply: { id: number; batch?: PreparedCustomerBatch; error?: string };
+  try {
+    reply = {
+      id: request.id,
+      batch: prepareCustomerBatch(request.rows, cipher, request.stores, request.timeZone),
+    };
+  } catch (error) {
+    // The message only: a stack or a value of the row must not travel (no personal data in logs).
+    reply = { id: request.id, error: error instanceof Error ? error.message.slice(0, 200) : 'failed' };
+  }
+  parentPort!.postMessage(reply);
+});

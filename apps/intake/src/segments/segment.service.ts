@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { CustomerEvents, type CustomerSegmentChangedV1 } from '@closeloop/contracts';
@@ -74,24 +74,6 @@ export class SegmentService {
     }
     log.info({ customers, changed }, 'nightly segment pass done');
     return { customers, changed };
-  }
-
-  /**
-   * Customers registered in bulk (imports) were written with segment `new`: registered now, they cooperate
-   * for less than `newCustomerMonths` (at least 1) and have no spend, interaction, satisfaction or objection,
-   * so G1 (segment.repository.ts) can only say `new`. Their first segment event goes out here, in one
-   * statement inside the caller's transaction; call `kickRelay()` after the commit.
-   */
-  async announceNew(manager: EntityManager, ids: string[], now: Date): Promise<void> {
-    await this.outbox.add(
-      manager,
-      CustomerEvents.segmentChanged,
-      ids.map((customerId) => payload({ customerId, previous: null, segment: 'new' }, now)),
-    );
-  }
-
-  kickRelay(): void {
-    this.outbox.kick();
   }
 
   private async publish(tx: Tx, changes: SegmentChange[], now: Date): Promise<void> {

@@ -5,7 +5,8 @@ import { defineEvent } from './event';
 /**
  * customer.erased.v1 — intake anonymised a customer on request (X1): contacts, external ids and name are gone.
  * Every service holding a copy of the customer's personal data drops or anonymises it. The id stays: it is a
- * random UUID that carries no personal data, so tickets and feedback keep pointing at a tombstone.
+ * UUID that carries no personal data (random; for imported customers time-ordered, v7, which tells only when
+ * the record was created, as `createdAt` does), so tickets and feedback keep pointing at a tombstone.
  */
 export class CustomerErasedV1 {
   @IsUUID()

@@ -385,6 +385,47 @@ describe('event consumer against real Postgres and JetStream', () => {
       expect(emitted.map((row) => row.c).sort()).toEqual(events.map((e) => `corr-${e.id}`).sort());
     });
 
+    it('gives a handler with handleBatch the batch’s new events in one call, in delivery order', async () => {
+      const events = Array.from({ length: 40 }, () => envelope(feedbackReceived()));
+      let lastSeq = 0;
+      for (const event of events) lastSeq = await publish(event);
+      const batches: string[][] = [];
+      const single: string[] = [];
+      await startConsumer('batch-calls', {
+        event: FeedbackEvents.received,
+        async handle(data, tx, event) {
+          single.push(event.id);
+          await tx.manager.query(
+            'INSERT INTO svc.effects (event_id, feedback_id, note) VALUES ($1, $2, txid_current()::text)',
+            [event.id, data.feedbackId],
+          );
+        },
+        async handleBatch(batch, tx) {
+          batches.push(batch.map((e) => e.envelope.id));
+          for (const { envelope: event, data } of batch) {
+            await tx.manager.query(
+              'INSERT INTO svc.effects (event_id, feedback_id, note) VALUES ($1, $2, txid_current()::text)',
+              [event.id, data.feedbackId],
+            );
+          }
+        },
+      });
+      await settled('batch-calls', lastSeq);
+      const handled = [...batches.flat(), ...single];
+      expect(handled.sort()).toEqual(events.map((e) => e.id).sort());
+      // A backlog of 40 goes in a few calls of up to 32, each in the order the events were published.
+      expect(batches.length).toBeGreaterThan(0);
+      expect(batches.length).toBeLessThanOrEqual(8);
+      const order = new Map(events.map((e, i) => [e.id, i]));
+      for (const batch of batches) {
+        const positions = batch.map((id) => order.get(id)!);
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      }
+      expect(await count(`SELECT count(*) AS n FROM svc.inbox WHERE consumer = 'batch-calls'`)).toBe(40);
+      const rows = await effects();
+      expect(rows.filter((row) => order.has(row.event_id))).toHaveLength(40);
+    });
+
     it('dead-letters a poison event alone; the others of its batch commit once', async () => {
       const events = Array.from({ length: 30 }, (_, i) =>
         envelope(

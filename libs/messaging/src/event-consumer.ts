@@ -40,6 +40,13 @@ export interface EventHandler<T extends object> {
   readonly event: EventDefinition<T>;
   /** Runs inside the consumer's transaction; its writes, its emitted events and the inbox row commit together. */
   handle(data: T, tx: Tx, envelope: EventEnvelope<T>): Promise<void>;
+  /**
+   * Optional: the new events of this type that a batch delivered together, in delivery order, in one call
+   * (set-based work instead of the same statements per event). It must have the effect of `handle` on each,
+   * which still serves the one-event-per-transaction path (a lone event, or the batch's fallback after an
+   * error). Runs after the batch's other handlers, in the first event's correlation context.
+   */
+  handleBatch?(events: { data: T; envelope: EventEnvelope<T> }[], tx: Tx): Promise<void>;
 }
 
 export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored';
@@ -315,9 +322,25 @@ export class EventConsumer {
         [this.name, unique.map((d) => d.envelope.id), unique.map((d) => d.envelope.type)],
       );
       const fresh = new Set(inserted.map((row) => row.event_id));
-      for (const { envelope, data, handler, correlationId } of unique) {
+      const batched = new Map<EventHandler<object>, Delivered[]>();
+      for (const delivered of unique) {
+        const { envelope, data, handler, correlationId } = delivered;
         if (!fresh.has(envelope.id)) continue;
+        if (handler.handleBatch) {
+          const events = batched.get(handler);
+          if (events) events.push(delivered);
+          else batched.set(handler, [delivered]);
+          continue;
+        }
         await runWithContext({ correlationId }, () => handler.handle(data, tx, { ...envelope, data }));
+      }
+      for (const [handler, events] of batched) {
+        await runWithContext({ correlationId: events[0].correlationId }, () =>
+          handler.handleBatch!(
+            events.map(({ envelope, data }) => ({ data, envelope: { ...envelope, data } })),
+            tx,
+          ),
+        );
       }
     });
   }

@@ -21,6 +21,11 @@ export class ActivityHandler implements OnModuleInit {
     const opened: EventHandler<TicketOpenedV1> = {
       event: TicketEvents.opened,
       handle: (data, tx) => this.activity.ticketOpened(data, tx),
+      handleBatch: (events, tx) =>
+        this.activity.ticketsOpened(
+          events.map((event) => event.data),
+          tx,
+        ),
     };
     this.consumers.register('ticket-opened', [opened]);
     // R6 -> G1: an explicit objection to a resolution makes the customer a churn risk.

@@ -55,6 +55,45 @@ export class ActivityRepository {
     );
   }
 
+  /**
+   * Tickets opened for several customers at once (a consumer batch): per customer the number of tickets and
+   * complaints and the latest opening, in one statement (the same effect as one `addInteraction` each).
+   */
+  async addTickets(
+    manager: EntityManager,
+    rows: { customerId: string; tickets: number; complaints: number; at: Date }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO intake.customer_activity AS a (customer_id, tickets_count, complaints_count, last_interaction_at)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[])
+       ON CONFLICT (customer_id) DO UPDATE SET
+         tickets_count = a.tickets_count + EXCLUDED.tickets_count,
+         complaints_count = a.complaints_count + EXCLUDED.complaints_count,
+         last_interaction_at = GREATEST(a.last_interaction_at, EXCLUDED.last_interaction_at)`,
+      [
+        rows.map((row) => row.customerId),
+        rows.map((row) => row.tickets),
+        rows.map((row) => row.complaints),
+        rows.map((row) => row.at),
+      ],
+    );
+  }
+
+  /** The live customers these ids stand for now (merged ids resolve; erased and unknown ones are absent). */
+  async liveCustomers(manager: EntityManager, customerIds: string[]): Promise<Map<string, string>> {
+    const rows: { asked: string; id: string }[] = await manager.query(
+      `WITH RECURSIVE chain(asked, id, merged_into, erased_at, depth) AS (
+         SELECT id, id, merged_into, erased_at, 0 FROM intake.customers WHERE id = ANY($1::uuid[])
+         UNION ALL
+         SELECT chain.asked, c.id, c.merged_into, c.erased_at, chain.depth + 1 FROM intake.customers c
+         JOIN chain ON c.id = chain.merged_into WHERE chain.depth < 16)
+       SELECT asked, id FROM chain WHERE merged_into IS NULL AND erased_at IS NULL`,
+      [customerIds],
+    );
+    return new Map(rows.map((row) => [row.asked, row.id]));
+  }
+
   /** The live customer an event's id stands for now (merged ids resolve), or null (erased, unknown). */
   async liveCustomer(manager: EntityManager, customerId: string): Promise<string | null> {
     const rows: { id: string }[] = await manager.query(

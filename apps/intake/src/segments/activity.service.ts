@@ -40,6 +40,30 @@ export class ActivityService {
     await this.activity.adjustComplaints(tx.manager, live, delta);
   }
 
+  /**
+   * A consumer batch of `ticket.opened.v1`: the same effect as `ticketOpened` on each, in three statements
+   * for the batch (live ids, one upsert of the figures, one segment recompute) instead of four per event.
+   */
+  async ticketsOpened(events: TicketOpenedV1[], tx: Tx): Promise<void> {
+    const asked = [...new Set(events.flatMap((event) => (event.customerId ? [event.customerId] : [])))];
+    if (asked.length === 0) return;
+    const live = await this.activity.liveCustomers(tx.manager, asked);
+    const figures = new Map<string, { customerId: string; tickets: number; complaints: number; at: Date }>();
+    for (const event of events) {
+      const customerId = event.customerId ? live.get(event.customerId) : undefined;
+      if (!customerId) continue;
+      const at = new Date(event.openedAt);
+      const row = figures.get(customerId) ?? { customerId, tickets: 0, complaints: 0, at };
+      row.tickets += 1;
+      row.complaints += event.type === 'complaint' ? 1 : 0;
+      if (at > row.at) row.at = at;
+      figures.set(customerId, row);
+    }
+    if (figures.size === 0) return;
+    await this.activity.addTickets(tx.manager, [...figures.values()]);
+    await this.segments.recompute(tx, [...figures.keys()]);
+  }
+
   /** An explicit objection to a resolution (R6): G1 churn risk. */
   async objected(tx: Tx, customerId: string | null, at: Date): Promise<void> {
     if (!customerId) return;

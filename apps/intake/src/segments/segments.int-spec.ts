@@ -185,6 +185,51 @@ describe('G1 segments', () => {
     expect((await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats.ticketsCount).toBe(1);
   });
 
+  it('counts a burst of ticket.opened.v1 for several customers exactly, handled in batches', async () => {
+    const [first, second] = [await customer('批量客户一'), await customer('批量客户二')];
+    const opened = (customerId: string, i: number, type: 'complaint' | 'consultation') => ({
+      ticketId: randomUUID(),
+      ticketNo: `2026112100${String(i).padStart(2, '0')}`,
+      feedbackId: randomUUID(),
+      customerId,
+      type,
+      category: 'product.defect',
+      level: 'L2',
+      status: 'classified',
+      slaPolicy: 'r1-default',
+      due: { firstResponse: new Date().toISOString(), plan: new Date().toISOString() },
+      openedAt: new Date(Date.UTC(2026, 10, 21, 2, i)).toISOString(),
+    });
+    await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) =>
+        publishTestEvent(prefix, 'ticket.opened.v1', opened(first, i, i < 4 ? 'complaint' : 'consultation')),
+      ),
+      ...Array.from({ length: 3 }, (_, i) =>
+        publishTestEvent(prefix, 'ticket.opened.v1', opened(second, 10 + i, 'consultation')),
+      ),
+    ]);
+    const stats = (id: string) =>
+      intake.rpc.request(CustomerRpc.get, { caller: agent, id }).then((c) => c.stats);
+    expect(
+      await pollUntil(
+        () => stats(first),
+        (s) => s.ticketsCount === 6,
+        { what: 'six tickets' },
+      ),
+    ).toMatchObject({
+      ticketsCount: 6,
+      complaintsCount: 4,
+      lastInteractionAt: new Date(Date.UTC(2026, 10, 21, 2, 5)).toISOString(),
+    });
+    expect(
+      await pollUntil(
+        () => stats(second),
+        (s) => s.ticketsCount === 3,
+        { what: 'three tickets' },
+      ),
+    ).toMatchObject({ ticketsCount: 3, complaintsCount: 0 });
+  });
+
   it('moves the complaints figure when an agent reclassifies a complaint (ticket.reclassified.v1, I4)', async () => {
     const id = await customer('改类客户');
     const opened = new Date().toISOString();

@@ -20,7 +20,6 @@ import { intakePersistence } from './intake.persistence';
 import { OrderRepository } from './orders/order.repository';
 import { OrderService } from './orders/order.service';
 import { OrdersHandler } from './orders/orders.handler';
-import { BulkOutbox } from './imports/bulk-outbox';
 import { CustomerImportWriter } from './imports/customer-import.writer';
 import { ImportRepository } from './imports/import.repository';
 import { ImportRunner } from './imports/import.runner';
@@ -79,7 +78,6 @@ export class IntakeModule {
         SegmentJobs,
         SettingsAdminService,
         SettingsHandler,
-        BulkOutbox,
         ImportRepository,
         ImportService,
         ImportsHandler,

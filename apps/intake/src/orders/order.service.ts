@@ -13,7 +13,6 @@ import {
 import { requireRole, requireStoreInScope, WRITE_ROLES } from '../customers/customer-access';
 import { CustomerRepository } from '../customers/customer.repository';
 import { CustomersService } from '../customers/customers.service';
-import { BulkOutbox } from '../imports/bulk-outbox';
 import { SegmentService } from '../segments/segment.service';
 import { OrderRepository, type OrderWrite } from './order.repository';
 
@@ -32,7 +31,6 @@ export class OrderService {
     private readonly customers: CustomerRepository,
     private readonly reader: CustomersService,
     private readonly segments: SegmentService,
-    private readonly outbox: BulkOutbox,
   ) {}
 
   async create(request: CreateOrderRequest): Promise<OrderReply> {
@@ -45,7 +43,6 @@ export class OrderService {
     if (earlier) return earlier;
     const order = toWrite(input, customerId, caller.userId);
     const inserted = await this.unitOfWork.run((tx) => this.record(tx, [order]));
-    this.outbox.kick();
     if (inserted.length === 0) {
       // A concurrent request with the same external id won.
       const winner = await this.replayable(input, customerId);
@@ -64,22 +61,19 @@ export class OrderService {
     const inserted = new Set(await this.orders.insertNew(tx.manager, orders));
     const customerIds = await this.orders.addToActivity(tx.manager, [...inserted]);
     await this.segments.spendChanged(tx, customerIds, now);
-    await this.outbox.add(
-      tx.manager,
-      OrderEvents.recorded,
-      orders
-        .filter((o) => inserted.has(o.id))
-        .map((order) => ({
-          orderId: order.id,
-          customerId: order.customerId,
-          amountFen: order.amountFen,
-          productLine: order.productLine ?? undefined,
-          storeId: order.storeId ?? undefined,
-          orderedAt: order.orderedAt.toISOString(),
-          deliveredAt: order.deliveredAt?.toISOString(),
-          installedAt: order.installedAt?.toISOString(),
-        })),
-    );
+    // Buffered by the transaction and written with its other events in multi-row inserts at commit.
+    for (const order of orders.filter((o) => inserted.has(o.id))) {
+      await tx.publish(OrderEvents.recorded, {
+        orderId: order.id,
+        customerId: order.customerId,
+        amountFen: order.amountFen,
+        productLine: order.productLine ?? undefined,
+        storeId: order.storeId ?? undefined,
+        orderedAt: order.orderedAt.toISOString(),
+        deliveredAt: order.deliveredAt?.toISOString(),
+        installedAt: order.installedAt?.toISOString(),
+      });
+    }
     return [...inserted];
   }
 

@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { CustomerEvents, type CustomerSegmentChangedV1 } from '@closeloop/contracts';
-import { BulkOutbox } from '../imports/bulk-outbox';
 import { SettingsRepository } from '../settings/settings.repository';
 import { SegmentRepository, type SegmentChange } from './segment.repository';
 
@@ -23,7 +22,6 @@ export class SegmentService {
     private readonly unitOfWork: UnitOfWork,
     private readonly segments: SegmentRepository,
     private readonly settings: SettingsRepository,
-    private readonly outbox: BulkOutbox,
   ) {}
 
   /** Recomputes these customers inside the caller's transaction (their inputs just changed). */
@@ -76,13 +74,9 @@ export class SegmentService {
     return { customers, changed };
   }
 
+  /** Buffered by the transaction: written with its other events in multi-row inserts at commit. */
   private async publish(tx: Tx, changes: SegmentChange[], now: Date): Promise<void> {
-    await this.outbox.add(
-      tx.manager,
-      CustomerEvents.segmentChanged,
-      changes.map((c) => payload(c, now)),
-    );
-    if (changes.length > 0) this.outbox.kick();
+    for (const change of changes) await tx.publish(CustomerEvents.segmentChanged, payload(change, now));
   }
 }
 

@@ -96,6 +96,18 @@ export class BufferedTx implements BatchTx {
   }
 }
 
+/**
+ * Defers the row to the commit when the transaction can (every UnitOfWork, GroupedUnitOfWork and consumer
+ * transaction can), else inserts it at once: for code that takes a plain `Tx`.
+ */
+export async function insertOrDefer(tx: Tx, insert: DeferredInsert, values: unknown[]): Promise<void> {
+  if ('deferInsert' in tx && typeof (tx as BatchTx).deferInsert === 'function') {
+    (tx as BatchTx).deferInsert(insert, values);
+    return;
+  }
+  await insertRows(tx.manager, insert, [values]);
+}
+
 async function insertRows(manager: EntityManager, insert: DeferredInsert, rows: unknown[][]): Promise<void> {
   const params: unknown[] = [];
   const tuples = rows.map((row) => {

@@ -401,7 +401,7 @@ export class AssignmentService {
       choice.agentId,
       context.bumpVersion,
     );
-    await this.tickets.addHistory(tx.manager, {
+    await this.tickets.deferHistory(tx, {
       ticketId: ticket.id,
       at,
       actor: context.actor,

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
+import { DeferredInsert, insertOrDefer, type Tx } from '@closeloop/messaging';
 import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
 import { TicketHistoryEntity } from './entities/ticket-history.entity';
 import { TicketEntity } from './entities/ticket.entity';
 import type { Visibility } from './ticket-access';
 
 /** The columns a lifecycle change may write (everything but identity, facts of the feedback and timestamps). */
+const HISTORY = new DeferredInsert('routing.ticket_history', ['ticket_id', 'at', 'actor', 'action', 'data']);
+
 export type TicketState = Omit<
   TicketEntity,
   | 'id'
@@ -102,6 +105,20 @@ export class TicketRepository {
       ],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * A history entry written with the transaction's other deferred rows just before its commit (one
+   * multi-row insert for a consumer batch): for changes whose transaction does not read the history back.
+   */
+  async deferHistory(tx: Tx, entry: Omit<TicketHistoryEntity, 'id'>): Promise<void> {
+    await insertOrDefer(tx, HISTORY, [
+      entry.ticketId,
+      entry.at,
+      entry.actor,
+      entry.action,
+      JSON.stringify(entry.data),
+    ]);
   }
 
   async addHistory(manager: EntityManager, entry: Omit<TicketHistoryEntity, 'id'>): Promise<void> {

@@ -85,18 +85,25 @@ export class AssignmentService {
   async dispatchNew(tx: Tx, ticket: NewTicket): Promise<void> {
     const decision = await this.decide(tx, ticket);
     // The dispatch row is written once, with the outcome (record → moveDispatch).
-    await this.place(
-      tx,
-      {
-        id: ticket.id,
-        ticketNo: ticket.ticketNo,
-        customerId: ticket.customerId,
-        requiredSkills: decision.requiredSkills,
-      },
-      decision.department,
-      ticket.urgencyDue,
-      { by: 'dispatch', actor: null, rule: decision.rule, bumpVersion: false },
-    );
+    await this.placeDecided(tx, ticket, decision, ticket.urgencyDue, {
+      by: 'dispatch',
+      actor: null,
+      rule: decision.rule,
+      bumpVersion: false,
+    });
+  }
+
+  /** `place` where the dispatch rules decided: the rule's department and required skills. */
+  private placeDecided(
+    tx: Tx,
+    ticket: Pick<NewTicket, 'id' | 'ticketNo' | 'customerId'>,
+    decision: DispatchDecision,
+    urgencyDue: Date,
+    context: AssignmentContext,
+  ): Promise<string | null> {
+    const { id, ticketNo, customerId } = ticket;
+    const moving = { id, ticketNo, customerId, requiredSkills: decision.requiredSkills };
+    return this.place(tx, moving, decision.department, urgencyDue, context);
   }
 
   /**
@@ -123,18 +130,14 @@ export class AssignmentService {
       : [];
     await this.repository.lockDepartments(tx.manager, [decision.department, ...freed]);
     await this.repository.lockDispatch(tx.manager, ticket.id);
-    const placed = await this.place(
-      tx,
-      {
-        id: ticket.id,
-        ticketNo: ticket.ticketNo,
-        customerId: ticket.customerId,
-        requiredSkills: decision.requiredSkills,
-      },
-      decision.department,
-      ticket.dueFirstResponse,
-      { by: 'dispatch', actor, rule: decision.rule, reason, previous, bumpVersion: true },
-    );
+    const placed = await this.placeDecided(tx, ticket, decision, ticket.dueFirstResponse, {
+      by: 'dispatch',
+      actor,
+      rule: decision.rule,
+      reason,
+      previous,
+      bumpVersion: true,
+    });
     if (previous.assignee && previous.assignee !== placed) await this.drain(tx, freed);
     return decision.department;
   }

@@ -10,7 +10,6 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   RoutingAssignmentRpc,
   RoutingRpc,
-  RoutingSettingsRpc,
   ticketEtag,
   type Caller,
   type FeedbackReceivedV1,
@@ -29,7 +28,7 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
-import { OrgFixtures, staffCaller } from './testing/org-fixtures';
+import { OrgFixtures, putDispatchRules, staffCaller } from './testing/org-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -86,13 +85,7 @@ beforeAll(async () => {
     org.agent(billingAgent, ['billing'], { capacity: 1, availability: 'away' }),
     org.agent(busyAgent, ['billing'], { capacity: 1, availability: 'away' }),
   );
-  const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'dispatch' });
-  await routing.rpc.request(RoutingSettingsRpc.put, {
-    caller: admin,
-    key: 'dispatch',
-    ifMatch: current.etag,
-    value: { rules: [{ id: 'all-to-desk', match: {}, department: 'desk' }], fallbackDepartment: 'desk' },
-  });
+  await putDispatchRules(routing, [{ id: 'all-to-desk', match: {}, department: 'desk' }], 'desk');
 });
 
 afterAll(async () => {

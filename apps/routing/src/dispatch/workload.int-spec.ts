@@ -4,12 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
-import {
-  RoutingAssignmentRpc,
-  RoutingSettingsRpc,
-  type Caller,
-  type FeedbackReceivedV1,
-} from '@closeloop/contracts';
+import { RoutingAssignmentRpc, type Caller, type FeedbackReceivedV1 } from '@closeloop/contracts';
 import {
   createTestDatabase,
   deleteTestStream,
@@ -22,7 +17,7 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
-import { OrgFixtures, staffCaller } from './testing/org-fixtures';
+import { OrgFixtures, putDispatchRules, staffCaller } from './testing/org-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -65,13 +60,7 @@ beforeAll(async () => {
     org.agent(onShift, ['floor'], { capacity: 2 }),
     org.agent(away, ['floor'], { capacity: 1, availability: 'away' }),
   );
-  const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'dispatch' });
-  await routing.rpc.request(RoutingSettingsRpc.put, {
-    caller: admin,
-    key: 'dispatch',
-    ifMatch: current.etag,
-    value: { rules: [{ id: 'all-to-floor', match: {}, department: 'floor' }], fallbackDepartment: 'floor' },
-  });
+  await putDispatchRules(routing, [{ id: 'all-to-floor', match: {}, department: 'floor' }], 'floor');
 });
 
 afterAll(async () => {

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   RoutingRpc,
-  RoutingSettingsRpc,
   ticketEtag,
   type Caller,
   type Channel,
@@ -25,7 +24,7 @@ import {
   type InProcessService,
   type TestDatabase,
 } from '@closeloop/testing';
-import { OrgFixtures, staffCaller } from '../dispatch/testing/org-fixtures';
+import { OrgFixtures, putDispatchRules, staffCaller } from '../dispatch/testing/org-fixtures';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
 
@@ -98,16 +97,11 @@ beforeAll(async () => {
     org.agent(deskAgent, ['desk'], { capacity: 5 }),
     org.agent(qualityAgent, ['quality'], { capacity: 5 }),
   );
-  const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'dispatch' });
-  await routing.rpc.request(RoutingSettingsRpc.put, {
-    caller: admin,
-    key: 'dispatch',
-    ifMatch: current.etag,
-    value: {
-      rules: [{ id: 'defects-to-quality', match: { categories: ['product.*'] }, department: 'quality' }],
-      fallbackDepartment: 'desk',
-    },
-  });
+  await putDispatchRules(
+    routing,
+    [{ id: 'defects-to-quality', match: { categories: ['product.*'] }, department: 'quality' }],
+    'desk',
+  );
 });
 
 afterAll(async () => {

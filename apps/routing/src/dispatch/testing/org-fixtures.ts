@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { pollUntil, type TestDatabase } from '@closeloop/testing';
+import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
 import {
   eventSubject,
+  RoutingSettingsRpc,
   type Caller,
   type EventType,
   type FeedbackReceivedV1,
@@ -19,6 +20,22 @@ export const staffCaller = (roles: Caller['roles'], departments: string[] = []):
   departments,
   stores: [],
 });
+
+/** Replaces routing's dispatch rules (R3) as an admin would, against the current version. */
+export async function putDispatchRules(
+  routing: InProcessService,
+  rules: { id: string; match: object; department: string }[],
+  fallbackDepartment: string,
+): Promise<void> {
+  const admin = staffCaller(['admin']);
+  const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'dispatch' });
+  await routing.rpc.request(RoutingSettingsRpc.put, {
+    caller: admin,
+    key: 'dispatch',
+    ifMatch: current.etag,
+    value: { rules, fallbackDepartment },
+  });
+}
 
 /**
  * Builders for routing's integration tests: the events the gateway (org directory) and intake (feedback)

@@ -14,6 +14,9 @@ import {
   type ImportView,
 } from '@closeloop/contracts';
 
+/** Refused rows fetched per request: the largest page `import.errors` serves. */
+const ERRORS_PAGE = 10_000;
+
 export const IMPORT_USAGE = `import <${IMPORT_KINDS.join('|')}> <file.csv|file.xlsx> [--format csv|xlsx] [--no-wait] [--errors]`;
 
 /**
@@ -87,9 +90,9 @@ export async function runImport(
     console.log('line,field,message');
     let afterLine = 0;
     for (;;) {
-      const page = await rpc.request(ImportRpc.errors, { caller, id: job.id, afterLine, limit: 10_000 });
+      const page = await rpc.request(ImportRpc.errors, { caller, id: job.id, afterLine, limit: ERRORS_PAGE });
       for (const e of page) console.log(`${e.line},${e.field},"${e.message.replace(/"/g, '""')}"`);
-      if (page.length < 10_000) break;
+      if (page.length < ERRORS_PAGE) break;
       afterLine = page[page.length - 1].line;
     }
   }

@@ -1,16 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsArray, IsEmail, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { CommonEnv } from '@closeloop/runtime';
-
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
-/** A comma-separated list; empty entries dropped. */
-const toList = ({ value }: { value: unknown }) =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((item) => item.trim())
-        .filter((item) => item !== '')
-    : value;
+import { CommonEnv, toInt, toList } from '@closeloop/runtime';
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';

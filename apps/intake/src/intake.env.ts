@@ -1,8 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CommonEnv } from '@closeloop/runtime';
-
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value);
+import { CommonEnv, toInt } from '@closeloop/runtime';
 
 /**
  * Development keys only: documented in the README, refused when NODE_ENV=production.

@@ -3,7 +3,7 @@ import { FeedbackEvents } from '@closeloop/contracts';
 import { runWithContext } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
 import { GroupedUnitOfWork } from './grouped-unit-of-work';
-import { DeferredInsert, type BatchTx } from './unit-of-work';
+import { DeferredInsert, type Tx } from './unit-of-work';
 import { feedbackReceived, openMessagingTestEnv, type MessagingTestEnv } from './testing/messaging-test-env';
 
 // Real servers on a shared 2-core machine: generous limits.
@@ -61,7 +61,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
   }
 
   /** Stores an effect, a deferred key row and an event; returns the id of the transaction it ran in. */
-  async function item(tx: BatchTx, key: string, fail?: string): Promise<string> {
+  async function item(tx: Tx, key: string, fail?: string): Promise<string> {
     await tx.manager.query('INSERT INTO svc.effects (feedback_id, note) VALUES ($1, $2)', [
       randomUUID(),
       key,

@@ -4,7 +4,7 @@ import { createLogger, errorFields } from '@closeloop/observability';
 import { pgErrorCode } from '@closeloop/persistence';
 import type { OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
-import { BufferedTx, runInTransaction, type BatchTx } from './unit-of-work';
+import { BufferedTx, runInTransaction, type Tx } from './unit-of-work';
 
 export interface GroupCommitOptions {
   /** Most items committed in one transaction (1: every item alone, as UnitOfWork does). */
@@ -15,7 +15,7 @@ export interface GroupCommitOptions {
 
 interface Item {
   /** The caller's work, bound to the caller's async context (correlation id, logs, envelopes). */
-  work: (tx: BatchTx) => Promise<unknown>;
+  work: (tx: Tx) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -57,7 +57,7 @@ export class GroupedUnitOfWork {
   }
 
   /** Runs work in a transaction shared with concurrent calls; resolves after that transaction committed. */
-  run<T>(work: (tx: BatchTx) => Promise<T>): Promise<T> {
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({
         work: AsyncResource.bind(work),

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@closeloop/observability';
 import { quoteIdent } from '@closeloop/persistence';
 import { rejectUnknownFields, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
+import { DeferredInsert, insertRows } from './deferred-insert';
 
 /** An event ready for the outbox: its envelope, and the envelope as the JSON text stored and published. */
 export interface OutboxEvent<T extends object = object> {
@@ -10,21 +11,18 @@ export interface OutboxEvent<T extends object = object> {
   json: string;
 }
 
-/** Rows per multi-row INSERT (3 parameters each; Postgres allows 65,535 per statement). */
-const ROWS_PER_STATEMENT = 1_000;
-
 /**
  * Writes events into the service's outbox inside the caller's transaction, so the state change and the
  * event commit together or not at all. The relay publishes them after the commit.
  */
 export class OutboxWriter {
-  private readonly table: string;
+  private readonly rows: DeferredInsert;
 
   constructor(
     schema: string,
     private readonly source: string,
   ) {
-    this.table = `${quoteIdent(schema)}.outbox`;
+    this.rows = new DeferredInsert(`${quoteIdent(schema)}.outbox`, ['id', 'event_type', 'envelope']);
   }
 
   /**
@@ -57,22 +55,13 @@ export class OutboxWriter {
     return { envelope, json: JSON.stringify(envelope) };
   }
 
-  /** Writes events in one multi-row statement (several beyond 1,000 rows), in the order given. */
+  /** Writes events in multi-row statements, in the order given (`seq` follows the VALUES order). */
   async insert(manager: EntityManager, events: readonly OutboxEvent[]): Promise<void> {
-    for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
-      const chunk = events.slice(start, start + ROWS_PER_STATEMENT);
-      const params: unknown[] = [];
-      const rows = chunk.map(({ envelope, json }) => {
-        params.push(envelope.id, envelope.type, json);
-        const n = params.length;
-        return `($${n - 2}, $${n - 1}, $${n})`;
-      });
-      // `seq` (bigserial) follows the order of the VALUES list, so the relay publishes in this order.
-      await manager.query(
-        `INSERT INTO ${this.table} (id, event_type, envelope) VALUES ${rows.join(', ')}`,
-        params,
-      );
-    }
+    await insertRows(
+      manager,
+      this.rows,
+      events.map(({ envelope, json }) => [envelope.id, envelope.type, json]),
+    );
   }
 
   /** Builds and writes one event at once (`event` + `insert`). */

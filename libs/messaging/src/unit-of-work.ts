@@ -1,9 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
+import { insertRows, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
-/** A transaction in progress: the entity manager, and a way to emit events that commit with it. */
+export { DeferredInsert } from './deferred-insert';
+
+/**
+ * A transaction in progress: the entity manager, a way to emit events that commit with it, and deferred
+ * inserts: rows given to `deferInsert` are written, with the other rows of the same statement, just before
+ * the commit. A constraint they break then fails the commit of the whole unit of work (in a group, the
+ * group is re-run one item at a time, so the error reaches the caller whose row broke it). Use it for rows
+ * nothing reads back inside the transaction.
+ */
 export interface Tx {
   readonly manager: EntityManager;
   publish<T extends object>(
@@ -11,35 +20,6 @@ export interface Tx {
     data: T,
     options?: { id?: string; time?: Date },
   ): Promise<EventEnvelope<T>>;
-}
-
-/**
- * An INSERT whose rows are gathered during a transaction and sent as one multi-row statement just before
- * it commits. Define one per statement (a constant beside the repository), so rows of the same statement
- * are written together.
- */
-export class DeferredInsert {
-  /** Rows per statement: Postgres allows 65,535 parameters. */
-  readonly rowsPerStatement: number;
-
-  constructor(
-    /** Schema-qualified table, e.g. `intake.feedback`. */
-    readonly table: string,
-    readonly columns: readonly string[],
-    /** Added after the VALUES list, e.g. `ON CONFLICT DO NOTHING`. */
-    readonly suffix = '',
-  ) {
-    this.rowsPerStatement = Math.max(1, Math.floor(65_535 / columns.length));
-  }
-}
-
-/**
- * A transaction that can also defer inserts: rows given to `deferInsert` are written, with the other
- * rows of the same statement, just before the commit. A constraint they break then fails the commit of
- * the whole unit of work (in a group, the group is re-run one item at a time, so the error reaches the
- * caller whose row broke it). Use it for rows nothing reads back inside the transaction.
- */
-export interface BatchTx extends Tx {
   deferInsert(insert: DeferredInsert, values: unknown[]): void;
 }
 
@@ -48,7 +28,7 @@ export interface BatchTx extends Tx {
  * outbox together with the deferred rows in multi-row statements at `flush`, just before the commit.
  * Shared by the items of a group and by the events of a consumer batch.
  */
-export class BufferedTx implements BatchTx {
+export class BufferedTx implements Tx {
   private readonly events: OutboxEvent[] = [];
   private readonly deferred = new Map<DeferredInsert, unknown[][]>();
   private published = false;
@@ -86,39 +66,10 @@ export class BufferedTx implements BatchTx {
 
   /** Writes the deferred rows (statement by statement, in the order first used), then the outbox rows. */
   async flush(): Promise<void> {
-    for (const [insert, rows] of this.deferred) {
-      for (let start = 0; start < rows.length; start += insert.rowsPerStatement) {
-        await insertRows(this.manager, insert, rows.slice(start, start + insert.rowsPerStatement));
-      }
-    }
+    for (const [insert, rows] of this.deferred) await insertRows(this.manager, insert, rows);
     this.deferred.clear();
     if (this.events.length > 0) await this.outbox.insert(this.manager, this.events.splice(0));
   }
-}
-
-/**
- * Defers the row to the commit when the transaction can (every UnitOfWork, GroupedUnitOfWork and consumer
- * transaction can), else inserts it at once: for code that takes a plain `Tx`.
- */
-export async function insertOrDefer(tx: Tx, insert: DeferredInsert, values: unknown[]): Promise<void> {
-  if ('deferInsert' in tx && typeof (tx as BatchTx).deferInsert === 'function') {
-    (tx as BatchTx).deferInsert(insert, values);
-    return;
-  }
-  await insertRows(tx.manager, insert, [values]);
-}
-
-async function insertRows(manager: EntityManager, insert: DeferredInsert, rows: unknown[][]): Promise<void> {
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const first = params.length + 1;
-    params.push(...row);
-    return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
-  });
-  await manager.query(
-    `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`,
-    params,
-  );
 }
 
 /**
@@ -146,7 +97,7 @@ export class UnitOfWork {
     private readonly relay: Pick<OutboxRelay, 'kick'>,
   ) {}
 
-  async run<T>(work: (tx: BatchTx) => Promise<T>): Promise<T> {
+  async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const { result, emitted } = await runInTransaction(this.dataSource, this.outbox, work);
     if (emitted) this.relay.kick();
     return result;

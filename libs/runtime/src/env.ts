@@ -3,8 +3,18 @@ import { plainToInstance, Transform, type ClassConstructor } from 'class-transfo
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { flattenValidationErrors } from '@closeloop/contracts';
 
-const toInt = ({ value }: { value: unknown }) =>
+/** `@Transform` for integer variables: an integer string becomes a number; anything else fails `@IsInt`. */
+export const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** `@Transform` for list variables: comma-separated, entries trimmed, empty ones dropped. */
+export const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+    : value;
 
 /**
  * Environment every service reads. Defaults are for local development only (README: configuration table);

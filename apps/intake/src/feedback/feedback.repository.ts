@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DeferredInsert, type BatchTx } from '@closeloop/messaging';
+import { DeferredInsert, type Tx } from '@closeloop/messaging';
 import { FeedbackEntity } from './entities/feedback.entity';
 
 /**
@@ -58,7 +58,7 @@ export class FeedbackRepository {
    * Adds the feedback to the transaction's deferred inserts: nothing in the transaction reads it back, and
    * a unique violation (a concurrent identical request, I6) then fails the commit, which the caller handles.
    */
-  insertAtCommit(tx: BatchTx, feedback: Omit<FeedbackEntity, 'createdAt'>): void {
+  insertAtCommit(tx: Tx, feedback: Omit<FeedbackEntity, 'createdAt'>): void {
     tx.deferInsert(INSERT_FEEDBACK, [
       feedback.id,
       feedback.ticketNo,

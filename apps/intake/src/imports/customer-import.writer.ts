@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
+import { isUniqueViolation } from '@closeloop/persistence';
 import {
   contactKey,
   externalKey,
@@ -26,7 +27,13 @@ export interface BatchOutcome {
   errors: RowError[];
 }
 
-const UNIQUE_VIOLATION = '23505';
+/**
+ * Carried from batch to batch of one import: whether the previous batch found none of its keys in the
+ * registry (a first import of new customers), so the next one tries the optimistic path first.
+ */
+export interface ImportWriteHint {
+  expectNew: boolean;
+}
 
 /**
  * Temporary staging tables of one batch, dropped at its commit (or rollback). Not WAL-logged, visible to
@@ -56,14 +63,6 @@ const STAGING = `
  * the real tables. A key a concurrent writer took after the lookup makes an insert come short: the whole
  * batch is rolled back and run again (BatchRaceError), as before.
  */
-/**
- * Carried from batch to batch of one import: whether the previous batch found none of its keys in the
- * registry (a first import of new customers), so the next one tries the optimistic path first.
- */
-export interface ImportWriteHint {
-  expectNew: boolean;
-}
-
 @Injectable()
 export class CustomerImportWriter {
   async write(
@@ -115,7 +114,7 @@ export class CustomerImportWriter {
     try {
       return await this.insertRows(client, assigned, actor, now, mode);
     } catch (error) {
-      if (mode === 'optimistic' && (error as { code?: string }).code === UNIQUE_VIOLATION) return false;
+      if (mode === 'optimistic' && isUniqueViolation(error)) return false;
       throw error;
     }
   }

@@ -39,7 +39,7 @@ interface JobRow {
 }
 
 /** How long a claimed import is held without a batch committing before another replica resumes it. */
-export const IMPORT_LEASE_SECONDS = 120;
+const IMPORT_LEASE_SECONDS = 120;
 
 /** SQL of import jobs, their encrypted file chunks and their row errors. */
 @Injectable()

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
+import { PG_DEADLOCK_DETECTED, pgErrorCode } from '@closeloop/persistence';
 import { createLogger, errorFields, runWithContext } from '@closeloop/observability';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { CUSTOMER_IMPORTED_MAX_IDS, CustomerEvents, DomainError } from '@closeloop/contracts';
@@ -25,7 +26,7 @@ import { PreparePool } from './prepare-pool';
 
 const log = createLogger('import-runner');
 /** Rows per transaction: large enough for set-based statements, small enough to keep locks short. */
-export const IMPORT_BATCH_ROWS = 10_000;
+const IMPORT_BATCH_ROWS = 10_000;
 const RACE_RETRIES = 3;
 
 /**
@@ -188,7 +189,13 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         });
         return;
       } catch (error) {
-        if ((error instanceof BatchRaceError || isDeadlock(error)) && attempt < RACE_RETRIES) continue;
+        // Postgres broke a deadlock with live intake (both inserting the same new keys in different orders) by
+        // failing this batch's transaction: it is rolled back whole, so running it again is safe.
+        if (
+          (error instanceof BatchRaceError || pgErrorCode(error) === PG_DEADLOCK_DETECTED) &&
+          attempt < RACE_RETRIES
+        )
+          continue;
         throw error;
       }
     }
@@ -211,16 +218,6 @@ function personalColumns(rows: RawRow[]): string[] {
         ? ['consents']
         : [],
     );
-}
-
-/**
- * Postgres broke a deadlock with live intake (both inserting the same new keys in different orders) by
- * failing this batch's transaction: it is rolled back whole, so running it again is safe.
- */
-function isDeadlock(error: unknown): boolean {
-  const code = (e: unknown) => (e && typeof e === 'object' && 'code' in e ? e.code : undefined);
-  const driver = error && typeof error === 'object' && 'driverError' in error ? error.driverError : undefined;
-  return code(error) === '40P01' || code(driver) === '40P01';
 }
 
 function failedLines(errors: RowError[]): number {

@@ -102,7 +102,7 @@ export class ImportService {
   }
 }
 
-export function view(job: ImportJob): ImportView {
+function view(job: ImportJob): ImportView {
   return {
     id: job.id,
     kind: job.kind,

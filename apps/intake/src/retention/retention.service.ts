@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { MS_PER_DAY } from '@closeloop/calendar/local-date';
 import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { CustomerRepository } from '../customers/customer.repository';
@@ -11,7 +12,6 @@ import { RetentionRepository } from './retention.repository';
 
 const log = createLogger('retention');
 const BATCH = 5_000;
-const DAY_MS = 86_400_000;
 
 /**
  * X1 retention (settings `retention`): every night, in the nightly window of the `segments` settings and once
@@ -44,7 +44,7 @@ export class RetentionService implements OnModuleInit {
 
   async purge(now = new Date()): Promise<Record<string, number>> {
     const rules = await this.settings.get('retention');
-    const ago = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const ago = (days: number) => new Date(now.getTime() - days * MS_PER_DAY);
     const totals = { feedbackRedacted: 0, auditDeleted: 0, importsDeleted: 0, customersErased: 0 };
     totals.feedbackRedacted = await this.drain((m) =>
       this.retention.redactFeedbackText(m, ago(rules.feedbackTextDays), BATCH),

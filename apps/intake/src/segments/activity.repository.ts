@@ -96,15 +96,6 @@ export class ActivityRepository {
 
   /** The live customer an event's id stands for now (merged ids resolve), or null (erased, unknown). */
   async liveCustomer(manager: EntityManager, customerId: string): Promise<string | null> {
-    const rows: { id: string }[] = await manager.query(
-      `WITH RECURSIVE chain(id, merged_into, erased_at, depth) AS (
-         SELECT id, merged_into, erased_at, 0 FROM intake.customers WHERE id = $1
-         UNION ALL
-         SELECT c.id, c.merged_into, c.erased_at, chain.depth + 1 FROM intake.customers c
-         JOIN chain ON c.id = chain.merged_into WHERE chain.depth < 16)
-       SELECT id FROM chain WHERE merged_into IS NULL AND erased_at IS NULL`,
-      [customerId],
-    );
-    return rows[0]?.id ?? null;
+    return (await this.liveCustomers(manager, [customerId])).get(customerId) ?? null;
   }
 }

@@ -17,13 +17,9 @@ export class ActivityService {
     private readonly segments: SegmentService,
   ) {}
 
-  async ticketOpened(event: TicketOpenedV1, tx: Tx): Promise<void> {
-    if (!event.customerId) return;
-    await this.recordInteraction(tx, event.customerId, {
-      at: new Date(event.openedAt),
-      tickets: 1,
-      complaints: event.type === 'complaint' ? 1 : 0,
-    });
+  /** A lone `ticket.opened.v1` (the consumer's single path): the batch of one. */
+  ticketOpened(event: TicketOpenedV1, tx: Tx): Promise<void> {
+    return this.ticketsOpened([event], tx);
   }
 
   /**
@@ -41,8 +37,8 @@ export class ActivityService {
   }
 
   /**
-   * A consumer batch of `ticket.opened.v1`: the same effect as `ticketOpened` on each, in three statements
-   * for the batch (live ids, one upsert of the figures, one segment recompute) instead of four per event.
+   * `ticket.opened.v1` events (a consumer batch): tickets and complaints counted per live customer, in three
+   * statements for the batch (live ids, one upsert of the figures, one segment recompute).
    */
   async ticketsOpened(events: TicketOpenedV1[], tx: Tx): Promise<void> {
     const asked = [...new Set(events.flatMap((event) => (event.customerId ? [event.customerId] : [])))];

@@ -1,4 +1,5 @@
-import { FEEDBACK_TYPES, type FieldError } from '@closeloop/contracts';
+import { isValidTimeZone } from '@closeloop/calendar/time-zone';
+import { FEEDBACK_TYPES, LEVELS, type FieldError } from '@closeloop/contracts';
 import type { ClassificationSettings, IntakeSettingKey, TicketNumberSettings } from './intake-settings';
 
 /**
@@ -50,7 +51,7 @@ function checkClassification(document: ClassificationSettings): FieldError[] {
       });
     }
     const level: unknown = document.defaultLevelByType[type];
-    if (level !== 'L1' && level !== 'L2' && level !== 'L3') {
+    if (!(LEVELS as readonly unknown[]).includes(level)) {
       problems.push({ field: `defaultLevelByType.${type}`, message: `needs L1, L2 or L3 for ${type}` });
     }
   }
@@ -69,10 +70,7 @@ function checkClassification(document: ClassificationSettings): FieldError[] {
 
 /** I3: the business date needs a real IANA time zone. */
 function checkTicketNumbers(document: TicketNumberSettings): FieldError[] {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: document.timeZone });
-    return [];
-  } catch {
-    return [{ field: 'timeZone', message: `${document.timeZone} is not an IANA time zone` }];
-  }
+  return isValidTimeZone(document.timeZone)
+    ? []
+    : [{ field: 'timeZone', message: `${document.timeZone} is not an IANA time zone` }];
 }

@@ -1,7 +1,7 @@
 import { DomainError } from '@closeloop/contracts';
 
 /** An ISO week (`2026-W49`): Monday to Monday in the business time zone (R7 weekly compliance, R8). */
-export const ISO_WEEK_PATTERN = /^(\d{4})-W(\d{2})$/;
+const ISO_WEEK_PATTERN = /^(\d{4})-W(\d{2})$/;
 
 const DAY_MS = 86_400_000;
 

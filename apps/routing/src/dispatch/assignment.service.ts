@@ -404,7 +404,7 @@ export class AssignmentService {
       choice.agentId,
       context.bumpVersion,
     );
-    await this.tickets.deferHistory(tx, {
+    this.tickets.deferHistory(tx, {
       ticketId: ticket.id,
       at,
       actor: context.actor,

@@ -2,16 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { retryTransient } from '@closeloop/persistence';
-import {
-  DomainError,
-  hasRole,
-  ifMatchHolds,
-  ticketEtag,
-  type ReassignTicketRequest,
-  type TicketAssignmentView,
-} from '@closeloop/contracts';
+import { DomainError, type ReassignTicketRequest, type TicketAssignmentView } from '@closeloop/contracts';
 import { OrgDirectoryService } from '../org/org-directory.service';
-import { mayAct, maySee } from '../tickets/ticket-access';
+import { lockForChange, requireIfMatch } from '../tickets/ticket-change-guard';
 import { TicketRepository } from '../tickets/ticket.repository';
 import { AssignmentRepository, FINAL } from './assignment.repository';
 import { AssignmentService } from './assignment.service';
@@ -35,29 +28,15 @@ export class ReassignService {
   ) {}
 
   async reassign(request: ReassignTicketRequest): Promise<TicketAssignmentView> {
-    const { caller, ticketNo, ifMatch, input } = request;
-    if (ifMatch === undefined || ifMatch.trim() === '') {
-      throw new DomainError(
-        'PRECONDITION_REQUIRED',
-        `send If-Match with the ETag of GET /tickets/${ticketNo}`,
-      );
-    }
+    const { caller, ticketNo, input } = request;
+    requireIfMatch(request);
     // A deadlock victim is tried again (see TicketLifecycleService.change).
     const view = await retryTransient(() =>
       this.uow.run(async (tx) => {
-        const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
-        if (!ticket || !maySee(caller, ticket))
-          throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
-        if (!hasRole(caller, 'admin', 'supervisor') || !mayAct(caller, ticket)) {
-          throw new DomainError(
-            'FORBIDDEN',
-            'reassigning is for supervisors of the ticket’s department and admins',
-          );
-        }
-        const etag = ticketEtag(ticket.version);
-        if (!ifMatchHolds(ifMatch, etag)) {
-          throw new DomainError('PRECONDITION_FAILED', `ticket ${ticketNo} is now at ${etag}: GET it again`);
-        }
+        const ticket = await lockForChange(this.tickets, tx.manager, request, {
+          roles: ['admin', 'supervisor'],
+          message: 'reassigning is for supervisors of the ticket’s department and admins',
+        });
         if (FINAL.includes(ticket.status)) {
           throw new DomainError(
             'TICKET.INVALID_TRANSITION',

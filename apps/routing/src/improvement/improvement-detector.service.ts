@@ -14,7 +14,7 @@ import { ImprovementRepository } from './improvement.repository';
 const log = createLogger('improvement');
 const JOB = 'improvement-cases';
 /** How many closed weeks a routing that was down longer still evaluates when it is back. */
-export const CATCH_UP_WEEKS = 8;
+const CATCH_UP_WEEKS = 8;
 
 /**
  * R8: after each business week closes, finds the complaint categories that ran above the threshold for

@@ -35,9 +35,6 @@ import { SettingsRepository, type StoredSettings } from './settings.repository';
 
 const log = createLogger('settings');
 
-/** Shared with intake through libs/contracts; re-exported for routing's own callers. */
-export { ifMatchHolds, settingsEtag };
-
 /**
  * Admin reads and whole-document writes of routing's settings (`sla`, `calendar`, `dispatch`,
  * `lifecycle`, `escalation`, `compliance`, `improvement`), with optimistic

@@ -85,15 +85,19 @@ export function archiveAt(snapshot: SlaRulesSnapshot, ticket: TicketEntity): Dat
   return settled ? new Date(settled.getTime() + snapshot.lifecycle.archiveAfterDays * DAY) : null;
 }
 
+/** R9: the lifecycle times the sweep also wakes up for, besides alerts: auto-confirmation and archiving. */
+export function lifecycleWakeUps(snapshot: SlaRulesSnapshot, ticket: TicketEntity): (Date | null)[] {
+  return [ticket.status === 'resolved' ? ticket.autoCloseAt : null, archiveAt(snapshot, ticket)];
+}
+
 /** The stored schedule of a ticket after a change at `now`: earliest running due time and next sweep work. */
 export function scheduleOf(
   snapshot: SlaRulesSnapshot,
   ticket: TicketEntity,
   now: Date,
 ): { nextDueAt: Date | null; nextAlertAt: Date | null } {
-  const autoClose = ticket.status === 'resolved' ? ticket.autoCloseAt : null;
   return {
     nextDueAt: nextDue(ticket),
-    nextAlertAt: nextWorkAt(ticket, now, snapshot.timing, [autoClose, archiveAt(snapshot, ticket)]),
+    nextAlertAt: nextWorkAt(ticket, now, snapshot.timing, lifecycleWakeUps(snapshot, ticket)),
   };
 }

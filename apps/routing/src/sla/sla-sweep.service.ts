@@ -10,7 +10,7 @@ import * as transitions from '../tickets/transitions';
 import { EscalationTargets } from './escalation-targets';
 import { alertsDue, nextAlertAt, type DueAlert } from './sla-clock';
 import { SlaOutcomeRepository } from './sla-outcome.repository';
-import { archiveAt, rulesFor, SlaRulesReader, type SlaRulesSnapshot } from './sla-rules';
+import { archiveAt, lifecycleWakeUps, rulesFor, SlaRulesReader, type SlaRulesSnapshot } from './sla-rules';
 import { SlaSweepRepository, type AlertRow, type HistoryRow } from './sla-sweep.repository';
 
 const log = createLogger('sla-sweep');
@@ -180,10 +180,7 @@ export class SlaSweepService {
       tx.manager,
       alerting.map((ticket) => ({
         id: ticket.id,
-        nextAlertAt: nextAlertAt(ticket, now, snapshot.timing, [
-          ticket.status === 'resolved' ? ticket.autoCloseAt : null,
-          archiveAt(snapshot, ticket),
-        ]),
+        nextAlertAt: nextAlertAt(ticket, now, snapshot.timing, lifecycleWakeUps(snapshot, ticket)),
         escalationLevel: Math.max(ticket.escalationLevel, levels.get(ticket.id) ?? 0),
       })),
     );

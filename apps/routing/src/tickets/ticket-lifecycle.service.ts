@@ -4,10 +4,6 @@ import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { retryTransient } from '@closeloop/persistence';
 import {
-  DomainError,
-  hasRole,
-  ifMatchHolds,
-  ticketEtag,
   type ArchiveTicketDto,
   type CloseTicketDto,
   type ConfirmTicketDto,
@@ -27,7 +23,7 @@ import {
 import { AssignmentService } from '../dispatch/assignment.service';
 import { rulesFor, SlaRulesReader, type SlaRulesSnapshot } from '../sla/sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
-import { mayAct, maySee } from './ticket-access';
+import { lockForChange, requireIfMatch } from './ticket-change-guard';
 import { TicketRepository } from './ticket.repository';
 import { TicketService } from './ticket.service';
 import { TicketWriter } from './ticket-writer';
@@ -144,32 +140,16 @@ export class TicketLifecycleService {
     transition: Transition,
     { roles, after }: ChangeOptions = {},
   ): Promise<TicketView> {
-    const { caller, ticketNo, ifMatch } = command;
-    if (ifMatch === undefined || ifMatch.trim() === '') {
-      throw new DomainError(
-        'PRECONDITION_REQUIRED',
-        `send If-Match with the ETag of GET /tickets/${ticketNo}`,
-      );
-    }
+    const { caller, ticketNo } = command;
+    requireIfMatch(command);
     const now = new Date();
     // A deadlock victim is tried again: the rolled-back attempt changed nothing; If-Match is checked anew.
     const action = await retryTransient(() =>
       this.uow.run(async (tx) => {
-        const ticket = await this.tickets.lockByNumber(tx.manager, ticketNo);
-        // Not visible answers like missing (another department's ticket is not disclosed).
-        if (!ticket || !maySee(caller, ticket)) {
-          throw new DomainError('TICKET.NOT_FOUND', `no ticket ${ticketNo}`);
-        }
-        if (!mayAct(caller, ticket) || (roles && !hasRole(caller, ...roles))) {
-          throw new DomainError('FORBIDDEN', 'your role may read this ticket but not change it');
-        }
-        const etag = ticketEtag(ticket.version);
-        if (!ifMatchHolds(ifMatch, etag)) {
-          throw new DomainError(
-            'PRECONDITION_FAILED',
-            `ticket ${ticketNo} is now at ${etag}: GET it again and redo the change`,
-          );
-        }
+        const ticket = await lockForChange(this.tickets, tx.manager, command, {
+          roles,
+          message: 'your role may read this ticket but not change it',
+        });
         const snapshot = await this.rules.read(tx.manager);
         const draft: TicketEntity = { ...ticket };
         const change = await transition(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import { DeferredInsert, insertOrDefer, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, type Tx } from '@closeloop/messaging';
 import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
 import { TicketHistoryEntity } from './entities/ticket-history.entity';
 import { TicketEntity } from './entities/ticket.entity';
@@ -111,8 +111,8 @@ export class TicketRepository {
    * A history entry written with the transaction's other deferred rows just before its commit (one
    * multi-row insert for a consumer batch): for changes whose transaction does not read the history back.
    */
-  async deferHistory(tx: Tx, entry: Omit<TicketHistoryEntity, 'id'>): Promise<void> {
-    await insertOrDefer(tx, HISTORY, [
+  deferHistory(tx: Tx, entry: Omit<TicketHistoryEntity, 'id'>): void {
+    tx.deferInsert(HISTORY, [
       entry.ticketId,
       entry.at,
       entry.actor,

@@ -100,7 +100,7 @@ export class TicketService {
       nextAlertAt: nextWorkAt(clock, openedAt, rules.timing),
     });
     if (!created) return;
-    await this.tickets.deferHistory(tx, {
+    this.tickets.deferHistory(tx, {
       ticketId: id,
       at: openedAt,
       actor: null,

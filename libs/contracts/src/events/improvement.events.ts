@@ -13,6 +13,7 @@ import {
   Min,
 } from 'class-validator';
 import { CATEGORY_PATTERN } from '../domain';
+import { ISO_WEEK } from '../rpc/compliance.rpc';
 import { defineEvent } from './event';
 
 /** R8: an improvement case's state. */
@@ -21,8 +22,6 @@ export type ImprovementStatus = (typeof IMPROVEMENT_STATUSES)[number];
 
 export const PRIORITY_BANDS = ['high', 'medium', 'low'] as const;
 export type PriorityBand = (typeof PRIORITY_BANDS)[number];
-
-const WEEK = /^\d{4}-W\d{2}$/;
 
 /** What the case events share: the run of weeks and what is at stake (ids and figures only). */
 export class ImprovementCaseV1 {
@@ -35,10 +34,10 @@ export class ImprovementCaseV1 {
   @IsIn(IMPROVEMENT_STATUSES)
   status!: ImprovementStatus;
 
-  @Matches(WEEK)
+  @Matches(ISO_WEEK)
   firstWeek!: string;
 
-  @Matches(WEEK)
+  @Matches(ISO_WEEK)
   lastWeek!: string;
 
   @IsInt()

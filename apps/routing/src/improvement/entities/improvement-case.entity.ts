@@ -1,12 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn, VersionColumn, type ValueTransformer } from 'typeorm';
 import type { FeedbackType, ImprovementStatus, PriorityBand } from '@closeloop/contracts';
 
-const bigintAsNumber: ValueTransformer = {
-  to: (value: number | undefined) => value,
-  from: (value: string | number) => Number(value),
-};
-
-const numericAsNumber: ValueTransformer = {
+/** bigint and numeric columns come back from pg as strings; amounts and priorities stay far below 2^53. */
+const asNumber: ValueTransformer = {
   to: (value: number | undefined) => value,
   from: (value: string | number) => Number(value),
 };
@@ -50,13 +46,13 @@ export class ImprovementCaseEntity {
   @Column({ name: 'customer_ids', type: 'uuid', array: true })
   customerIds!: string[];
 
-  @Column({ name: 'amount_at_stake_fen', type: 'bigint', transformer: bigintAsNumber })
+  @Column({ name: 'amount_at_stake_fen', type: 'bigint', transformer: asNumber })
   amountAtStakeFen!: number;
 
   @Column({ type: 'text', array: true })
   departments!: string[];
 
-  @Column({ type: 'numeric', precision: 14, scale: 2, transformer: numericAsNumber })
+  @Column({ type: 'numeric', precision: 14, scale: 2, transformer: asNumber })
   priority!: number;
 
   @Column({ name: 'priority_band', type: 'varchar', length: 8 })

@@ -1,0 +1,44 @@
+import type { EntityManager } from 'typeorm';
+
+/** Postgres allows 65,535 parameters in one statement. */
+const MAX_PARAMETERS = 65_535;
+
+/**
+ * An INSERT whose rows are gathered during a transaction and sent as multi-row statements (just before it
+ * commits, or at once by `insertRows`). Define one per statement (a constant beside the repository), so rows
+ * of the same statement are written together.
+ */
+export class DeferredInsert {
+  /** Rows per statement within Postgres's parameter limit. */
+  readonly rowsPerStatement: number;
+
+  constructor(
+    /** Schema-qualified table, e.g. `intake.feedback`. */
+    readonly table: string,
+    readonly columns: readonly string[],
+    /** Added after the VALUES list, e.g. `ON CONFLICT DO NOTHING`. */
+    readonly suffix = '',
+  ) {
+    this.rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  }
+}
+
+/** Writes rows in as few multi-row statements as the parameter limit allows, in the order given. */
+export async function insertRows(
+  manager: EntityManager,
+  insert: DeferredInsert,
+  rows: unknown[][],
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += insert.rowsPerStatement) {
+    const params: unknown[] = [];
+    const tuples = rows.slice(start, start + insert.rowsPerStatement).map((row) => {
+      const first = params.length + 1;
+      params.push(...row);
+      return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
+    });
+    await manager.query(
+      `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`,
+      params,
+    );
+  }
+}

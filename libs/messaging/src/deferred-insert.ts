@@ -18,6 +18,11 @@ export class DeferredInsert {
     readonly columns: readonly string[],
     /** Added after the VALUES list, e.g. `ON CONFLICT DO NOTHING`. */
     readonly suffix = '',
+    /**
+     * Lower first when a transaction flushes its deferred rows: rows other deferred rows refer to (a new
+     * customer before its contacts and its feedback) get a lower order. Equal orders keep first use.
+     */
+    readonly order = 0,
   ) {
     this.rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
   }

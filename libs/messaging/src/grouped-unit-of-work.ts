@@ -13,9 +13,26 @@ export interface GroupCommitOptions {
   maxInFlight: number;
 }
 
+/**
+ * Work a group does once for all of its items before any of them runs: one lookup for the keys of every
+ * item instead of one per item, its result kept on the transaction (`tx.local`). An item that runs alone
+ * (a group of one, or after its group was rolled back) gets the step too, for its own input only, so the
+ * item's work has one path.
+ */
+export interface GroupStep<I> {
+  prepare(tx: Tx, inputs: readonly I[]): Promise<void>;
+}
+
+/** What an item asks a step to prepare: the step, and the item's input to it. */
+export interface GroupStepInput<I> {
+  step: GroupStep<I>;
+  input: I;
+}
+
 interface Item {
   /** The caller's work, bound to the caller's async context (correlation id, logs, envelopes). */
   work: (tx: Tx) => Promise<unknown>;
+  steps: readonly GroupStepInput<unknown>[];
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -56,11 +73,15 @@ export class GroupedUnitOfWork {
     }
   }
 
-  /** Runs work in a transaction shared with concurrent calls; resolves after that transaction committed. */
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Runs work in a transaction shared with concurrent calls; resolves after that transaction committed.
+   * A `step` runs once per transaction, with the inputs of all its items, before the items' work.
+   */
+  run<T, I = never>(work: (tx: Tx) => Promise<T>, step?: GroupStepInput<I>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({
         work: AsyncResource.bind(work),
+        steps: step ? [step] : [],
         resolve,
         reject,
       });
@@ -113,6 +134,7 @@ export class GroupedUnitOfWork {
       const tx = new BufferedTx(runner.manager, this.outbox);
       const results: unknown[] = [];
       try {
+        await prepare(tx, items);
         for (const item of items) results.push(await item.work(tx));
         await tx.flush();
       } catch (error) {
@@ -144,13 +166,27 @@ export class GroupedUnitOfWork {
 
   private async commitAlone(item: Item): Promise<void> {
     try {
-      const { result, emitted } = await runInTransaction(this.dataSource, this.outbox, item.work);
+      const { result, emitted } = await runInTransaction(this.dataSource, this.outbox, async (tx) => {
+        await prepare(tx, [item]);
+        return item.work(tx);
+      });
       if (emitted) this.relay.kick();
       item.resolve(result);
     } catch (error) {
       item.reject(error);
     }
   }
+}
+
+/** Each step the items asked for, once, with their inputs in item order (in the group machinery's context). */
+async function prepare(tx: Tx, items: readonly Item[]): Promise<void> {
+  const inputs = new Map<GroupStep<unknown>, unknown[]>();
+  for (const { step, input } of items.flatMap((item) => item.steps)) {
+    const list = inputs.get(step);
+    if (list) list.push(input);
+    else inputs.set(step, [input]);
+  }
+  for (const [step, list] of inputs) await step.prepare(tx, list);
 }
 
 /**

@@ -21,6 +21,11 @@ export interface Tx {
     options?: { id?: string; time?: Date },
   ): Promise<EventEnvelope<T>>;
   deferInsert(insert: DeferredInsert, values: unknown[]): void;
+  /**
+   * A value kept for the life of this transaction under `key` (created by `init` on first use): what a
+   * group step prepared for the items that share the transaction (see `GroupStep`).
+   */
+  local<T>(key: object | symbol, init: () => T): T;
 }
 
 /**
@@ -31,6 +36,7 @@ export interface Tx {
 export class BufferedTx implements Tx {
   private readonly events: OutboxEvent[] = [];
   private readonly deferred = new Map<DeferredInsert, unknown[][]>();
+  private readonly locals = new Map<object | symbol, unknown>();
   private published = false;
 
   constructor(
@@ -59,14 +65,23 @@ export class BufferedTx implements Tx {
     else this.deferred.set(insert, [values]);
   }
 
+  local<T>(key: object | symbol, init: () => T): T {
+    if (!this.locals.has(key)) this.locals.set(key, init());
+    return this.locals.get(key) as T;
+  }
+
   /** True when events were published: the relay is worth waking after the commit. */
   get emitted(): boolean {
     return this.published;
   }
 
-  /** Writes the deferred rows (statement by statement, in the order first used), then the outbox rows. */
+  /**
+   * Writes the deferred rows (statement by statement, by the inserts' `order`, then in the order first
+   * used), then the outbox rows.
+   */
   async flush(): Promise<void> {
-    for (const [insert, rows] of this.deferred) await insertRows(this.manager, insert, rows);
+    const inserts = [...this.deferred.keys()].sort((a, b) => a.order - b.order);
+    for (const insert of inserts) await insertRows(this.manager, insert, this.deferred.get(insert) ?? []);
     this.deferred.clear();
     if (this.events.length > 0) await this.outbox.insert(this.manager, this.events.splice(0));
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { DeferredInsert, type GroupStep, type Tx } from '@closeloop/messaging';
 import type { FeedbackCustomerDto, Segment } from '@closeloop/contracts';
 import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { PiiCipher } from './pii-cipher';
@@ -18,10 +19,55 @@ export interface CustomerIdentity {
 
 const EXTERNAL_SOURCE = 'default';
 
+/** The unique index a new contact collides on when a concurrent transaction registered it first. */
+export const CONTACT_UNIQUE_INDEX = 'customer_contacts_lookup_uq';
+
+/**
+ * New customers and their contacts are written just before the commit, with those of the other
+ * submissions of the group, in one statement per table: customers first, then contacts, then the rows
+ * that refer to them (the feedback).
+ */
+const INSERT_CUSTOMER = new DeferredInsert('intake.customers', ['id', 'name_enc'], '', -2);
+const INSERT_CONTACT = new DeferredInsert(
+  'intake.customer_contacts',
+  ['id', 'customer_id', 'kind', 'value_hash', 'value_enc'],
+  '',
+  -1,
+);
+
+/** A customer as a transaction knows it: looked up (and share-locked) or created in it. */
+interface KnownCustomer {
+  id: string;
+  live: boolean;
+  segment: Segment | null;
+  /** Created in this transaction: its row and contacts are still deferred inserts. */
+  createdHere: boolean;
+}
+
+/**
+ * What a transaction knows of contacts: each contact looked up (null: nobody has it yet) or registered in
+ * it. One per transaction (`tx.local`), shared by the submissions of a group.
+ */
+class ContactBook {
+  readonly contacts = new Map<string, KnownCustomer | null>();
+
+  static key(contact: { kind: string; hash: string }): string {
+    return `${contact.kind}:${contact.hash}`;
+  }
+}
+
 /** I5: one customer, one record. Finds the customer a feedback belongs to, or creates a minimal one. */
 @Injectable()
 export class CustomerMatcher {
   constructor(@Inject(PiiCipher) private readonly cipher: PiiCipher) {}
+
+  /**
+   * The group step of submissions (`GroupedUnitOfWork.run(work, { step, input })`): one lookup of the
+   * contacts of every submission in the group instead of one per submission.
+   */
+  readonly lookup: GroupStep<CustomerIdentity> = {
+    prepare: (tx, identities) => this.lookUp(tx, identities),
+  };
 
   /** Normalises and hashes the contacts of a request; throws field errors for invalid ones. */
   identify(customer: FeedbackCustomerDto): CustomerIdentity {
@@ -42,68 +88,141 @@ export class CustomerMatcher {
    * Returns the customer known by any of the contacts (phone first, then e-mail, then external id) with its
    * current segment (G1, for feedback.received.v1), adding the contacts they did not have yet; creates a
    * customer when none is known (its segment follows when its ticket is counted). Null for an anonymous
-   * feedback. Runs inside the feedback's transaction.
+   * feedback. Runs inside the feedback's transaction; contacts the group step looked up cost no query.
+   *
+   * A new customer known only by contacts is written at the commit (deferred): a concurrent transaction
+   * that registered the same contact first makes the commit fail on CONTACT_UNIQUE_INDEX, and the caller
+   * retries, as it does on ContactRaceError.
    */
   async matchOrCreate(
-    manager: EntityManager,
+    tx: Tx,
     identity: CustomerIdentity,
   ): Promise<{ id: string; segment: Segment | null } | null> {
     if (identity.contacts.length === 0 && !identity.externalId) return null;
-    const known: { customer_id: string; kind: string }[] = identity.contacts.length
-      ? await manager.query(
-          `SELECT customer_id, kind FROM intake.customer_contacts
-           WHERE (kind, value_hash) IN (SELECT * FROM unnest($1::varchar[], $2::char(64)[]))`,
-          [identity.contacts.map((c) => c.kind), identity.contacts.map((c) => c.hash)],
-        )
-      : [];
-    let customerId =
-      known.find((row) => row.kind === 'phone')?.customer_id ??
-      known.find((row) => row.kind === 'email')?.customer_id;
-    if (!customerId && identity.externalId) {
-      const rows: { customer_id: string }[] = await manager.query(
-        `SELECT customer_id FROM intake.customer_external_ids WHERE source = $1 AND external_id = $2`,
-        [EXTERNAL_SOURCE, identity.externalId],
-      );
-      customerId = rows[0]?.customer_id;
+    const book = tx.local(ContactBook, () => new ContactBook());
+    if (identity.contacts.some((contact) => !book.contacts.has(ContactBook.key(contact)))) {
+      await this.lookUp(tx, [identity]);
     }
-    const isNew = !customerId;
-    let segment: Segment | null = null;
-    if (customerId) {
-      // An erasure or merge racing with this request: wait for it, and never add contacts to an erased or
-      // merged customer (a retry finds the survivor, which holds the contacts then).
-      const live: { segment: Segment | null }[] = await manager.query(
-        `SELECT segment FROM intake.customers WHERE id = $1 AND erased_at IS NULL AND merged_into IS NULL
-         FOR SHARE`,
-        [customerId],
-      );
-      if (live.length === 0) throw new ContactRaceError();
-      segment = live[0].segment;
+    const known = identity.contacts.map((contact) => ({
+      contact,
+      customer: book.contacts.get(ContactBook.key(contact)) ?? null,
+    }));
+    let customer =
+      known.find((k) => k.contact.kind === 'phone' && k.customer)?.customer ??
+      known.find((k) => k.contact.kind === 'email' && k.customer)?.customer ??
+      null;
+    if (!customer && identity.externalId) {
+      customer = await this.byExternalId(tx.manager, identity.externalId);
     }
-    if (!customerId) {
-      customerId = randomUUID();
-      await manager.query(`INSERT INTO intake.customers (id, name_enc) VALUES ($1, $2)`, [
-        customerId,
-        identity.name ? this.cipher.encrypt(identity.name) : null,
-      ]);
+    // An erasure or merge raced with this request (the lookup waited for it): never add contacts to an
+    // erased or merged customer; a retry finds the survivor, which holds the contacts then.
+    if (customer && !customer.live) throw new ContactRaceError();
+    const isNew = !customer;
+    if (!customer) {
+      customer = await this.create(tx, identity);
     }
-    const knownKinds = new Set(known.map((row) => row.kind));
-    for (const contact of identity.contacts.filter((c) => !knownKinds.has(c.kind))) {
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value_hash) DO NOTHING RETURNING id`,
-        [randomUUID(), customerId, contact.kind, contact.hash, this.cipher.encrypt(contact.value)],
-      );
-      // A new customer whose contact was just taken by a concurrent request: retry and join that one.
-      if (inserted.length === 0 && isNew) throw new ContactRaceError();
+    for (const { contact } of known.filter((k) => !k.customer)) {
+      await this.addContact(tx, book, customer, contact, isNew);
     }
     if (identity.externalId) {
-      const inserted: unknown[] = await manager.query(
+      const inserted: unknown[] = await tx.manager.query(
         `INSERT INTO intake.customer_external_ids (source, external_id, customer_id) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING RETURNING customer_id`,
-        [EXTERNAL_SOURCE, identity.externalId, customerId],
+        [EXTERNAL_SOURCE, identity.externalId, customer.id],
       );
       if (inserted.length === 0 && isNew && identity.contacts.length === 0) throw new ContactRaceError();
     }
-    return { id: customerId, segment };
+    return { id: customer.id, segment: customer.segment };
+  }
+
+  /**
+   * Looks up the contacts of these identities in one statement and share-locks their customers (in id
+   * order), so an erasure or merge cannot change them before this transaction commits.
+   */
+  private async lookUp(tx: Tx, identities: readonly CustomerIdentity[]): Promise<void> {
+    const book = tx.local(ContactBook, () => new ContactBook());
+    const asked = new Map<string, { kind: string; hash: string }>();
+    for (const contact of identities.flatMap((identity) => identity.contacts)) {
+      const key = ContactBook.key(contact);
+      if (!book.contacts.has(key)) asked.set(key, contact);
+    }
+    if (asked.size === 0) return;
+    const contacts = [...asked.values()];
+    const rows: { kind: string; value_hash: string; id: string; live: boolean; segment: Segment | null }[] =
+      await tx.manager.query(
+        `SELECT k.kind, k.value_hash, c.id, c.segment, (c.erased_at IS NULL AND c.merged_into IS NULL) AS live
+           FROM intake.customer_contacts k JOIN intake.customers c ON c.id = k.customer_id
+          WHERE (k.kind, k.value_hash) IN (SELECT * FROM unnest($1::varchar[], $2::char(64)[]))
+          ORDER BY c.id
+            FOR SHARE OF c`,
+        [contacts.map((c) => c.kind), contacts.map((c) => c.hash)],
+      );
+    for (const key of asked.keys()) book.contacts.set(key, null);
+    for (const row of rows) {
+      book.contacts.set(ContactBook.key({ kind: row.kind, hash: row.value_hash }), {
+        id: row.id,
+        live: row.live,
+        segment: row.segment,
+        createdHere: false,
+      });
+    }
+  }
+
+  /** The live or not customer of an external id (share-locked), or null. */
+  private async byExternalId(manager: EntityManager, externalId: string): Promise<KnownCustomer | null> {
+    const rows: { id: string; live: boolean; segment: Segment | null }[] = await manager.query(
+      `SELECT c.id, c.segment, (c.erased_at IS NULL AND c.merged_into IS NULL) AS live
+         FROM intake.customer_external_ids x JOIN intake.customers c ON c.id = x.customer_id
+        WHERE x.source = $1 AND x.external_id = $2
+          FOR SHARE OF c`,
+      [EXTERNAL_SOURCE, externalId],
+    );
+    return rows[0] ? { ...rows[0], createdHere: false } : null;
+  }
+
+  /**
+   * A minimal customer. Written at the commit when only contacts identify it; at once when an external id
+   * does, since that insert tells whether a concurrent request created the same customer first.
+   */
+  private async create(tx: Tx, identity: CustomerIdentity): Promise<KnownCustomer> {
+    const id = randomUUID();
+    const name = identity.name ? this.cipher.encrypt(identity.name) : null;
+    if (identity.externalId) {
+      await tx.manager.query(`INSERT INTO intake.customers (id, name_enc) VALUES ($1, $2)`, [id, name]);
+      return { id, live: true, segment: null, createdHere: false };
+    }
+    tx.deferInsert(INSERT_CUSTOMER, [id, name]);
+    return { id, live: true, segment: null, createdHere: true };
+  }
+
+  /** Adds a contact the customer did not have; later submissions of the transaction find it. */
+  private async addContact(
+    tx: Tx,
+    book: ContactBook,
+    customer: KnownCustomer,
+    contact: CustomerIdentity['contacts'][number],
+    isNew: boolean,
+  ): Promise<void> {
+    const values = [
+      randomUUID(),
+      customer.id,
+      contact.kind,
+      contact.hash,
+      this.cipher.encrypt(contact.value),
+    ];
+    if (customer.createdHere) {
+      tx.deferInsert(INSERT_CONTACT, values);
+    } else {
+      const inserted: unknown[] = await tx.manager.query(
+        `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value_hash) DO NOTHING RETURNING id`,
+        values,
+      );
+      // A new customer whose contact was just taken by a concurrent request: retry and join that one.
+      if (inserted.length === 0 && isNew) throw new ContactRaceError();
+      // Taken by another customer meanwhile: that one keeps it (as before: the contact is not moved).
+      if (inserted.length === 0) return;
+    }
+    book.contacts.set(ContactBook.key(contact), customer);
   }
 }

@@ -11,7 +11,7 @@ import {
   type SubmitFeedbackRequest,
 } from '@closeloop/contracts';
 import { classify } from '../classification/classifier';
-import { ContactRaceError, CustomerMatcher } from '../customers/customer-matcher';
+import { CONTACT_UNIQUE_INDEX, ContactRaceError, CustomerMatcher } from '../customers/customer-matcher';
 import { SettingsRepository } from '../settings/settings.repository';
 import { businessDate, formatTicketNo } from '../ticket-numbers/ticket-number';
 import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator';
@@ -59,62 +59,68 @@ export class FeedbackService {
 
     for (let attempt = 1; ; attempt++) {
       try {
-        const created = await this.unitOfWork.run(async (tx) => {
-          const customer = await this.customers.matchOrCreate(tx.manager, identity);
-          const customerId = customer?.id ?? null;
-          const id = randomUUID();
-          const reply = {
-            id,
-            ticketNo,
-            customerId,
-            type: input.type,
-            ...pick(classification, 'category', 'level'),
-          };
-          this.feedback.insertAtCommit(tx, {
-            id,
-            ticketNo,
-            businessDate: date,
-            channel: input.channel,
-            channelMessageId: input.channelMessageId ?? null,
-            idempotencyKey: request.idempotencyKey ?? null,
-            requestHash,
-            customerId,
-            type: input.type,
-            category: classification.category,
-            level: classification.level,
-            emotion: input.emotion ?? null,
-            description: input.description,
-            customerRequest: input.request ?? null,
-            expectedBy: input.expectedBy ? new Date(input.expectedBy) : null,
-            storeId: input.storeId ?? null,
-            receivedAt,
-            classifiedBy: classification.classifiedBy,
-            createdBy: request.caller.userId,
-            reply,
-          });
-          await tx.publish(FeedbackEvents.received, {
-            feedbackId: id,
-            ticketNo,
-            customerId,
-            channel: input.channel,
-            type: input.type,
-            category: classification.category,
-            level: classification.level,
-            emotion: input.emotion,
-            receivedAt: receivedAt.toISOString(),
-            expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
-            storeId: input.storeId,
-            segment: customer?.segment ?? undefined,
-          });
-          return { ...reply, replayed: false };
-        });
+        const created = await this.unitOfWork.run(
+          async (tx) => {
+            const customer = await this.customers.matchOrCreate(tx, identity);
+            const customerId = customer?.id ?? null;
+            const id = randomUUID();
+            const reply = {
+              id,
+              ticketNo,
+              customerId,
+              type: input.type,
+              ...pick(classification, 'category', 'level'),
+            };
+            this.feedback.insertAtCommit(tx, {
+              id,
+              ticketNo,
+              businessDate: date,
+              channel: input.channel,
+              channelMessageId: input.channelMessageId ?? null,
+              idempotencyKey: request.idempotencyKey ?? null,
+              requestHash,
+              customerId,
+              type: input.type,
+              category: classification.category,
+              level: classification.level,
+              emotion: input.emotion ?? null,
+              description: input.description,
+              customerRequest: input.request ?? null,
+              expectedBy: input.expectedBy ? new Date(input.expectedBy) : null,
+              storeId: input.storeId ?? null,
+              receivedAt,
+              classifiedBy: classification.classifiedBy,
+              createdBy: request.caller.userId,
+              reply,
+            });
+            await tx.publish(FeedbackEvents.received, {
+              feedbackId: id,
+              ticketNo,
+              customerId,
+              channel: input.channel,
+              type: input.type,
+              category: classification.category,
+              level: classification.level,
+              emotion: input.emotion,
+              receivedAt: receivedAt.toISOString(),
+              expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
+              storeId: input.storeId,
+              segment: customer?.segment ?? undefined,
+            });
+            return { ...reply, replayed: false };
+          },
+          // I5: one contact lookup for every submission of the commit group.
+          { step: this.customers.lookup, input: identity },
+        );
         log.info(
           { feedbackId: created.id, ticketNo, level: created.level, channel: input.channel },
           'feedback recorded',
         );
         return created;
       } catch (error) {
-        if (error instanceof ContactRaceError && attempt < MAX_ATTEMPTS) continue;
+        // I5: a concurrent request registered the same new contact first: the next attempt joins it.
+        const raced = error instanceof ContactRaceError || isUniqueViolation(error, CONTACT_UNIQUE_INDEX);
+        if (raced && attempt < MAX_ATTEMPTS) continue;
         if (isUniqueViolation(error, 'feedback_idempotency_key_uq', 'feedback_channel_message_uq')) {
           // A concurrent identical request won: answer with its result (the number we drew stays unused).
           const winner = await this.feedback.findEarlier(

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { DeferredInsert, type Tx } from '@closeloop/messaging';
 import type { AssignmentStrategy, Availability, Role, TicketStatus } from '@closeloop/contracts';
 import type { Candidate } from './assignment-strategy';
 
@@ -7,6 +8,27 @@ import type { Candidate } from './assignment-strategy';
 export const OUT_OF_LOAD: readonly TicketStatus[] = ['resolved', 'confirmed', 'archived', 'closed'];
 /** Statuses a ticket never leaves (a resolved ticket may still be reopened by an objection). */
 export const FINAL: readonly TicketStatus[] = ['confirmed', 'archived', 'closed'];
+
+/** The dispatch row of a ticket opened straight into its department's queue, written at the commit. */
+const INSERT_QUEUED = new DeferredInsert('routing.ticket_dispatch', [
+  'ticket_id',
+  'ticket_no',
+  'department',
+  'required_skills',
+  'urgency_due',
+  'queued_since',
+]);
+
+/** A ticket's place in dispatch (see moveDispatch). */
+export interface DispatchRow {
+  ticketId: string;
+  ticketNo: string;
+  department: string;
+  assignee: string | null;
+  requiredSkills: string[];
+  urgencyDue: Date;
+  avoidAgent: string | null;
+}
 
 export interface DepartmentConfig {
   strategy: AssignmentStrategy;
@@ -262,18 +284,7 @@ export class AssignmentRepository {
    * Moves a ticket in dispatch: to a department, and to an agent or (null) the department's queue. The
    * urgency is set when the row is first written (from the ticket's first-response due time) and kept.
    */
-  async moveDispatch(
-    manager: EntityManager,
-    row: {
-      ticketId: string;
-      ticketNo: string;
-      department: string;
-      assignee: string | null;
-      requiredSkills: string[];
-      urgencyDue: Date;
-      avoidAgent: string | null;
-    },
-  ): Promise<void> {
+  async moveDispatch(manager: EntityManager, row: DispatchRow): Promise<void> {
     await manager.query(
       `INSERT INTO routing.ticket_dispatch
          (ticket_id, ticket_no, department, assignee, required_skills, urgency_due, queued_since, avoid_agent)
@@ -300,6 +311,21 @@ export class AssignmentRepository {
         row.assignee === null ? row.avoidAgent : null,
       ],
     );
+  }
+
+  /**
+   * The dispatch row of a ticket opened in this transaction and queued at once (nothing can conflict with
+   * it), written with the transaction's other deferred rows.
+   */
+  deferNewQueued(tx: Tx, row: DispatchRow, queuedSince: Date): void {
+    tx.deferInsert(INSERT_QUEUED, [
+      row.ticketId,
+      row.ticketNo,
+      row.department,
+      row.requiredSkills,
+      row.urgencyDue,
+      queuedSince,
+    ]);
   }
 
   /**

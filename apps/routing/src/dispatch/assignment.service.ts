@@ -18,6 +18,8 @@ const log = createLogger('assignment');
 const UNKNOWN_DEPARTMENT: DepartmentConfig = { strategy: 'round_robin', preferPreviousAgent: true };
 /** How long a process reuses its read of which departments are active (as settings are cached). */
 const DEPARTMENT_STATES_MS = 5_000;
+/** Per transaction: whether a department had anyone to take tickets when first looked at. */
+const CANDIDATES_SEEN = Symbol('candidates seen');
 /** Queued tickets looked at per round of a drain (a drain goes on while rounds assign something). */
 const QUEUE_BATCH = 50;
 
@@ -36,6 +38,12 @@ export interface AssignmentContext {
   previous?: { department: string | null; assignee: string | null };
   /** False only in the transaction that opens the ticket (it is born dispatched, at version 1). */
   bumpVersion: boolean;
+  /**
+   * Only in the transaction that opens the ticket: the department its row was inserted with (no assignee,
+   * no dispatch row yet), so a ticket that stays queued there needs no update and its dispatch row can
+   * be written with the transaction's other deferred rows.
+   */
+  bornIn?: string;
 }
 
 export interface NewTicket {
@@ -81,15 +89,26 @@ export class AssignmentService {
 
   private states?: { at: number; value: ReadonlyMap<string, boolean> };
 
-  /** R3: dispatches a ticket being opened (called inside the opening transaction). */
-  async dispatchNew(tx: Tx, ticket: NewTicket): Promise<void> {
-    const decision = await this.decide(tx, ticket);
+  /**
+   * R3: the department a ticket being opened goes to, decided before its row is written so that it is
+   * born in that department (no update after the insert). No side effects.
+   */
+  decideNew(tx: Tx, ticket: DispatchInput): Promise<DispatchDecision> {
+    return this.decide(tx, ticket);
+  }
+
+  /**
+   * R3: dispatches a ticket just opened in the department `decideNew` chose (called inside the opening
+   * transaction): to an agent now, or to the department's queue.
+   */
+  async dispatchNew(tx: Tx, ticket: NewTicket, decision: DispatchDecision): Promise<void> {
     // The dispatch row is written once, with the outcome (record → moveDispatch).
     await this.placeDecided(tx, ticket, decision, ticket.urgencyDue, {
       by: 'dispatch',
       actor: null,
       rule: decision.rule,
       bumpVersion: false,
+      bornIn: decision.department,
     });
   }
 
@@ -215,14 +234,26 @@ export class AssignmentService {
     exclude: string | null = null,
   ): Promise<string | null> {
     let choice: Choice = { agentId: null, anyRoom: false };
-    // Nobody on shift: queue without taking the department lock (the common case under load tests and at
-    // night). An agent coming on shift at this very moment is covered by the sweep (QueueSweeper).
-    if ((await this.repository.candidates(tx.manager, department)).length > 0) {
+    // Nobody on shift: queue without taking the department lock (the common case at night). Looked at once
+    // per transaction and department (a consumer batch opens many tickets in one): an agent coming on
+    // shift at this very moment is covered by the sweep (QueueSweeper), as one between two batches is.
+    if (await this.anyCandidate(tx, department)) {
       await this.repository.lockDepartments(tx.manager, [department]);
       choice = await this.choose(tx.manager, department, ticket, exclude);
     }
     await this.record(tx, ticket, department, urgencyDue, choice, context);
     return choice.agentId;
+  }
+
+  /** Whether anyone may take the department's tickets now, read once per transaction. */
+  private async anyCandidate(tx: Tx, department: string): Promise<boolean> {
+    const seen = tx.local(CANDIDATES_SEEN, () => new Map<string, boolean>());
+    let any = seen.get(department);
+    if (any === undefined) {
+      any = (await this.repository.candidates(tx.manager, department)).length > 0;
+      seen.set(department, any);
+    }
+    return any;
   }
 
   /**
@@ -388,7 +419,7 @@ export class AssignmentService {
     context: AssignmentContext,
   ): Promise<void> {
     const at = new Date();
-    await this.repository.moveDispatch(tx.manager, {
+    const dispatch = {
       ticketId: ticket.id,
       ticketNo: ticket.ticketNo,
       department,
@@ -396,14 +427,20 @@ export class AssignmentService {
       requiredSkills: ticket.requiredSkills,
       urgencyDue,
       avoidAgent: ticket.avoidAgent ?? null,
-    });
-    await this.repository.updateTicket(
-      tx.manager,
-      ticket.id,
-      department,
-      choice.agentId,
-      context.bumpVersion,
-    );
+    };
+    if (context.bornIn === department && !choice.agentId) {
+      // Opened and queued where it was born: its row is right as inserted, its dispatch row is new.
+      this.repository.deferNewQueued(tx, dispatch, at);
+    } else {
+      await this.repository.moveDispatch(tx.manager, dispatch);
+      await this.repository.updateTicket(
+        tx.manager,
+        ticket.id,
+        department,
+        choice.agentId,
+        context.bumpVersion,
+      );
+    }
     this.tickets.deferHistory(tx, {
       ticketId: ticket.id,
       at,

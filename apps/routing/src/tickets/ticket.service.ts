@@ -58,6 +58,8 @@ export class TicketService {
       },
       receivedAt,
     );
+    // R3: born in the department the dispatch rules send it to.
+    const decision = await this.assignment.decideNew(tx, feedback);
     const id = randomUUID();
     const openedAt = new Date();
     const clock: ClockTicket = {
@@ -85,7 +87,7 @@ export class TicketService {
       channel: feedback.channel,
       segment: feedback.segment ?? null,
       status: clock.status,
-      department: null,
+      department: decision.department,
       assignee: null,
       slaPolicy: due.policy,
       slaCalendar: due.calendar,
@@ -131,12 +133,11 @@ export class TicketService {
       openedAt: openedAt.toISOString(),
     });
     // R3: to its department and, when someone can take it, an agent (ticket.assigned.v1), in this transaction.
-    await this.assignment.dispatchNew(tx, {
-      ...feedback,
-      id,
-      customerId: feedback.customerId ?? null,
-      urgencyDue: due.firstResponse,
-    });
+    await this.assignment.dispatchNew(
+      tx,
+      { ...feedback, id, customerId: feedback.customerId ?? null, urgencyDue: due.firstResponse },
+      decision,
+    );
     log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
   }
 

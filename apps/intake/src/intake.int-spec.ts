@@ -102,6 +102,26 @@ it('makes 20 racing first contacts from one new phone into one customer (I5)', a
   expect(customers).toHaveLength(1);
 });
 
+it('gives racing first contacts, some bringing an e-mail too, one customer holding both contacts (I5)', async () => {
+  const phone = '13912340000';
+  const email = 'racing.first@example.com';
+  // Submissions that arrive together share a commit group: the customer created by one of them (still a
+  // deferred insert) is joined by the others, and its e-mail is added to it in the same transaction.
+  const replies = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      submit(feedback({ customer: i % 3 === 1 ? { phone, email } : { phone } }), undefined, i % 2),
+    ),
+  );
+  expect(new Set(replies.map((r) => r.customerId)).size).toBe(1);
+  const byEmail = await submit(feedback({ customer: { email: 'Racing.First@example.com' } }));
+  expect(byEmail.customerId).toBe(replies[0].customerId);
+  const contacts = await db.query<{ kind: string }[]>(
+    `SELECT kind FROM intake.customer_contacts WHERE customer_id = $1 ORDER BY kind`,
+    [replies[0].customerId],
+  );
+  expect(contacts.map((c) => c.kind)).toEqual(['email', 'phone']);
+});
+
 it('adds a new e-mail to the customer known by phone', async () => {
   const phone = '13700001111';
   const first = await submit(feedback({ customer: { phone } }));

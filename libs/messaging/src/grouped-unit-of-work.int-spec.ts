@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FeedbackEvents } from '@closeloop/contracts';
 import { runWithContext } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
-import { GroupedUnitOfWork } from './grouped-unit-of-work';
+import { GroupedUnitOfWork, type GroupStep } from './grouped-unit-of-work';
 import { DeferredInsert, type Tx } from './unit-of-work';
 import { feedbackReceived, openMessagingTestEnv, type MessagingTestEnv } from './testing/messaging-test-env';
 
@@ -179,6 +179,60 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
     expect(await Promise.all(calls)).toEqual(['ok', 'ok', 'duplicate', 'ok']);
     expect(await count('SELECT count(*) AS n FROM svc.late_keys')).toBe(3);
     expect(await count('SELECT count(*) AS n FROM svc.effects')).toBe(3);
+  });
+
+  it('prepares a step once per group with every item input; an item run alone gets it for its own input', async () => {
+    const uow = grouped();
+    const prepared: string[][] = [];
+    // What a lookup step does: one query for the keys of every item, the answer kept on the transaction.
+    const OWNERS = Symbol('owners');
+    const lookup: GroupStep<string> = {
+      async prepare(tx, keys) {
+        prepared.push([...keys]);
+        const rows = await tx.manager.query<{ key: string; owner: string }[]>(
+          'SELECT key, owner FROM svc.keys WHERE key = ANY($1)',
+          [keys],
+        );
+        const owners = tx.local(OWNERS, () => new Map<string, string>());
+        for (const row of rows) owners.set(row.key, row.owner);
+      },
+    };
+    await uow.run(async (tx) => item(tx, 'known-0001'));
+    const slot = await occupy(uow);
+    const keys = ['known-0001', 'new-0001', 'bad-0001', 'new-0002'];
+    const calls = keys.map((key) =>
+      uow
+        .run(
+          async (tx) => {
+            if (key.startsWith('bad')) throw new Error('bad item');
+            return tx.local(OWNERS, () => new Map<string, string>()).get(key) ?? 'nobody';
+          },
+          { step: lookup, input: key },
+        )
+        .catch((error: Error) => error.message),
+    );
+    slot.release();
+
+    expect(await Promise.all(calls)).toEqual(['item', 'nobody', 'bad item', 'nobody']);
+    // Once for the group (rolled back by the bad item), then once per item run alone.
+    expect(prepared).toEqual([keys, ['known-0001'], ['new-0001'], ['bad-0001'], ['new-0002']]);
+  });
+
+  it('writes deferred rows by their order, then in the order first used', async () => {
+    await env.dataSource.query(
+      `CREATE TABLE IF NOT EXISTS svc.parents (key text PRIMARY KEY);
+       CREATE TABLE IF NOT EXISTS svc.children (key text PRIMARY KEY REFERENCES svc.parents (key))`,
+    );
+    const parents = new DeferredInsert('svc.parents', ['key'], '', -1);
+    const children = new DeferredInsert('svc.children', ['key']);
+    const uow = grouped();
+    // The child is deferred first, its parent after: the parent's lower order writes it first.
+    await uow.run(async (tx) => {
+      tx.deferInsert(children, ['p-0001']);
+      tx.deferInsert(parents, ['p-0001']);
+      return Promise.resolve();
+    });
+    expect(await count('SELECT count(*) AS n FROM svc.children')).toBe(1);
   });
 
   it("runs each item in its caller's context: events carry the caller's correlation id", async () => {

@@ -241,6 +241,13 @@ describe('dispatch settings', () => {
       ['opened', expect.any(Object)],
       ['queued', { department: 'finance', assignee: null, by: 'dispatch', rule: 'billing' }],
     ]);
+    // Born in its department and queued: never updated after its insert, waiting since it was opened.
+    const [stored] = await db.query<{ version: number; waiting: boolean }>(
+      `SELECT t.version, d.queued_since BETWEEN t.created_at AND now() AS waiting
+         FROM routing.tickets t JOIN routing.ticket_dispatch d ON d.ticket_id = t.id WHERE t.ticket_no = $1`,
+      [price.ticketNo],
+    );
+    expect(stored).toEqual({ version: 1, waiting: true });
     const [event] = await db.query<{ data: object }>(
       `SELECT envelope->'data' AS data FROM routing.outbox WHERE event_type = 'ticket.assigned.v1'
          AND envelope->'data'->>'ticketNo' = $1`,

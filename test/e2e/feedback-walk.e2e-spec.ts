@@ -406,23 +406,33 @@ describe('errors and access', () => {
 
 describe('correlation id', () => {
   it('travels from the HTTP request through NATS into the log lines of intake and routing', async () => {
-    const correlationId = `e2e-${randomUUID()}`;
-    const response = await agent.post('/api/v1/feedback', feedback(), { 'x-correlation-id': correlationId });
-    expect(response.headers.get('x-correlation-id')).toBe(correlationId);
-    const lines = await pollUntil(
-      async () => platform.logs.filter((l) => l.line.includes(correlationId)),
-      (found) =>
-        found.some((l) => l.service === 'routing' && l.line.includes('"ticket opened"')) &&
-        found.some((l) => l.service === 'intake'),
-      { what: 'log lines with the correlation id in intake and routing' },
+    // Several at once: routing opens the tickets of a consumer batch together, each in its own context.
+    const ids = Array.from({ length: 6 }, () => `e2e-${randomUUID()}`);
+    const responses = await Promise.all(
+      ids.map((correlationId) =>
+        agent.post('/api/v1/feedback', feedback(), { 'x-correlation-id': correlationId }),
+      ),
     );
-    const routingLine = JSON.parse(
-      lines.find((l) => l.service === 'routing' && l.line.includes('"ticket opened"'))!.line,
+    responses.forEach((response, i) => expect(response.headers.get('x-correlation-id')).toBe(ids[i]));
+    const opened = (correlationId: string) =>
+      platform.logs.find(
+        (l) =>
+          l.service === 'routing' && l.line.includes(correlationId) && l.line.includes('"ticket opened"'),
+      );
+    await pollUntil(
+      async () =>
+        ids.filter(
+          (id) => opened(id) && platform.logs.some((l) => l.service === 'intake' && l.line.includes(id)),
+        ),
+      (found) => found.length === ids.length,
+      { what: 'log lines with each correlation id in intake and routing' },
     );
-    expect(routingLine).toMatchObject({
-      correlationId,
-      msg: 'ticket opened',
-      ticketNo: response.body.ticketNo,
+    ids.forEach((correlationId, i) => {
+      expect(JSON.parse(opened(correlationId)!.line)).toMatchObject({
+        correlationId,
+        msg: 'ticket opened',
+        ticketNo: responses[i].body.ticketNo,
+      });
     });
   });
 });

@@ -115,7 +115,7 @@ it('gives racing first contacts, some bringing an e-mail too, one customer holdi
   expect(new Set(replies.map((r) => r.customerId)).size).toBe(1);
   const byEmail = await submit(feedback({ customer: { email: 'Racing.First@example.com' } }));
   expect(byEmail.customerId).toBe(replies[0].customerId);
-  const contacts = await db.query<{ kind: string }[]>(
+  const contacts = await db.query<{ kind: string }>(
     `SELECT kind FROM intake.customer_contacts WHERE customer_id = $1 ORDER BY kind`,
     [replies[0].customerId],
   );

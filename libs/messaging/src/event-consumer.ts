@@ -44,9 +44,13 @@ export interface EventHandler<T extends object> {
    * Optional: the new events of this type that a batch delivered together, in delivery order, in one call
    * (set-based work instead of the same statements per event). It must have the effect of `handle` on each,
    * which still serves the one-event-per-transaction path (a lone event, or the batch's fallback after an
-   * error). Runs after the batch's other handlers, in the first event's correlation context.
+   * error). Runs after the batch's other handlers, in the first event's correlation context; each event
+   * comes with its own, for the work done on its behalf (`runWithContext`: its logs and emitted events).
    */
-  handleBatch?(events: { data: T; envelope: EventEnvelope<T> }[], tx: Tx): Promise<void>;
+  handleBatch?(
+    events: { data: T; envelope: EventEnvelope<T>; correlationId: string }[],
+    tx: Tx,
+  ): Promise<void>;
 }
 
 export type ProcessOutcome = 'handled' | 'duplicate' | 'ignored';
@@ -337,7 +341,11 @@ export class EventConsumer {
       for (const [handler, events] of batched) {
         await runWithContext({ correlationId: events[0].correlationId }, () =>
           handler.handleBatch!(
-            events.map(({ envelope, data }) => ({ data, envelope: { ...envelope, data } })),
+            events.map(({ envelope, data, correlationId }) => ({
+              data,
+              envelope: { ...envelope, data },
+              correlationId,
+            })),
             tx,
           ),
         );

@@ -20,7 +20,13 @@ export class TicketHandler implements OnModuleInit {
   onModuleInit(): void {
     const opened: EventHandler<FeedbackReceivedV1> = {
       event: FeedbackEvents.received,
-      handle: (data, tx) => this.tickets.openFromFeedback(data, tx),
+      handle: (data, tx) => this.tickets.openFromFeedback([{ feedback: data }], tx),
+      // One insert for the tickets of a consumer batch.
+      handleBatch: (events, tx) =>
+        this.tickets.openFromFeedback(
+          events.map(({ data, correlationId }) => ({ feedback: data, correlationId })),
+          tx,
+        ),
     };
     this.consumers.register('feedback', [opened]);
     this.rpc.handle(RoutingRpc.getTicket, (request) => this.tickets.get(request));

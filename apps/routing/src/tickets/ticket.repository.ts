@@ -22,6 +22,33 @@ export type TicketState = Omit<
   | 'updatedAt'
 >;
 
+/** What opening a ticket writes (the rest: defaults, and version 1). */
+export type NewTicketRow = Pick<
+  TicketEntity,
+  | 'id'
+  | 'ticketNo'
+  | 'feedbackId'
+  | 'customerId'
+  | 'type'
+  | 'category'
+  | 'level'
+  | 'channel'
+  | 'segment'
+  | 'status'
+  | 'department'
+  | 'assignee'
+  | 'slaPolicy'
+  | 'slaCalendar'
+  | 'slaTargets'
+  | 'receivedAt'
+  | 'dueFirstResponse'
+  | 'duePlan'
+  | 'dueResolution'
+  | 'nextProgressDue'
+  | 'nextDueAt'
+  | 'nextAlertAt'
+>;
+
 export interface TicketFilter {
   status?: TicketStatus[];
   level?: Level;
@@ -42,44 +69,17 @@ const WORKING = ['new', 'classified', 'assigned', 'in_progress', 'reopened'];
 export class TicketRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the ticket unless one exists for the feedback; true when this call created it. */
-  async insertIfNew(
-    manager: EntityManager,
-    ticket: Pick<
-      TicketEntity,
-      | 'id'
-      | 'ticketNo'
-      | 'feedbackId'
-      | 'customerId'
-      | 'type'
-      | 'category'
-      | 'level'
-      | 'channel'
-      | 'segment'
-      | 'status'
-      | 'department'
-      | 'assignee'
-      | 'slaPolicy'
-      | 'slaCalendar'
-      | 'slaTargets'
-      | 'receivedAt'
-      | 'dueFirstResponse'
-      | 'duePlan'
-      | 'dueResolution'
-      | 'nextProgressDue'
-      | 'nextDueAt'
-      | 'nextAlertAt'
-    >,
-  ): Promise<boolean> {
+  /**
+   * Inserts the tickets in one statement, skipping any whose feedback already has one; returns the ids of
+   * those this call created.
+   */
+  async insertNew(manager: EntityManager, tickets: NewTicketRow[]): Promise<Set<string>> {
+    if (tickets.length === 0) return new Set();
     // Plain SQL on this hot path: TypeORM's insert builder cost more CPU than the rest of the handler.
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO routing.tickets (id, ticket_no, feedback_id, customer_id, type, category, level, status,
-         department, assignee, sla_policy, sla_calendar, sla_targets, received_at, due_first_response, due_plan,
-         due_resolution, next_progress_due, next_due_at, next_alert_at, channel, segment, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-         $22, 1)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
+    const params: unknown[] = [];
+    const tuples = tickets.map((ticket) => {
+      const first = params.length + 1;
+      params.push(
         ticket.id,
         ticket.ticketNo,
         ticket.feedbackId,
@@ -102,9 +102,18 @@ export class TicketRepository {
         ticket.nextAlertAt,
         ticket.channel,
         ticket.segment,
-      ],
+      );
+      return `(${Array.from({ length: params.length - first + 1 }, (_, i) => `$${first + i}`).join(', ')}, 1)`;
+    });
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO routing.tickets (id, ticket_no, feedback_id, customer_id, type, category, level, status,
+         department, assignee, sla_policy, sla_calendar, sla_targets, received_at, due_first_response, due_plan,
+         due_resolution, next_progress_due, next_due_at, next_alert_at, channel, segment, version)
+       VALUES ${tuples.join(', ')}
+       ON CONFLICT DO NOTHING RETURNING id`,
+      params,
     );
-    return rows.length > 0;
+    return new Set(rows.map((row) => row.id));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@closeloop/messaging';
-import { createLogger } from '@closeloop/observability';
+import { createLogger, runWithContext } from '@closeloop/observability';
 import {
   DomainError,
   PAGE_LIMIT,
@@ -13,19 +13,26 @@ import {
   type TicketSummaryView,
   type TicketView,
 } from '@closeloop/contracts';
-import { dueTimes } from '../sla/due-times';
+import { dueTimes, type DueTimes } from '../sla/due-times';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
 import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
 import { SlaRulesReader } from '../sla/sla-rules';
 import { RoutingSettings } from '../sla/sla-settings.repository';
 import { AssignmentService } from '../dispatch/assignment.service';
+import type { DispatchDecision } from '../dispatch/dispatch-rules';
 import { isStaff, maySee, visibilityOf } from './ticket-access';
 import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
-import { TicketRepository } from './ticket.repository';
+import { TicketRepository, type NewTicketRow } from './ticket.repository';
 import type { TicketEntity } from './entities/ticket.entity';
 import { toSummaryView, toView } from './ticket.views';
 
 const log = createLogger('tickets');
+
+/** A `feedback.received.v1` to open a ticket for, with its correlation id when it came in a batch. */
+export interface ReceivedFeedback {
+  feedback: FeedbackReceivedV1;
+  correlationId?: string;
+}
 
 @Injectable()
 export class TicketService {
@@ -38,92 +45,123 @@ export class TicketService {
   ) {}
 
   /**
-   * Opens the ticket of a received feedback with the same number, its level and its due times (R1, R2),
-   * and emits `ticket.opened.v1` in the same transaction. A second delivery changes nothing.
+   * Opens the tickets of received feedback, each with the same number, its level and its due times (R1,
+   * R2), born in the department the dispatch rules choose (R3), and emits `ticket.opened.v1` for each in
+   * the same transaction. The feedback of a consumer batch is opened together: one insert for all its
+   * tickets. A feedback that already has its ticket changes nothing.
    */
-  async openFromFeedback(feedback: FeedbackReceivedV1, tx: Tx): Promise<void> {
-    const receivedAt = new Date(feedback.receivedAt);
+  async openFromFeedback(received: readonly ReceivedFeedback[], tx: Tx): Promise<void> {
     // R1: the policy of the settings as they are now; a later change never moves these due times (R2).
-    // G1: the customer's segment as intake knew it at receipt (absent: segment policies do not match).
     // Read on the transaction's own connection (see SettingsStore.get).
     const rules = await this.rules.read(tx.manager);
-    const due = dueTimes(
-      rules.sla,
-      rules.calendars,
-      {
-        level: feedback.level,
-        type: feedback.type,
-        channel: feedback.channel,
-        segment: feedback.segment ?? null,
-      },
-      receivedAt,
-    );
-    // R3: born in the department the dispatch rules send it to.
-    const decision = await this.assignment.decideNew(tx, feedback);
-    const id = randomUUID();
     const openedAt = new Date();
-    const clock: ClockTicket = {
-      // I4: intake classified it, so the ticket starts classified (R6).
-      status: 'classified',
-      pausedAt: null,
-      round: 0,
-      respondedAt: null,
-      dueFirstResponse: due.firstResponse,
-      plannedAt: null,
-      duePlan: due.plan,
-      resolvedAt: null,
-      dueResolution: due.resolution,
-      nextProgressDue: due.nextProgress,
-      progressSeq: 0,
-    };
-    const created = await this.tickets.insertIfNew(tx.manager, {
-      id,
-      ticketNo: feedback.ticketNo,
-      feedbackId: feedback.feedbackId,
-      customerId: feedback.customerId ?? null,
-      type: feedback.type,
-      category: feedback.category,
-      level: feedback.level,
-      channel: feedback.channel,
-      segment: feedback.segment ?? null,
-      status: clock.status,
-      department: decision.department,
-      assignee: null,
-      slaPolicy: due.policy,
-      slaCalendar: due.calendar,
-      slaTargets: due.targets,
-      receivedAt,
-      dueFirstResponse: due.firstResponse,
-      duePlan: due.plan,
-      dueResolution: due.resolution,
-      nextProgressDue: due.nextProgress,
-      // R7: the sweep picks the ticket up at its first warning (at once when one is already due).
-      nextDueAt: nextDue(clock),
-      nextAlertAt: nextWorkAt(clock, openedAt, rules.timing),
-    });
-    if (!created) return;
+    const opening: (ReceivedFeedback & { row: NewTicketRow; decision: DispatchDecision; due: DueTimes })[] =
+      [];
+    for (const { feedback, correlationId } of received) {
+      const receivedAt = new Date(feedback.receivedAt);
+      // G1: the customer's segment as intake knew it at receipt (absent: segment policies do not match).
+      const due = dueTimes(
+        rules.sla,
+        rules.calendars,
+        {
+          level: feedback.level,
+          type: feedback.type,
+          channel: feedback.channel,
+          segment: feedback.segment ?? null,
+        },
+        receivedAt,
+      );
+      const clock: ClockTicket = {
+        // I4: intake classified it, so the ticket starts classified (R6).
+        status: 'classified',
+        pausedAt: null,
+        round: 0,
+        respondedAt: null,
+        dueFirstResponse: due.firstResponse,
+        plannedAt: null,
+        duePlan: due.plan,
+        resolvedAt: null,
+        dueResolution: due.resolution,
+        nextProgressDue: due.nextProgress,
+        progressSeq: 0,
+      };
+      // R3: born in the department the dispatch rules send it to.
+      const decision = await this.assignment.decideNew(tx, feedback);
+      opening.push({
+        feedback,
+        correlationId,
+        decision,
+        due,
+        row: {
+          id: randomUUID(),
+          ticketNo: feedback.ticketNo,
+          feedbackId: feedback.feedbackId,
+          customerId: feedback.customerId ?? null,
+          type: feedback.type,
+          category: feedback.category,
+          level: feedback.level,
+          channel: feedback.channel,
+          segment: feedback.segment ?? null,
+          status: clock.status,
+          department: decision.department,
+          assignee: null,
+          slaPolicy: due.policy,
+          slaCalendar: due.calendar,
+          slaTargets: due.targets,
+          receivedAt,
+          dueFirstResponse: due.firstResponse,
+          duePlan: due.plan,
+          dueResolution: due.resolution,
+          nextProgressDue: due.nextProgress,
+          // R7: the sweep picks the ticket up at its first warning (at once when one is already due).
+          nextDueAt: nextDue(clock),
+          nextAlertAt: nextWorkAt(clock, openedAt, rules.timing),
+        },
+      });
+    }
+    const created = await this.tickets.insertNew(
+      tx.manager,
+      opening.map((o) => o.row),
+    );
+    for (const { feedback, correlationId, row, decision, due } of opening) {
+      if (!created.has(row.id)) continue;
+      const open = () => this.opened(tx, feedback, row, decision, due, openedAt);
+      // Its logs and events carry the correlation id of the request that sent the feedback.
+      await (correlationId ? runWithContext({ correlationId }, open) : open());
+    }
+  }
+
+  /** History, `ticket.opened.v1` and dispatch of a ticket just inserted. */
+  private async opened(
+    tx: Tx,
+    feedback: FeedbackReceivedV1,
+    ticket: NewTicketRow,
+    decision: DispatchDecision,
+    due: DueTimes,
+    openedAt: Date,
+  ): Promise<void> {
     this.tickets.deferHistory(tx, {
-      ticketId: id,
+      ticketId: ticket.id,
       at: openedAt,
       actor: null,
       action: 'opened',
       data: {
-        level: feedback.level,
-        category: feedback.category,
-        slaPolicy: due.policy,
-        calendar: due.calendar,
+        level: ticket.level,
+        category: ticket.category,
+        slaPolicy: ticket.slaPolicy,
+        calendar: ticket.slaCalendar,
       },
     });
     await tx.publish(TicketEvents.opened, {
-      ticketId: id,
-      ticketNo: feedback.ticketNo,
-      feedbackId: feedback.feedbackId,
-      customerId: feedback.customerId ?? null,
-      type: feedback.type,
-      category: feedback.category,
-      level: feedback.level,
+      ticketId: ticket.id,
+      ticketNo: ticket.ticketNo,
+      feedbackId: ticket.feedbackId,
+      customerId: ticket.customerId,
+      type: ticket.type,
+      category: ticket.category,
+      level: ticket.level,
       status: 'classified',
-      slaPolicy: due.policy,
+      slaPolicy: ticket.slaPolicy,
       due: {
         firstResponse: due.firstResponse.toISOString(),
         plan: due.plan.toISOString(),
@@ -132,13 +170,16 @@ export class TicketService {
       },
       openedAt: openedAt.toISOString(),
     });
-    // R3: to its department and, when someone can take it, an agent (ticket.assigned.v1), in this transaction.
+    // R3: to an agent of its department when someone can take it, else its queue (ticket.assigned.v1).
     await this.assignment.dispatchNew(
       tx,
-      { ...feedback, id, customerId: feedback.customerId ?? null, urgencyDue: due.firstResponse },
+      { ...feedback, id: ticket.id, customerId: ticket.customerId, urgencyDue: due.firstResponse },
       decision,
     );
-    log.info({ ticketNo: feedback.ticketNo, level: feedback.level, slaPolicy: due.policy }, 'ticket opened');
+    log.info(
+      { ticketNo: ticket.ticketNo, level: ticket.level, slaPolicy: ticket.slaPolicy },
+      'ticket opened',
+    );
   }
 
   /** R2: the ticket with its due times, SLA state, outcomes and history; 404 when the caller may not see it. */

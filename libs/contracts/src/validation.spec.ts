@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { DomainError } from './errors';
-import { rejectUnknownFields } from './validation';
+import { rejectUnknownFields, validateContract } from './validation';
 
 class Due {
   @IsISO8601()
@@ -79,5 +79,32 @@ describe('rejectUnknownFields: the shape check on publish', () => {
     expect(fieldsOf(() => rejectUnknownFields(Order, { id: 'o-1', lines: [{ qty: 1 }] }))).toEqual([]);
     const extra = { id: 'o-1', lines: [{ qty: 1, price: 5 }] } as unknown as Order;
     expect(fieldsOf(() => rejectUnknownFields(Order, extra))).toEqual(['lines.0.price']);
+  });
+});
+
+describe('remembered validation metadata', () => {
+  it('validates a class whose rules are registered after an earlier validation used the cache', () => {
+    class Base {
+      @IsString()
+      name!: string;
+    }
+    expect(validateContract(Base, { name: 'a' })).toBeInstanceOf(Base);
+    expect(validateContract(Base, { name: 'b' })).toBeInstanceOf(Base);
+
+    // Declared now: its rules arrive after Base's answer was remembered, and it inherits Base's.
+    class Later extends Base {
+      @IsInt()
+      count!: number;
+    }
+    expect(validateContract(Later, { name: 'c', count: 1 })).toBeInstanceOf(Later);
+    expect(() => validateContract(Later, { name: 'c', count: 'one' })).toThrow(DomainError);
+    expect(() => validateContract(Later, { name: 3, count: 1 })).toThrow(DomainError);
+    // The base class still refuses the subclass's field as unknown.
+    expect(() => validateContract(Base, { name: 'd', count: 1 })).toThrow(DomainError);
+
+    // A rule added to a class whose answer is remembered (as a late decorator would): it applies at once.
+    IsInt()(Base.prototype, 'extra');
+    expect(validateContract(Base, { name: 'e', extra: 2 })).toBeInstanceOf(Base);
+    expect(() => validateContract(Base, { name: 'e', extra: 'two' })).toThrow(DomainError);
   });
 });

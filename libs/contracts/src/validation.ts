@@ -1,6 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationTypes, type ValidationError } from 'class-validator';
 import { DomainError, type FieldError } from './errors';
+import './validation-metadata-cache';
 
 /**
  * Validates a plain object against a contract class: unknown fields are rejected, nested objects validated.

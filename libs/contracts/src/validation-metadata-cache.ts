@@ -1,0 +1,59 @@
+import { getMetadataStorage } from 'class-validator';
+
+type Storage = ReturnType<typeof getMetadataStorage>;
+type Lookup = Storage['getTargetValidationMetadatas'];
+type Metadata = ReturnType<Lookup>[number];
+
+/**
+ * Remembers class-validator's answer to "which rules apply to this class" between validations.
+ *
+ * class-validator 0.15 recomputes it on every object it validates: it filters the class's rules and walks
+ * every class it knows (`prototype instanceof`) to find inherited ones, then groups them by property. With
+ * the few hundred contract classes of this platform that was 3 to 7 % of the gateway's, intake's and
+ * routing's CPU in the intake bench (docs/benchmarks.md). The answer depends only on the registered
+ * metadata and the arguments, so it is kept per class and arguments, and forgotten whenever a rule or
+ * schema is registered (decorators of a class loaded later). The arrays handed out are the library's own
+ * results, which it only reads.
+ *
+ * Installed once per process, by importing this module (validation.ts does).
+ */
+export function cacheValidationMetadata(storage: Storage = getMetadataStorage()): void {
+  const marked = storage as Storage & { [INSTALLED]?: true };
+  if (marked[INSTALLED]) return;
+  marked[INSTALLED] = true;
+
+  let answers = new WeakMap<object, Map<string, Metadata[]>>();
+  let groupings = new WeakMap<Metadata[], Record<string, Metadata[]>>();
+  const forget = () => {
+    answers = new WeakMap();
+    groupings = new WeakMap();
+  };
+
+  const lookup: Lookup = storage.getTargetValidationMetadatas.bind(storage);
+  storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    const key = `${schema}\u0000${always}\u0000${strictGroups}\u0000${groups?.join('\u0001') ?? ''}`;
+    let byArguments = answers.get(target);
+    if (!byArguments) answers.set(target, (byArguments = new Map<string, Metadata[]>()));
+    let answer = byArguments.get(key);
+    if (!answer) byArguments.set(key, (answer = lookup(target, schema, always, strictGroups, groups)));
+    return answer;
+  };
+
+  const group = storage.groupByPropertyName.bind(storage);
+  storage.groupByPropertyName = (metadata) => {
+    let grouped = groupings.get(metadata);
+    if (!grouped) groupings.set(metadata, (grouped = group(metadata)));
+    return grouped;
+  };
+
+  // Schemas register through addValidationMetadata too.
+  const add = storage.addValidationMetadata.bind(storage);
+  storage.addValidationMetadata = (metadata) => {
+    add(metadata);
+    forget();
+  };
+}
+
+const INSTALLED = Symbol.for('closeloop.validation-metadata-cache');
+
+cacheValidationMetadata();

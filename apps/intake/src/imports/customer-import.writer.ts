@@ -139,9 +139,9 @@ export class CustomerImportWriter {
        FROM import_assign a JOIN import_customers s USING (line) WHERE a.is_new ORDER BY a.line`,
       [now],
     );
-    await client.query(
-      `INSERT INTO intake.customer_activity (customer_id) SELECT customer_id FROM import_assign WHERE is_new`,
-    );
+    // No customer_activity row: an imported customer has no figures yet, and every reader takes a missing row
+    // as zeros (LEFT JOIN, upserts); the first order or ticket creates it. One heap row, two index entries and
+    // a foreign key check fewer per new customer.
     // The first row of the batch carrying a key owns it (as the in-memory assignment decided). Keys known
     // before are skipped by ON CONFLICT and were not counted; a key a concurrent writer took since the
     // lookup is skipped too, and then the count differs. Written in key order: the unique index on the

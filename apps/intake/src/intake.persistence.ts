@@ -20,6 +20,7 @@ import { CustomerRegistry1796155920802 } from './migrations/1796155920802-Custom
 import { CustomerImports1796156725702 } from './migrations/1796156725702-CustomerImports';
 import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-PartialCustomerIndexes';
 import { BatchAuditRows1796167300000 } from './migrations/1796167300000-BatchAuditRows';
+import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-ImportCommittedLines';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -51,5 +52,6 @@ export const intakePersistence = {
     CustomerImports1796156725702,
     PartialCustomerIndexes1796158651296,
     BatchAuditRows1796167300000,
+    ImportCommittedLines1796170000000,
   ],
 };

@@ -25,8 +25,6 @@ import { ORDER_COLUMNS, prepareOrders } from './order-rows';
 import { PreparePool } from './prepare-pool';
 
 const log = createLogger('import-runner');
-/** Rows per transaction: large enough for set-based statements, small enough to keep locks short. */
-const IMPORT_BATCH_ROWS = 10_000;
 const RACE_RETRIES = 3;
 
 /**
@@ -40,6 +38,8 @@ const RACE_RETRIES = 3;
 @Injectable()
 export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly loop: PollingLoop;
+  private readonly writers: number;
+  private readonly batchRows: number;
 
   constructor(
     private readonly imports: ImportRepository,
@@ -52,6 +52,8 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
     @Inject(SERVICE_ENV) env: IntakeEnv,
   ) {
+    this.writers = env.IMPORT_WRITERS;
+    this.batchRows = env.IMPORT_BATCH_ROWS;
     this.loop = new PollingLoop('imports', env.IMPORT_POLL_SECONDS * 1000, () => this.runOnce());
   }
 
@@ -73,19 +75,24 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async run(job: ImportJob): Promise<void> {
     log.info({ importId: job.id, kind: job.kind, resumeAfterLine: job.checkpointLine }, 'import started');
-    // Batches are prepared ahead (worker threads for customers) but written one after another, in file
-    // order, so the checkpoint only ever moves forward; at most `depth` batches wait, so memory stays bounded.
+    // Batches are prepared ahead (worker threads for customers) and written by up to IMPORT_WRITERS
+    // transactions at once, started in file order (decision 0012). They may commit out of order: each
+    // commit records its lines, and the checkpoint is the contiguous committed prefix. At most `depth`
+    // batches wait to be written, so memory stays bounded.
+    const writers = new BatchWriters(job.kind === 'customers' ? this.writers : 1);
     const waiting: Promise<void>[] = [];
-    let writing: Promise<void> = Promise.resolve();
     try {
       const { timeZone } = await this.settings.get('ticketNumber');
       const parseInstant = instantParser(timeZone);
       const columns = job.kind === 'customers' ? CUSTOMER_COLUMNS : ORDER_COLUMNS;
       const depth = job.kind === 'customers' ? this.pool.depth : 1;
+      const committed = job.committedLines;
       let batch: RawRow[] = [];
+      let afterLine = job.checkpointLine; // the lines a batch covers start after the previous batch's last
       const hint: ImportWriteHint = { expectNew: true }; // a first import of new customers is the common case
-      const flush = async (rows: RawRow[]) => {
-        const range = { lastLine: rows[rows.length - 1].line, rows: rows.length };
+      const flush = async (rows: RawRow[], lastLine: number) => {
+        const range = { afterLine, lastLine, rows: rows.length };
+        afterLine = lastLine;
         const fields = job.kind === 'customers' ? personalColumns(rows) : [];
         const prepared: Promise<Prepared> =
           job.kind === 'customers'
@@ -97,33 +104,41 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
                 ...prepareOrders(rows, this.cipher, job.scopeStores, parseInstant),
               }));
         prepared.catch(() => undefined); // observed by the write that awaits it
-        writing = writing.then(async () => this.write(job, range, fields, await prepared, hint));
-        writing.catch(() => undefined); // observed below
-        waiting.push(writing);
+        waiting.push(
+          writers.start(async (exclusive) => {
+            const ready = await prepared;
+            await this.write(job, range, fields, ready, hint, exclusive);
+          }),
+        );
         while (waiting.length > depth) await waiting.shift();
       };
+      let lastLine = 0;
       for await (const row of readRows(Readable.from(this.chunks(job)), job.format, columns)) {
         if (this.loop.isStopped) {
-          await writing.catch(() => undefined);
+          await writers.idle();
           return; // the lease expires; another replica resumes after the last commit
         }
-        if (row.line <= job.checkpointLine) continue;
+        if (writers.failure !== undefined) break; // reported below
+        if (row.line <= job.checkpointLine || isCommitted(committed, row.line)) continue;
         batch.push(row);
-        if (batch.length >= IMPORT_BATCH_ROWS) {
-          await flush(batch);
+        lastLine = row.line;
+        if (batch.length >= this.batchRows) {
+          await flush(batch, lastLine);
           batch = [];
         }
       }
-      if (batch.length > 0) await flush(batch);
-      await writing;
+      if (batch.length > 0) await flush(batch, lastLine);
+      await writers.idle();
+      writers.throwIfFailed();
       await this.imports.finish(job.id, 'done', null);
       log.info({ importId: job.id }, 'import done');
     } catch (error) {
-      await writing.catch(() => undefined); // no batch is being written while the job is marked failed
+      await writers.idle(); // no batch is being written while the job is marked failed
+      const cause = writers.failure ?? error;
       const reason =
-        error instanceof DomainError ? error.message : 'processing failed; the service log has the details';
-      if (!(error instanceof DomainError))
-        log.error({ ...errorFields(error), importId: job.id }, 'import failed');
+        cause instanceof DomainError ? cause.message : 'processing failed; the service log has the details';
+      if (!(cause instanceof DomainError))
+        log.error({ ...errorFields(cause), importId: job.id }, 'import failed');
       await this.imports.finish(job.id, 'failed', reason);
     }
   }
@@ -144,10 +159,11 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private async write(
     job: ImportJob,
-    range: { lastLine: number; rows: number },
+    range: { afterLine: number; lastLine: number; rows: number },
     fields: string[],
     prepared: Prepared,
     hint: ImportWriteHint,
+    exclusive: () => Promise<void>,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -179,6 +195,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
             }
           }
           await this.imports.progress(tx.manager, job.id, {
+            afterLine: range.afterLine,
             lastLine: range.lastLine,
             rows: range.rows,
             created: outcome.created.length,
@@ -191,11 +208,15 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
       } catch (error) {
         // Postgres broke a deadlock with live intake (both inserting the same new keys in different orders) by
         // failing this batch's transaction: it is rolled back whole, so running it again is safe.
+        // With several writers the other batch may be one of this import's own (a key in both): the retry
+        // runs alone, after the batches in flight have ended, so it sees what they committed.
         if (
           (error instanceof BatchRaceError || pgErrorCode(error) === PG_DEADLOCK_DETECTED) &&
           attempt < RACE_RETRIES
-        )
+        ) {
+          await exclusive();
           continue;
+        }
         throw error;
       }
     }
@@ -218,6 +239,79 @@ function personalColumns(rows: RawRow[]): string[] {
         ? ['consents']
         : [],
     );
+}
+
+function isCommitted(ranges: [number, number][], line: number): boolean {
+  return ranges.some(([from, to]) => line >= from && line < to);
+}
+
+/**
+ * Runs an import's batch writes, at most `size` at once, started in the order `start` is called. A write
+ * that must be retried (a race on a key) calls `exclusive()` between its attempts: it waits until every
+ * other write in flight has ended (except those waiting for their own turn alone), and no new write starts
+ * until it ends. The first failure stops new writes from starting.
+ */
+export class BatchWriters {
+  failure: Error | undefined = undefined;
+  private readonly running = new Set<Promise<void>>();
+  private readonly waitingAlone = new Set<Promise<void>>();
+  private owner: Promise<void> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  /** Settles whenever a write starts waiting for its turn alone (and is then replaced). */
+  private waitersChanged = signal();
+
+  constructor(private readonly size: number) {}
+
+  /** Resolves when the write has started (its slot taken), not when it ends. */
+  start(write: (exclusive: () => Promise<void>) => Promise<void>): Promise<void> {
+    const started = this.queue.then(async () => {
+      while (this.running.size >= this.size || this.owner) await Promise.race(this.running);
+      if (this.failure !== undefined) return;
+      let self: Promise<void> | null = null;
+      const exclusive = async () => {
+        if (self === null || this.owner === self) return;
+        this.waitingAlone.add(self);
+        this.waitersChanged.fire();
+        this.waitersChanged = signal();
+        while (this.owner) await this.owner;
+        this.waitingAlone.delete(self);
+        this.owner = self;
+        // The others in flight end first; one that waits for its own turn alone holds nothing meanwhile.
+        for (;;) {
+          const others = [...this.running].filter((w) => w !== self && !this.waitingAlone.has(w));
+          if (others.length === 0) return;
+          await Promise.race([...others, this.waitersChanged.settled]);
+        }
+      };
+      self = write(exclusive)
+        .catch((error: unknown) => {
+          this.failure ??= error instanceof Error ? error : new Error(String(error));
+        })
+        .finally(() => {
+          this.running.delete(self!);
+          if (this.owner === self) this.owner = null;
+        });
+      this.running.add(self);
+    });
+    this.queue = started;
+    return started;
+  }
+
+  /** Every started write has ended. */
+  async idle(): Promise<void> {
+    await this.queue;
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+function signal(): { settled: Promise<void>; fire: () => void } {
+  let fire: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => (fire = resolve));
+  return { settled, fire };
 }
 
 function failedLines(errors: RowError[]): number {

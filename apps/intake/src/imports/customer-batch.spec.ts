@@ -40,6 +40,7 @@ describe('assignRows (I5)', () => {
     errors: [],
     rows,
     copy: { customers: '', contacts: '', consents: '' },
+    direct: null,
   });
 
   it('makes rows sharing a key one customer and refuses a row whose keys name two', () => {

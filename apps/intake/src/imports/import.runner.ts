@@ -13,6 +13,7 @@ import { SettingsRepository } from '../settings/settings.repository';
 import {
   BatchRaceError,
   CustomerImportWriter,
+  DirectConflict,
   type BatchOutcome,
   type ImportWriteHint,
 } from './customer-import.writer';
@@ -93,12 +94,17 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
       const flush = async (rows: RawRow[], lastLine: number) => {
         const range = { afterLine, lastLine, rows: rows.length };
         afterLine = lastLine;
+        const now = new Date();
         const fields = job.kind === 'customers' ? personalColumns(rows) : [];
+        const stage = (direct: boolean) =>
+          this.pool.prepare(rows, {
+            stores: job.scopeStores,
+            timeZone,
+            direct: direct ? { now: now.toISOString(), actor: job.createdBy } : null,
+          });
         const prepared: Promise<Prepared> =
           job.kind === 'customers'
-            ? this.pool
-                .prepare(rows, job.scopeStores, timeZone)
-                .then((b) => ({ kind: 'customers', batch: b }))
+            ? stage(hint.expectNew).then((b) => ({ kind: 'customers', batch: b }))
             : Promise.resolve().then(() => ({
                 kind: 'orders',
                 ...prepareOrders(rows, this.cipher, job.scopeStores, parseInstant),
@@ -107,7 +113,12 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         waiting.push(
           writers.start(async (exclusive) => {
             const ready = await prepared;
-            await this.write(job, range, fields, ready, hint, exclusive);
+            await this.write(
+              job,
+              { range, fields, now, prepared: ready, restage: () => stage(false) },
+              hint,
+              exclusive,
+            );
           }),
         );
         while (waiting.length > depth) await waiting.shift();
@@ -159,20 +170,28 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private async write(
     job: ImportJob,
-    range: { afterLine: number; lastLine: number; rows: number },
-    fields: string[],
-    prepared: Prepared,
+    batch: {
+      range: { afterLine: number; lastLine: number; rows: number };
+      fields: string[];
+      now: Date;
+      prepared: Prepared;
+      /** The customer rows prepared again in the staging form (the direct form met a known key). */
+      restage: () => Promise<PreparedCustomerBatch>;
+    },
     hint: ImportWriteHint,
     exclusive: () => Promise<void>,
   ): Promise<void> {
+    const { range, fields, now } = batch;
+    let prepared = batch.prepared;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.unitOfWork.run(async (tx) => {
-          const now = new Date();
           const outcome: BatchOutcome =
-            prepared.kind === 'customers'
-              ? await this.customers.write(tx.manager, prepared.batch, job.createdBy, now, hint)
-              : await this.orders.write(tx, prepared.prepared, job.createdBy, now);
+            prepared.kind === 'orders'
+              ? await this.orders.write(tx, prepared.prepared, job.createdBy, now)
+              : prepared.batch.direct
+                ? await this.customers.writeDirect(tx.manager, prepared.batch.direct)
+                : await this.customers.write(tx.manager, prepared.batch, job.createdBy, now, hint);
           const errors = prepared.kind === 'customers' ? prepared.batch.errors : prepared.errors;
           const allErrors = [...errors, ...outcome.errors];
           await this.imports.addErrors(tx.manager, job.id, allErrors);
@@ -206,6 +225,14 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         });
         return;
       } catch (error) {
+        if (error instanceof DirectConflict) {
+          // Some customer of the batch is known after all: the batch takes the looked-up path, and so do the
+          // next ones (a re-run). Not a race: no attempt is used up.
+          hint.expectNew = false;
+          prepared = { kind: 'customers', batch: await batch.restage() };
+          attempt -= 1;
+          continue;
+        }
         // Postgres broke a deadlock with live intake (both inserting the same new keys in different orders) by
         // failing this batch's transaction: it is rolled back whole, so running it again is safe.
         // With several writers the other batch may be one of this import's own (a key in both): the retry

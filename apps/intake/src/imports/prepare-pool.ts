@@ -7,7 +7,7 @@ import { createLogger } from '@closeloop/observability';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
-import { prepareCustomerBatch, type PreparedCustomerBatch } from './customer-batch';
+import { prepareCustomerBatch, type PreparedCustomerBatch, type PrepareOptions } from './customer-batch';
 import type { RawRow } from './import-rows';
 
 const log = createLogger('import-prepare-pool');
@@ -22,8 +22,7 @@ export interface PrepareWorkerData {
 export interface PrepareRequest {
   id: number;
   rows: RawRow[];
-  stores: string[] | null;
-  timeZone: string;
+  options: PrepareOptions;
 }
 
 interface Pending {
@@ -63,10 +62,10 @@ export class PreparePool implements OnApplicationShutdown {
     return Math.max(2, this.size * 2);
   }
 
-  prepare(rows: RawRow[], stores: string[] | null, timeZone: string): Promise<PreparedCustomerBatch> {
+  prepare(rows: RawRow[], options: PrepareOptions): Promise<PreparedCustomerBatch> {
     if (this.size === 0) {
       try {
-        return Promise.resolve(prepareCustomerBatch(rows, this.cipher, stores, timeZone));
+        return Promise.resolve(prepareCustomerBatch(rows, this.cipher, options));
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
@@ -75,7 +74,7 @@ export class PreparePool implements OnApplicationShutdown {
     const id = this.nextId++;
     return new Promise<PreparedCustomerBatch>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
-      const request: PrepareRequest = { id, rows, stores, timeZone };
+      const request: PrepareRequest = { id, rows, options };
       target.worker.postMessage(request);
     });
   }

@@ -16,7 +16,7 @@ parentPort!.on('message', (request: PrepareRequest) => {
   try {
     reply = {
       id: request.id,
-      batch: prepareCustomerBatch(request.rows, cipher, request.stores, request.timeZone),
+      batch: prepareCustomerBatch(request.rows, cipher, request.options),
     };
   } catch (error) {
     // The message only: a stack or a value of the row must not travel (no personal data in logs).

@@ -1,4 +1,6 @@
 import { randomFillSync } from 'node:crypto';
+import { CONSENT_PURPOSES } from '@closeloop/contracts';
+import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
 import type { PiiCipher } from '../customers/pii-cipher';
 import { prepareCustomers, type PreparedCustomer } from './customer-rows';
 import { instantParser, type RawRow, type RowError } from './import-rows';
@@ -37,7 +39,6 @@ export interface DirectRows {
   customers: string;
   contacts: string;
   externalIds: string;
-  consents: string;
   /** The new customers' ids, in file order. */
   created: string[];
 }
@@ -49,12 +50,14 @@ export interface PrepareOptions {
   direct: { now: string; actor: string | null } | null;
 }
 
-/** Real-table columns, in COPY order, of the direct form. */
-export const DIRECT_CUSTOMER_COLUMNS =
-  'id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id, segment, segment_since, created_at, updated_at';
+/** Real-table columns, in COPY order, of the direct form (consents: four columns per purpose, in order). */
+export const DIRECT_CUSTOMER_COLUMNS = [
+  'id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id, segment',
+  'segment_since, created_at, updated_at',
+  ...ALL_CONSENT_COLUMNS,
+].join(', ');
 export const DIRECT_CONTACT_COLUMNS = 'id, customer_id, kind, value_hash, value_enc';
 export const DIRECT_EXTERNAL_ID_COLUMNS = 'source, external_id, customer_id';
-export const DIRECT_CONSENT_COLUMNS = 'customer_id, purpose, granted, channel, given_at, recorded_by';
 
 /** Staging columns, in COPY order (customer-import.writer.ts creates the tables). */
 export const STAGE_CUSTOMER_COLUMNS =
@@ -148,12 +151,11 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
   const created: string[] = [];
   let customers = '';
   let externalIds = '';
-  let consents = '';
   const contactRows: { kind: string; hash: string; line: string }[] = [];
   for (const row of prepared) {
     const id = timeOrderedUuid();
     created.push(id);
-    customers += copyLine([
+    const values = [
       id,
       row.kind,
       row.nameEnc,
@@ -166,7 +168,14 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
       at.now,
       at.now,
       at.now,
-    ]);
+    ];
+    for (const purpose of CONSENT_PURPOSES) {
+      const c = row.consents.find((consent) => consent.purpose === purpose);
+      if (c) {
+        values.push(c.granted ? 't' : 'f', 'import', c.givenAt ? c.givenAt.toISOString() : at.now, at.actor);
+      } else values.push(null, null, null, null);
+    }
+    customers += copyLine(values);
     for (const c of row.contacts) {
       contactRows.push({
         kind: c.kind,
@@ -177,23 +186,13 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
     if (row.externalId) {
       externalIds += copyLine([row.externalId.source, row.externalId.externalId, id]);
     }
-    for (const c of row.consents) {
-      consents += copyLine([
-        id,
-        c.purpose,
-        c.granted ? 't' : 'f',
-        'import',
-        c.givenAt ? c.givenAt.toISOString() : at.now,
-        at.actor,
-      ]);
-    }
   }
   contactRows.sort((a, b) =>
     a.kind === b.kind ? (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0) : a.kind < b.kind ? -1 : 1,
   );
   let contacts = '';
   for (const c of contactRows) contacts += c.line;
-  return { customers, contacts, externalIds, consents, created };
+  return { customers, contacts, externalIds, created };
 }
 
 let randomPool = Buffer.alloc(0);

@@ -4,10 +4,11 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
+import { CONSENT_PURPOSES, type ConsentPurpose } from '@closeloop/contracts';
 import { isUniqueViolation } from '@closeloop/persistence';
+import { anyConsentTaken, consentAssignments, consentColumns } from '../customers/consent-columns';
 import {
   contactKey,
-  DIRECT_CONSENT_COLUMNS,
   DIRECT_CONTACT_COLUMNS,
   DIRECT_CUSTOMER_COLUMNS,
   DIRECT_EXTERNAL_ID_COLUMNS,
@@ -126,7 +127,6 @@ export class CustomerImportWriter {
       await copy(client, `intake.customers (${DIRECT_CUSTOMER_COLUMNS})`, rows.customers);
       await copy(client, `intake.customer_contacts (${DIRECT_CONTACT_COLUMNS})`, rows.contacts);
       await copy(client, `intake.customer_external_ids (${DIRECT_EXTERNAL_ID_COLUMNS})`, rows.externalIds);
-      await copy(client, `intake.customer_consents (${DIRECT_CONSENT_COLUMNS})`, rows.consents);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DirectConflict('a key of the batch is known');
       throw error;
@@ -194,17 +194,31 @@ export class CustomerImportWriter {
        ${onConflict('ON CONFLICT DO NOTHING')}`,
     );
     if (externalIds.rowCount !== assigned.newExternalIds) return false;
-    // A consent with a date replaces an older one; without a date it is recorded only when none is. Two rows
-    // of the batch for the same customer and purpose: the later line counts.
+    // X1 consents (columns of the customer, decision 0012). A consent with a date replaces an older one;
+    // without a date it is recorded only when none is. Two rows of the batch for the same customer and
+    // purpose: the later line counts. Customers whose consents stay as they are are not rewritten.
+    const takes = (purpose: ConsentPurpose) => {
+      const at = consentColumns(purpose).givenAt;
+      return `v.${at} IS NOT NULL AND (c.${at} IS NULL OR (c.${at} < v.${at} AND v.${at} <> $1))`;
+    };
+    const pivot = CONSENT_PURPOSES.map((purpose) => {
+      const columns = consentColumns(purpose);
+      const mine = `FILTER (WHERE d.purpose = '${purpose}')`;
+      return `bool_or(d.granted) ${mine} AS ${columns.granted},
+        CASE WHEN bool_or(true) ${mine} THEN 'import' END AS ${columns.channel},
+        max(d.given_at) ${mine} AS ${columns.givenAt},
+        CASE WHEN bool_or(true) ${mine} THEN $2::uuid END AS ${columns.recordedBy}`;
+    });
     await client.query(
-      `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
-       SELECT v.customer_id, v.purpose, v.granted, 'import', COALESCE(v.given_at, $1), $2 FROM (
-         SELECT DISTINCT ON (a.customer_id, c.purpose) a.customer_id, c.purpose, c.granted, c.given_at
-         FROM import_consents c JOIN import_assign a USING (line)
-         ORDER BY a.customer_id, c.purpose, c.line DESC) v
-       ${onConflict(`ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted,
-         channel = EXCLUDED.channel, given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`)}`,
+      `UPDATE intake.customers c SET ${consentAssignments('c', 'v', takes)}
+       FROM (
+         SELECT d.customer_id, ${pivot.join(',\n')}
+         FROM (SELECT DISTINCT ON (a.customer_id, s.purpose) a.customer_id, s.purpose, s.granted,
+                 COALESCE(s.given_at, $1) AS given_at
+               FROM import_consents s JOIN import_assign a USING (line)
+               ORDER BY a.customer_id, s.purpose, s.line DESC) d
+         GROUP BY d.customer_id) v
+       WHERE c.id = v.customer_id AND ${anyConsentTaken(takes)}`,
       [now, actor],
     );
     return true;

@@ -193,7 +193,17 @@ async function main(): Promise<void> {
   const platform = await startPlatform('bench_import', {
     services: ['intake', 'gateway'],
     ...(profileDir ? { execArgv: { intake: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } } : {}),
-    env: { LOG_LEVEL: 'warn', IMPORT_POLL_SECONDS: '1', PG_POOL_SIZE: '8' },
+    env: {
+      LOG_LEVEL: 'warn',
+      IMPORT_POLL_SECONDS: '1',
+      PG_POOL_SIZE: '8',
+      // IMPORT_WORKERS, IMPORT_WRITERS, ... of this shell reach intake (to compare settings).
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          (entry): entry is [string, string] => entry[0].startsWith('IMPORT_') && entry[1] !== undefined,
+        ),
+      ),
+    },
   });
   const natsPort = new URL(process.env.NATS_URL).port || '4222';
   const classify = (pid: number, ppid: number, comm: string, cmdline: string): string | undefined => {

@@ -37,6 +37,7 @@ describe('assignRows (I5)', () => {
     firstContactKind: contacts.length ? ('phone' as const) : null,
   });
   const batchOf = (rows: ReturnType<typeof row>[]): PreparedCustomerBatch => ({
+    read: rows.length,
     errors: [],
     rows,
     copy: { customers: '', contacts: '', consents: '' },

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { CONSENT_PURPOSES } from '@closeloop/contracts';
 import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
 import type { PiiCipher } from '../customers/pii-cipher';
+import { csvRows, type CsvBatch } from './csv-batches';
 import { prepareCustomers, type PreparedCustomer } from './customer-rows';
 import { instantParser, type RawRow, type RowError } from './import-rows';
 
@@ -28,6 +29,8 @@ export interface CustomerRowKeys {
  * normalised, hashed and encrypted before they leave it.
  */
 export interface PreparedCustomerBatch {
+  /** Rows read (blank lines not counted): valid ones and refused ones. */
+  read: number;
   errors: RowError[];
   rows: CustomerRowKeys[];
   copy: { customers: string; contacts: string; consents: string };
@@ -75,13 +78,15 @@ export function contactKey(kind: string, hash: string): string {
 
 /** Validates, normalises, hashes and encrypts one batch of customer rows (prepareCustomers), as COPY text. */
 export function prepareCustomerBatch(
-  raw: RawRow[],
+  input: RawRow[] | CsvBatch,
   cipher: PiiCipher,
   options: PrepareOptions,
 ): PreparedCustomerBatch {
+  const raw = Array.isArray(input) ? input : csvRows(input);
+  const read = raw.length;
   const { prepared, errors } = prepareCustomers(raw, cipher, options.stores, instantParser(options.timeZone));
   const direct = options.direct && !sharesKeys(prepared) ? directRows(prepared, options.direct) : null;
-  if (direct) return { errors, rows: [], copy: { customers: '', contacts: '', consents: '' }, direct };
+  if (direct) return { read, errors, rows: [], copy: { customers: '', contacts: '', consents: '' }, direct };
   const rows: CustomerRowKeys[] = [];
   let customers = '';
   let contacts = '';
@@ -120,7 +125,7 @@ export function prepareCustomerBatch(
       ]);
     }
   }
-  return { errors, rows, copy: { customers, contacts, consents }, direct: null };
+  return { read, errors, rows, copy: { customers, contacts, consents }, direct: null };
 }
 
 /** Whether two rows of the batch share an external id or a contact (then they are one customer: I5). */

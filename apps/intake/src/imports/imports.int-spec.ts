@@ -308,6 +308,17 @@ describe('customer import', () => {
     expect(await count('customers')).toBe(before);
   });
 
+  it('fails a file with a quote never closed, storing none of its rows', async () => {
+    const before = await count('customers');
+    const result = await importFile(
+      'customers',
+      'csv',
+      Buffer.from('externalId,name\nQ-1,张三\nQ-2,"李四\nQ-3,王五\n'),
+    );
+    expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining('not a readable csv') });
+    expect(await count('customers')).toBe(before);
+  });
+
   it('resumes a dead runner’s import after its checkpoint', async () => {
     const file = customersCsv('5678');
     const job = await intake.rpc.request(ImportRpc.begin, {

@@ -5,6 +5,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { RpcClient } from '@closeloop/messaging';
 import {
   IMPORT_CHUNK_BYTES,
+  IMPORT_CHUNKS_IN_FLIGHT,
   IMPORT_FORMATS,
   IMPORT_KINDS,
   ImportRpc,
@@ -50,13 +51,19 @@ export async function runImport(
   upload.start(size, 0);
   const hash = createHash('sha256');
   let seq = 0;
+  const inFlight: Promise<unknown>[] = []; // several chunks at once (IMPORT_CHUNKS_IN_FLIGHT)
   for await (const piece of createReadStream(args.file, {
     highWaterMark: IMPORT_CHUNK_BYTES,
   }) as AsyncIterable<Buffer>) {
     hash.update(piece);
-    await rpc.request(ImportRpc.chunk, { caller, id: job.id, seq: seq++, data: piece.toString('base64') });
-    upload.increment(piece.length);
+    const sent = rpc
+      .request(ImportRpc.chunk, { caller, id: job.id, seq: seq++, data: piece.toString('base64') })
+      .then(() => upload.increment(piece.length));
+    sent.catch(() => undefined);
+    inFlight.push(sent);
+    if (inFlight.length >= IMPORT_CHUNKS_IN_FLIGHT) await inFlight.shift();
   }
+  for (const sent of inFlight) await sent;
   upload.stop();
   if (seq === 0) await rpc.request(ImportRpc.chunk, { caller, id: job.id, seq: seq++, data: '' });
   await rpc.request(ImportRpc.commit, { caller, id: job.id, chunks: seq, sha256: hash.digest('hex') });

@@ -61,6 +61,26 @@ export class IntakeEnv extends CommonEnv {
   @Max(64)
   IMPORT_WORKERS?: number;
 
+  /**
+   * Transactions writing one import's batches at once (each on its own connection), so Postgres works on one
+   * batch while the next is sent; 1: one batch after another (decision 0012).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  IMPORT_WRITERS = 2;
+
+  /**
+   * Rows per import batch (one transaction, one audit row, one customer.imported.v1 of at most 10,000 ids):
+   * large enough for set-based statements, small enough to keep locks short.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  IMPORT_BATCH_ROWS = 10_000;
+
   /** Key of the HMAC-SHA256 used to find contacts without decrypting them. */
   @Matches(/^[A-Za-z0-9+/=]{32,}$/, { message: 'PII_HMAC_KEY must be base64 of at least 24 bytes' })
   PII_HMAC_KEY = DEV_PII_HMAC_KEY;

@@ -2,7 +2,6 @@ import { AuditEntryEntity } from './audit/entities/audit-entry.entity';
 import { CustomerContactEntity } from './customers/entities/customer-contact.entity';
 import { CustomerExternalIdEntity } from './customers/entities/customer-external-id.entity';
 import { CustomerEntity } from './customers/entities/customer.entity';
-import { CustomerConsentEntity } from './customers/entities/customer-consent.entity';
 import { CustomerActivityEntity } from './customers/entities/customer-activity.entity';
 import { FeedbackEntity } from './feedback/entities/feedback.entity';
 import { SettingEntity, SettingRevisionEntity } from '@closeloop/persistence';
@@ -20,6 +19,8 @@ import { CustomerRegistry1796155920802 } from './migrations/1796155920802-Custom
 import { CustomerImports1796156725702 } from './migrations/1796156725702-CustomerImports';
 import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-PartialCustomerIndexes';
 import { BatchAuditRows1796167300000 } from './migrations/1796167300000-BatchAuditRows';
+import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-ImportCommittedLines';
+import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentColumns';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -32,7 +33,6 @@ export const intakePersistence = {
     TicketCounterEntity,
     SettingEntity,
     AuditEntryEntity,
-    CustomerConsentEntity,
     CustomerActivityEntity,
     OrderEntity,
     SettingRevisionEntity,
@@ -51,5 +51,7 @@ export const intakePersistence = {
     CustomerImports1796156725702,
     PartialCustomerIndexes1796158651296,
     BatchAuditRows1796167300000,
+    ImportCommittedLines1796170000000,
+    ConsentColumns1796170100000,
   ],
 };

@@ -17,6 +17,7 @@ import { SERVICE_ENV } from '@closeloop/runtime';
 import {
   DomainError,
   IMPORT_CHUNK_BYTES,
+  IMPORT_CHUNKS_IN_FLIGHT,
   ImportQuery,
   ImportRpc,
   type Caller,
@@ -85,16 +86,21 @@ export class ImportsController {
     let bytes = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // Several chunks in flight (IMPORT_CHUNKS_IN_FLIGHT); a failed one is reported when its turn comes.
+    const inFlight: Promise<unknown>[] = [];
     const flush = async () => {
       const data = Buffer.concat(pending);
       pending = [];
       pendingBytes = 0;
-      await this.rpc.request(ImportRpc.chunk, {
+      const sent = this.rpc.request(ImportRpc.chunk, {
         caller,
         id: job.id,
         seq: seq++,
         data: data.toString('base64'),
       });
+      sent.catch(() => undefined);
+      inFlight.push(sent);
+      if (inFlight.length >= IMPORT_CHUNKS_IN_FLIGHT) await inFlight.shift();
     };
     for await (const piece of body as AsyncIterable<Buffer>) {
       bytes += piece.length;
@@ -115,6 +121,7 @@ export class ImportsController {
       }
     }
     if (pendingBytes > 0 || seq === 0) await flush();
+    for (const sent of inFlight) await sent;
     const queued = await this.rpc.request(ImportRpc.commit, {
       caller,
       id: job.id,

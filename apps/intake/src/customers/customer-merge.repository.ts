@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { DuplicateCandidateView } from '@closeloop/contracts';
+import type { ConsentPurpose, DuplicateCandidateView } from '@closeloop/contracts';
+import { ALL_CONSENT_COLUMNS, anyConsentTaken, consentAssignments, consentColumns } from './consent-columns';
 
 /** SQL of duplicate detection and merging (I5). */
 @Injectable()
@@ -49,16 +50,21 @@ export class CustomerMergeRepository {
     for (const table of ['customer_contacts', 'customer_external_ids', 'orders', 'feedback']) {
       await manager.query(`UPDATE intake.${table} SET customer_id = $2 WHERE customer_id = $1`, [from, to]);
     }
+    // Consents: per purpose, the later answer of the two wins; the duplicate keeps none.
+    const takes = (purpose: ConsentPurpose) => {
+      const at = consentColumns(purpose).givenAt;
+      return `d.${at} IS NOT NULL AND (s.${at} IS NULL OR s.${at} < d.${at})`;
+    };
     await manager.query(
-      `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
-       SELECT $2, purpose, granted, channel, given_at, recorded_by FROM intake.customer_consents
-       WHERE customer_id = $1
-       ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted, channel = EXCLUDED.channel,
-         given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at < EXCLUDED.given_at`,
+      `UPDATE intake.customers s SET ${consentAssignments('s', 'd', takes)}
+       FROM intake.customers d WHERE s.id = $2 AND d.id = $1 AND ${anyConsentTaken(takes)}`,
       [from, to],
     );
-    await manager.query(`DELETE FROM intake.customer_consents WHERE customer_id = $1`, [from]);
+    await manager.query(
+      `UPDATE intake.customers SET ${ALL_CONSENT_COLUMNS.map((column) => `${column} = NULL`).join(', ')}
+       WHERE id = $1`,
+      [from],
+    );
     await manager.query(
       `INSERT INTO intake.customer_activity AS a (customer_id, orders_count, total_spend_fen, first_order_at,
          last_order_at, tickets_count, complaints_count, objections_count, last_objection_at, satisfaction,

@@ -1,8 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { returnedRows } from '@closeloop/persistence';
-import type { ConsentChannel, ConsentPurpose, CustomerKind, Segment } from '@closeloop/contracts';
+import {
+  CONSENT_PURPOSES,
+  type ConsentChannel,
+  type ConsentPurpose,
+  type CustomerKind,
+  type Segment,
+} from '@closeloop/contracts';
 import type { ContactKind } from './contact-normalizer';
+import {
+  ALL_CONSENT_COLUMNS,
+  anyConsentTaken,
+  consentAssignments,
+  consentColumns,
+  consentsOfRow,
+  type StoredConsent,
+} from './consent-columns';
 
 /** Per-customer figures (customer_activity), as stored. */
 export interface StoredActivity {
@@ -36,7 +50,7 @@ export interface StoredCustomer {
   updatedAt: Date;
   contacts: { id: string; kind: ContactKind; valueEnc: string; valueHash: string }[];
   externalIds: { source: string; externalId: string }[];
-  consents: { purpose: ConsentPurpose; granted: boolean; channel: ConsentChannel; givenAt: Date }[];
+  consents: StoredConsent[];
   activity: StoredActivity;
 }
 
@@ -128,7 +142,7 @@ export class CustomerRepository {
     const db = manager ?? this.dataSource.manager;
     const rows: CustomerDbRow[] = await db.query(
       `SELECT id, kind, name_enc, id_number_enc, store_id, account_manager_id, segment, merged_into, version,
-              erased_at, created_at, updated_at
+              erased_at, created_at, updated_at, ${ALL_CONSENT_COLUMNS.join(', ')}
        FROM intake.customers WHERE id = ANY($1::uuid[]) ORDER BY id ${lock ? 'FOR UPDATE' : ''}`,
       [ids],
     );
@@ -147,17 +161,6 @@ export class CustomerRepository {
     const externalIds: { customer_id: string; source: string; external_id: string }[] = await db.query(
       `SELECT customer_id, source, external_id FROM intake.customer_external_ids
        WHERE customer_id = ANY($1::uuid[]) ORDER BY source, external_id`,
-      [ids],
-    );
-    const consents: {
-      customer_id: string;
-      purpose: ConsentPurpose;
-      granted: boolean;
-      channel: ConsentChannel;
-      given_at: Date;
-    }[] = await db.query(
-      `SELECT customer_id, purpose, granted, channel, given_at FROM intake.customer_consents
-       WHERE customer_id = ANY($1::uuid[]) ORDER BY purpose`,
       [ids],
     );
     const activity: ActivityDbRow[] = await db.query(
@@ -183,9 +186,7 @@ export class CustomerRepository {
       externalIds: externalIds
         .filter((e) => e.customer_id === row.id)
         .map((e) => ({ source: e.source, externalId: e.external_id })),
-      consents: consents
-        .filter((c) => c.customer_id === row.id)
-        .map((c) => ({ purpose: c.purpose, granted: c.granted, channel: c.channel, givenAt: c.given_at })),
+      consents: consentsOfRow(row as unknown as Record<string, unknown>),
       activity: toActivity(activity.find((a) => a.customer_id === row.id)),
     }));
   }
@@ -407,22 +408,25 @@ export class CustomerRepository {
   /** The latest answer per purpose wins; an older answer than the stored one changes nothing. */
   async upsertConsents(manager: EntityManager, customerId: string, consents: ConsentWrite[]): Promise<void> {
     if (consents.length === 0) return;
+    const given = new Map(consents.map((c) => [c.purpose, c])); // one answer per purpose: the last given
+    const params: unknown[] = [customerId];
+    const values = CONSENT_PURPOSES.map((purpose) => {
+      const c = given.get(purpose);
+      const columns = consentColumns(purpose);
+      params.push(c?.granted ?? null, c?.channel ?? null, c?.givenAt ?? null, c?.recordedBy ?? null);
+      const n = params.length;
+      return `$${n - 3}::boolean AS ${columns.granted}, $${n - 2}::varchar AS ${columns.channel},
+              $${n - 1}::timestamptz AS ${columns.givenAt}, $${n}::uuid AS ${columns.recordedBy}`;
+    });
+    const takes = (purpose: ConsentPurpose) => {
+      const at = consentColumns(purpose).givenAt;
+      return `v.${at} IS NOT NULL AND (c.${at} IS NULL OR c.${at} <= v.${at})`;
+    };
     await manager.query(
-      `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
-       SELECT $1, v.purpose, v.granted, v.channel, v.given_at, v.recorded_by
-       FROM unnest($2::varchar[], $3::boolean[], $4::varchar[], $5::timestamptz[], $6::uuid[])
-         AS v(purpose, granted, channel, given_at, recorded_by)
-       ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted,
-         channel = EXCLUDED.channel, given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at <= EXCLUDED.given_at`,
-      [
-        customerId,
-        consents.map((c) => c.purpose),
-        consents.map((c) => c.granted),
-        consents.map((c) => c.channel),
-        consents.map((c) => c.givenAt),
-        consents.map((c) => c.recordedBy),
-      ],
+      `UPDATE intake.customers c SET ${consentAssignments('c', 'v', takes)}
+       FROM (SELECT ${values.join(', ')}) v
+       WHERE c.id = $1 AND ${anyConsentTaken(takes)}`,
+      params,
     );
   }
 
@@ -438,7 +442,11 @@ export class CustomerRepository {
     await manager.query(`DELETE FROM intake.customer_external_ids WHERE customer_id = ANY($1::uuid[])`, [
       ids,
     ]);
-    await manager.query(`DELETE FROM intake.customer_consents WHERE customer_id = ANY($1::uuid[])`, [ids]);
+    await manager.query(
+      `UPDATE intake.customers SET ${ALL_CONSENT_COLUMNS.map((column) => `${column} = NULL`).join(', ')}
+       WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     await manager.query(
       `UPDATE intake.customers SET name_enc = NULL, name_hash = NULL, id_number_enc = NULL,
          id_number_hash = NULL, idempotency_key = NULL, erased_at = $2, updated_at = $2,

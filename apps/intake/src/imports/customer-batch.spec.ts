@@ -37,9 +37,11 @@ describe('assignRows (I5)', () => {
     firstContactKind: contacts.length ? ('phone' as const) : null,
   });
   const batchOf = (rows: ReturnType<typeof row>[]): PreparedCustomerBatch => ({
+    read: rows.length,
     errors: [],
     rows,
     copy: { customers: '', contacts: '', consents: '' },
+    direct: null,
   });
 
   it('makes rows sharing a key one customer and refuses a row whose keys name two', () => {

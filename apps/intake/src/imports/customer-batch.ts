@@ -1,6 +1,9 @@
 import { randomFillSync } from 'node:crypto';
+import { CONSENT_PURPOSES } from '@closeloop/contracts';
+import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
 import type { PiiCipher } from '../customers/pii-cipher';
-import { prepareCustomers } from './customer-rows';
+import { csvRows, type CsvBatch } from './csv-batches';
+import { prepareCustomers, type PreparedCustomer } from './customer-rows';
 import { instantParser, type RawRow, type RowError } from './import-rows';
 
 /**
@@ -18,15 +21,46 @@ export interface CustomerRowKeys {
 }
 
 /**
- * One batch prepared for the writer: row errors, the keys of the valid rows, and the valid rows as COPY text
- * (Postgres text format, one line per row, keyed by the file line) for the staging tables. Built in a worker
- * thread (prepare.worker.ts); values are normalised, hashed and encrypted before they leave it.
+ * One batch prepared for the writer: row errors, and the valid rows either
+ * - as rows of the real tables (`direct`, decision 0012), when the runner expects only new customers and no
+ *   two rows of the batch share a key: then each row is one new customer and nothing needs deciding;
+ * - or with their lookup keys and as COPY text for the staging tables, for the in-memory assignment (I5).
+ * Postgres text format, one line per row. Built in a worker thread (prepare.worker.ts); values are
+ * normalised, hashed and encrypted before they leave it.
  */
 export interface PreparedCustomerBatch {
+  /** Rows read (blank lines not counted): valid ones and refused ones. */
+  read: number;
   errors: RowError[];
   rows: CustomerRowKeys[];
   copy: { customers: string; contacts: string; consents: string };
+  direct: DirectRows | null;
 }
+
+/** COPY text of the real tables for a batch of new customers only (columns: DIRECT_*_COLUMNS). */
+export interface DirectRows {
+  customers: string;
+  contacts: string;
+  externalIds: string;
+  /** The new customers' ids, in file order. */
+  created: string[];
+}
+
+export interface PrepareOptions {
+  stores: string[] | null;
+  timeZone: string;
+  /** Rows for the real tables if possible: when they are written and by whom. Null: staging form. */
+  direct: { now: string; actor: string | null } | null;
+}
+
+/** Real-table columns, in COPY order, of the direct form (consents: four columns per purpose, in order). */
+export const DIRECT_CUSTOMER_COLUMNS = [
+  'id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id, segment',
+  'segment_since, created_at, updated_at',
+  ...ALL_CONSENT_COLUMNS,
+].join(', ');
+export const DIRECT_CONTACT_COLUMNS = 'id, customer_id, kind, value_hash, value_enc';
+export const DIRECT_EXTERNAL_ID_COLUMNS = 'source, external_id, customer_id';
 
 /** Staging columns, in COPY order (customer-import.writer.ts creates the tables). */
 export const STAGE_CUSTOMER_COLUMNS =
@@ -44,12 +78,15 @@ export function contactKey(kind: string, hash: string): string {
 
 /** Validates, normalises, hashes and encrypts one batch of customer rows (prepareCustomers), as COPY text. */
 export function prepareCustomerBatch(
-  raw: RawRow[],
+  input: RawRow[] | CsvBatch,
   cipher: PiiCipher,
-  stores: string[] | null,
-  timeZone: string,
+  options: PrepareOptions,
 ): PreparedCustomerBatch {
-  const { prepared, errors } = prepareCustomers(raw, cipher, stores, instantParser(timeZone));
+  const raw = Array.isArray(input) ? input : csvRows(input);
+  const read = raw.length;
+  const { prepared, errors } = prepareCustomers(raw, cipher, options.stores, instantParser(options.timeZone));
+  const direct = options.direct && !sharesKeys(prepared) ? directRows(prepared, options.direct) : null;
+  if (direct) return { read, errors, rows: [], copy: { customers: '', contacts: '', consents: '' }, direct };
   const rows: CustomerRowKeys[] = [];
   let customers = '';
   let contacts = '';
@@ -88,7 +125,79 @@ export function prepareCustomerBatch(
       ]);
     }
   }
-  return { errors, rows, copy: { customers, contacts, consents } };
+  return { read, errors, rows, copy: { customers, contacts, consents }, direct: null };
+}
+
+/** Whether two rows of the batch share an external id or a contact (then they are one customer: I5). */
+function sharesKeys(prepared: PreparedCustomer[]): boolean {
+  const contacts = new Set<string>();
+  const externals = new Set<string>();
+  for (const row of prepared) {
+    for (const c of row.contacts) {
+      // Hashes are keyed by kind (pii-cipher), so one set holds phones and e-mails apart.
+      if (contacts.has(c.hash)) return true;
+      contacts.add(c.hash);
+    }
+    if (row.externalId) {
+      const key = `${row.externalId.source}\u0000${row.externalId.externalId}`;
+      if (externals.has(key)) return true;
+      externals.add(key);
+    }
+  }
+  return false;
+}
+
+/**
+ * The batch as rows of the real tables, each row a new customer (G1: segment `new` since now). Contacts in
+ * key order: their unique index is the one written at random places, and sorted keys visit its pages in
+ * order.
+ */
+function directRows(prepared: PreparedCustomer[], at: { now: string; actor: string | null }): DirectRows {
+  const created: string[] = [];
+  let customers = '';
+  let externalIds = '';
+  const contactRows: { kind: string; hash: string; line: string }[] = [];
+  for (const row of prepared) {
+    const id = timeOrderedUuid();
+    created.push(id);
+    const values = [
+      id,
+      row.kind,
+      row.nameEnc,
+      row.nameHash,
+      row.idNumberEnc,
+      row.idNumberHash,
+      row.storeId,
+      row.accountManagerId,
+      'new',
+      at.now,
+      at.now,
+      at.now,
+    ];
+    for (const purpose of CONSENT_PURPOSES) {
+      const c = row.consents.find((consent) => consent.purpose === purpose);
+      if (c) {
+        values.push(c.granted ? 't' : 'f', 'import', c.givenAt ? c.givenAt.toISOString() : at.now, at.actor);
+      } else values.push(null, null, null, null);
+    }
+    customers += copyLine(values);
+    for (const c of row.contacts) {
+      contactRows.push({
+        kind: c.kind,
+        hash: c.hash,
+        line: copyLine([timeOrderedUuid(), id, c.kind, c.hash, c.enc]),
+      });
+    }
+    if (row.externalId) {
+      externalIds += copyLine([row.externalId.source, row.externalId.externalId, id]);
+    }
+  }
+  contactRows.sort((a, b) =>
+    a.kind === b.kind ? (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0) : a.kind < b.kind ? -1 : 1,
+  );
+  let contacts = '';
+  for (const c of contactRows) contacts += c.line;
+  return { customers, contacts, externalIds, created };
 }
 
 let randomPool = Buffer.alloc(0);

@@ -4,10 +4,16 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { EntityManager } from 'typeorm';
+import { CONSENT_PURPOSES, type ConsentPurpose } from '@closeloop/contracts';
 import { isUniqueViolation } from '@closeloop/persistence';
+import { anyConsentTaken, consentAssignments, consentColumns } from '../customers/consent-columns';
 import {
   contactKey,
+  DIRECT_CONTACT_COLUMNS,
+  DIRECT_CUSTOMER_COLUMNS,
+  DIRECT_EXTERNAL_ID_COLUMNS,
   externalKey,
+  type DirectRows,
   STAGE_CONSENT_COLUMNS,
   STAGE_CONTACT_COLUMNS,
   STAGE_CUSTOMER_COLUMNS,
@@ -18,6 +24,11 @@ import type { RowError } from './import-rows';
 /** A concurrent writer (live intake) took a contact of a new customer: the batch is run again. */
 export class BatchRaceError extends Error {
   override readonly name = 'BatchRaceError';
+}
+
+/** A batch written in the direct form met a known key: its transaction is rolled back, it is staged again. */
+export class DirectConflict extends Error {
+  override readonly name = 'DirectConflict';
 }
 
 export interface BatchOutcome {
@@ -103,6 +114,26 @@ export class CustomerImportWriter {
     return assigned.outcome;
   }
 
+  /**
+   * A batch of new customers only, no two rows sharing a key (decision 0012): COPY straight into the real
+   * tables, no staging, lookup or join. It holds exactly when no unique key is violated: every row is then a
+   * new customer, as the lookup would have found. A violation (a known key, or one a concurrent writer took)
+   * throws DirectConflict: the caller rolls the transaction back and stages the batch.
+   */
+  async writeDirect(manager: EntityManager, rows: DirectRows): Promise<BatchOutcome> {
+    if (rows.created.length === 0) return { created: [], updated: [], unchanged: 0, errors: [] };
+    const client = (await manager.queryRunner!.connect()) as PoolClient;
+    try {
+      await copy(client, `intake.customers (${DIRECT_CUSTOMER_COLUMNS})`, rows.customers);
+      await copy(client, `intake.customer_contacts (${DIRECT_CONTACT_COLUMNS})`, rows.contacts);
+      await copy(client, `intake.customer_external_ids (${DIRECT_EXTERNAL_ID_COLUMNS})`, rows.externalIds);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DirectConflict('a key of the batch is known');
+      throw error;
+    }
+    return { created: rows.created, updated: [], unchanged: 0, errors: [] };
+  }
+
   /** Writes the assigned rows; false when a key turned out to be taken (the caller undoes the writes). */
   private async insertAll(
     client: PoolClient,
@@ -139,9 +170,9 @@ export class CustomerImportWriter {
        FROM import_assign a JOIN import_customers s USING (line) WHERE a.is_new ORDER BY a.line`,
       [now],
     );
-    await client.query(
-      `INSERT INTO intake.customer_activity (customer_id) SELECT customer_id FROM import_assign WHERE is_new`,
-    );
+    // No customer_activity row: an imported customer has no figures yet, and every reader takes a missing row
+    // as zeros (LEFT JOIN, upserts); the first order or ticket creates it. One heap row, two index entries and
+    // a foreign key check fewer per new customer.
     // The first row of the batch carrying a key owns it (as the in-memory assignment decided). Keys known
     // before are skipped by ON CONFLICT and were not counted; a key a concurrent writer took since the
     // lookup is skipped too, and then the count differs. Written in key order: the unique index on the
@@ -163,17 +194,31 @@ export class CustomerImportWriter {
        ${onConflict('ON CONFLICT DO NOTHING')}`,
     );
     if (externalIds.rowCount !== assigned.newExternalIds) return false;
-    // A consent with a date replaces an older one; without a date it is recorded only when none is. Two rows
-    // of the batch for the same customer and purpose: the later line counts.
+    // X1 consents (columns of the customer, decision 0012). A consent with a date replaces an older one;
+    // without a date it is recorded only when none is. Two rows of the batch for the same customer and
+    // purpose: the later line counts. Customers whose consents stay as they are are not rewritten.
+    const takes = (purpose: ConsentPurpose) => {
+      const at = consentColumns(purpose).givenAt;
+      return `v.${at} IS NOT NULL AND (c.${at} IS NULL OR (c.${at} < v.${at} AND v.${at} <> $1))`;
+    };
+    const pivot = CONSENT_PURPOSES.map((purpose) => {
+      const columns = consentColumns(purpose);
+      const mine = `FILTER (WHERE d.purpose = '${purpose}')`;
+      return `bool_or(d.granted) ${mine} AS ${columns.granted},
+        CASE WHEN bool_or(true) ${mine} THEN 'import' END AS ${columns.channel},
+        max(d.given_at) ${mine} AS ${columns.givenAt},
+        CASE WHEN bool_or(true) ${mine} THEN $2::uuid END AS ${columns.recordedBy}`;
+    });
     await client.query(
-      `INSERT INTO intake.customer_consents (customer_id, purpose, granted, channel, given_at, recorded_by)
-       SELECT v.customer_id, v.purpose, v.granted, 'import', COALESCE(v.given_at, $1), $2 FROM (
-         SELECT DISTINCT ON (a.customer_id, c.purpose) a.customer_id, c.purpose, c.granted, c.given_at
-         FROM import_consents c JOIN import_assign a USING (line)
-         ORDER BY a.customer_id, c.purpose, c.line DESC) v
-       ${onConflict(`ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = EXCLUDED.granted,
-         channel = EXCLUDED.channel, given_at = EXCLUDED.given_at, recorded_by = EXCLUDED.recorded_by
-       WHERE intake.customer_consents.given_at < EXCLUDED.given_at AND EXCLUDED.given_at <> $1`)}`,
+      `UPDATE intake.customers c SET ${consentAssignments('c', 'v', takes)}
+       FROM (
+         SELECT d.customer_id, ${pivot.join(',\n')}
+         FROM (SELECT DISTINCT ON (a.customer_id, s.purpose) a.customer_id, s.purpose, s.granted,
+                 COALESCE(s.given_at, $1) AS given_at
+               FROM import_consents s JOIN import_assign a USING (line)
+               ORDER BY a.customer_id, s.purpose, s.line DESC) d
+         GROUP BY d.customer_id) v
+       WHERE c.id = v.customer_id AND ${anyConsentTaken(takes)}`,
       [now, actor],
     );
     return true;

@@ -77,6 +77,19 @@ export function instantParser(timeZone: string): (text: string) => Date | null {
   };
 }
 
+/** The canonical column of each header cell; an unknown one fails the import (IMPORT.INVALID_FILE). */
+export function headerColumns(cells: string[], columns: Columns): (string | undefined)[] {
+  return cells.map((cell) => {
+    const name = cell.trim().replace(/^\uFEFF/, '');
+    if (name === '') return undefined;
+    const column = columns.get(name.toLowerCase());
+    if (!column) {
+      throw new DomainError('IMPORT.INVALID_FILE', `unknown column "${name.slice(0, 40)}" in the header`);
+    }
+    return column;
+  });
+}
+
 /**
  * Reads a csv or xlsx file as rows with line numbers, the header mapped to canonical columns. An unknown
  * column or an unreadable file fails the whole import (IMPORT.INVALID_FILE) before any row is stored.
@@ -89,15 +102,7 @@ export async function* readRows(
   let header: (string | undefined)[] | null = null;
   for await (const { line, cells } of format === 'csv' ? csvCells(source) : xlsxCells(source)) {
     if (!header) {
-      header = cells.map((cell) => {
-        const name = cell.trim().replace(/^\uFEFF/, '');
-        if (name === '') return undefined;
-        const column = columns.get(name.toLowerCase());
-        if (!column) {
-          throw new DomainError('IMPORT.INVALID_FILE', `unknown column "${name.slice(0, 40)}" in the header`);
-        }
-        return column;
-      });
+      header = headerColumns(cells, columns);
       continue;
     }
     if (cells.every((cell) => cell.trim() === '')) continue;

@@ -12,6 +12,8 @@ import type { RowError } from './import-rows';
 
 export interface ImportJob extends ImportView {
   checkpointLine: number;
+  /** Lines of committed batches, as [from, to) ranges in file order (a resumed run skips them). */
+  committedLines: [number, number][];
   chunks: number;
   scopeStores: string[] | null;
 }
@@ -25,6 +27,7 @@ interface JobRow {
   bytes: string;
   chunks: number;
   checkpoint_line: number;
+  committed_lines: string;
   rows_read: number;
   created: number;
   updated: number;
@@ -132,11 +135,17 @@ export class ImportRepository {
     });
   }
 
-  /** A batch committed: counters, checkpoint and lease move on in the batch's transaction. */
+  /**
+   * A batch committed: its lines join `committed_lines`, the checkpoint becomes the contiguous committed
+   * prefix, counters and lease move on, all in the batch's transaction. The last statement of the batch:
+   * batches written at once (decision 0012) queue on this row only for their commit.
+   */
   async progress(
     manager: EntityManager,
     id: string,
     batch: {
+      /** The lines the batch covers: after `afterLine`, up to `lastLine` (skipped lines included). */
+      afterLine: number;
       lastLine: number;
       rows: number;
       created: number;
@@ -146,12 +155,17 @@ export class ImportRepository {
     },
   ): Promise<void> {
     await manager.query(
-      `UPDATE intake.imports SET checkpoint_line = $2, rows_read = rows_read + $3, created = created + $4,
-         updated = updated + $5, unchanged = unchanged + $6, failed = failed + $7,
-         lease_until = now() + make_interval(secs => $8)
+      `UPDATE intake.imports SET
+         committed_lines = committed_lines + int4multirange(int4range($2 + 1, $3 + 1)),
+         checkpoint_line = GREATEST(checkpoint_line, COALESCE((
+           SELECT upper(r) - 1 FROM unnest(committed_lines + int4multirange(int4range($2 + 1, $3 + 1))) r
+           WHERE r @> (checkpoint_line + 1)), 0)),
+         rows_read = rows_read + $4, created = created + $5, updated = updated + $6,
+         unchanged = unchanged + $7, failed = failed + $8, lease_until = now() + make_interval(secs => $9)
        WHERE id = $1`,
       [
         id,
+        batch.afterLine,
         batch.lastLine,
         batch.rows,
         batch.created,
@@ -217,7 +231,15 @@ function toJob(row: JobRow): ImportJob {
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
     checkpointLine: row.checkpoint_line,
+    committedLines: parseRanges(row.committed_lines),
     chunks: row.chunks,
     scopeStores: row.scope_stores,
   };
+}
+
+/** `{[2,10001),[20001,30001)}` (Postgres int4multirange text, canonical half-open ranges) as pairs. */
+export function parseRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const match of text.matchAll(/\[(\d+),(\d+)\)/g)) ranges.push([Number(match[1]), Number(match[2])]);
+  return ranges;
 }

@@ -74,6 +74,14 @@ function customersCsv(run: string): Buffer {
   return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
 }
 
+/** Customers with a callbacks consent recorded (X1 consents are columns of the customer). */
+async function consentCount(): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM intake.customers WHERE consent_callbacks IS NOT NULL`,
+  );
+  return row.n;
+}
+
 async function count(table: string): Promise<number> {
   const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM intake.${table}`);
   return row.n;
@@ -126,7 +134,7 @@ describe('customer import', () => {
       customers: await count('customers'),
       contacts: await count('customer_contacts'),
       externalIds: await count('customer_external_ids'),
-      consents: await count('customer_consents'),
+      consents: await consentCount(),
       outbox: await count('outbox'),
     };
     expect(snapshot).toMatchObject({ customers: 997, contacts: 1994, externalIds: 997, consents: 997 });
@@ -186,7 +194,7 @@ describe('customer import', () => {
       customers: await count('customers'),
       contacts: await count('customer_contacts'),
       externalIds: await count('customer_external_ids'),
-      consents: await count('customer_consents'),
+      consents: await consentCount(),
       outbox: await count('outbox'),
     }).toEqual(snapshot);
     expect(await count('audit_log')).toBe(1); // the re-run changed nothing: nothing to audit, no event
@@ -251,10 +259,63 @@ describe('customer import', () => {
     expect(owners[0].n).toBe(1);
   });
 
+  it('records consents on the customer: a dated answer replaces an older one, an undated one only fills', async () => {
+    const file = (rows: string[]) =>
+      Buffer.from(['externalId,phone,consentCallbacks,consentMarketing,consentAt', ...rows].join('\n'));
+    const consents = async () =>
+      (
+        await db.query<Record<string, unknown>>(
+          `SELECT c.consent_callbacks, c.consent_callbacks_at, c.consent_callbacks_channel, c.consent_marketing
+           FROM intake.customers c JOIN intake.customer_external_ids e ON e.customer_id = c.id
+           WHERE e.external_id = 'K-1'`,
+        )
+      )[0];
+    await importFile('customers', 'csv', file(['K-1,13755560001,yes,,2026-01-01T00:00:00Z']));
+    expect(await consents()).toMatchObject({
+      consent_callbacks: true,
+      consent_callbacks_at: new Date('2026-01-01T00:00:00Z'),
+      consent_callbacks_channel: 'import',
+      consent_marketing: null,
+    });
+    // Later, dated: replaces. Then an older dated answer, and an undated one: change nothing of callbacks;
+    // the undated marketing answer is recorded, as none was.
+    await importFile('customers', 'csv', file(['K-1,,no,,2026-06-01T00:00:00Z']));
+    await importFile('customers', 'csv', file(['K-1,,yes,,2025-01-01T00:00:00Z']));
+    await importFile('customers', 'csv', file(['K-1,,yes,yes,']));
+    expect(await consents()).toMatchObject({
+      consent_callbacks: false,
+      consent_callbacks_at: new Date('2026-06-01T00:00:00Z'),
+      consent_marketing: true,
+    });
+    const customer = await intake.rpc.request(CustomerRpc.get, {
+      caller: admin,
+      id: (
+        await db.query<{ customer_id: string }>(
+          `SELECT customer_id FROM intake.customer_external_ids WHERE external_id = 'K-1'`,
+        )
+      )[0].customer_id,
+    });
+    expect(customer.consents.map((c) => [c.purpose, c.granted])).toEqual([
+      ['callbacks', false],
+      ['marketing', true],
+    ]);
+  });
+
   it('fails a file with an unknown column before storing anything', async () => {
     const before = await count('customers');
     const result = await importFile('customers', 'csv', Buffer.from('name,favouriteColour\n张三,red\n'));
     expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining('favouriteColour') });
+    expect(await count('customers')).toBe(before);
+  });
+
+  it('fails a file with a quote never closed, storing none of its rows', async () => {
+    const before = await count('customers');
+    const result = await importFile(
+      'customers',
+      'csv',
+      Buffer.from('externalId,name\nQ-1,张三\nQ-2,"李四\nQ-3,王五\n'),
+    );
+    expect(result).toMatchObject({ status: 'failed', error: expect.stringContaining('not a readable csv') });
     expect(await count('customers')).toBe(before);
   });
 

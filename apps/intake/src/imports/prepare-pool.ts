@@ -3,11 +3,13 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { DomainError, type ErrorCode } from '@closeloop/contracts';
 import { createLogger } from '@closeloop/observability';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
-import { prepareCustomerBatch, type PreparedCustomerBatch } from './customer-batch';
+import { prepareCustomerBatch, type PreparedCustomerBatch, type PrepareOptions } from './customer-batch';
+import type { CsvBatch } from './csv-batches';
 import type { RawRow } from './import-rows';
 
 const log = createLogger('import-prepare-pool');
@@ -21,9 +23,16 @@ export interface PrepareWorkerData {
 
 export interface PrepareRequest {
   id: number;
-  rows: RawRow[];
-  stores: string[] | null;
-  timeZone: string;
+  input: RawRow[] | CsvBatch;
+  options: PrepareOptions;
+}
+
+export interface PrepareReply {
+  id: number;
+  batch?: PreparedCustomerBatch;
+  error?: string;
+  /** The DomainError code of a refused file (IMPORT.INVALID_FILE). */
+  code?: string;
 }
 
 interface Pending {
@@ -63,10 +72,10 @@ export class PreparePool implements OnApplicationShutdown {
     return Math.max(2, this.size * 2);
   }
 
-  prepare(rows: RawRow[], stores: string[] | null, timeZone: string): Promise<PreparedCustomerBatch> {
+  prepare(input: RawRow[] | CsvBatch, options: PrepareOptions): Promise<PreparedCustomerBatch> {
     if (this.size === 0) {
       try {
-        return Promise.resolve(prepareCustomerBatch(rows, this.cipher, stores, timeZone));
+        return Promise.resolve(prepareCustomerBatch(input, this.cipher, options));
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
@@ -75,7 +84,7 @@ export class PreparePool implements OnApplicationShutdown {
     const id = this.nextId++;
     return new Promise<PreparedCustomerBatch>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
-      const request: PrepareRequest = { id, rows, stores, timeZone };
+      const request: PrepareRequest = { id, input, options };
       target.worker.postMessage(request);
     });
   }
@@ -101,11 +110,12 @@ export class PreparePool implements OnApplicationShutdown {
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     const entry: PoolWorker = { worker, pending: new Map() };
-    worker.on('message', (reply: { id: number; batch?: PreparedCustomerBatch; error?: string }) => {
+    worker.on('message', (reply: PrepareReply) => {
       const waiting = entry.pending.get(reply.id);
       if (!waiting) return;
       entry.pending.delete(reply.id);
       if (reply.batch) waiting.resolve(reply.batch);
+      else if (reply.code) waiting.reject(new DomainError(reply.code as ErrorCode, reply.error));
       else waiting.reject(new Error(`preparing a batch failed: ${reply.error ?? 'unknown error'}`));
     });
     const fail = (error: Error) => {

@@ -5,22 +5,28 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PiiCipher } from '../customers/pii-cipher';
-import { prepareCustomerBatch, type PreparedCustomerBatch } from './customer-batch';
-import type { PrepareRequest, PrepareWorkerData } from './prepare-pool';
+import { prepareCustomerBatch } from './customer-batch';
+import { DomainError } from '@closeloop/contracts';
+import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './prepare-pool';
 
 const data = workerData as PrepareWorkerData;
 const cipher = new PiiCipher(data.keys, data.activeKey, Buffer.from(data.hmacKey, 'base64'));
 
 parentPort!.on('message', (request: PrepareRequest) => {
-  let reply: { id: number; batch?: PreparedCustomerBatch; error?: string };
+  let reply: PrepareReply;
   try {
     reply = {
       id: request.id,
-      batch: prepareCustomerBatch(request.rows, cipher, request.stores, request.timeZone),
+      batch: prepareCustomerBatch(request.input, cipher, request.options),
     };
   } catch (error) {
-    // The message only: a stack or a value of the row must not travel (no personal data in logs).
-    reply = { id: request.id, error: error instanceof Error ? error.message.slice(0, 200) : 'failed' };
+    // The message only: a stack or a value of the row must not travel (no personal data in logs). A
+    // DomainError (an unreadable csv record) keeps its code: the import fails with it, as on the main thread.
+    reply = {
+      id: request.id,
+      error: error instanceof Error ? error.message.slice(0, 300) : 'failed',
+      code: error instanceof DomainError ? error.code : undefined,
+    };
   }
   parentPort!.postMessage(reply);
 });

@@ -48,9 +48,10 @@ export class ActivityRepository {
 
   /** I4: a ticket became or stopped being a complaint; not an interaction (the last one does not move). */
   async adjustComplaints(manager: EntityManager, customerId: string, delta: number): Promise<void> {
+    // An upsert: a customer may have no figures row yet (bulk imports create it lazily).
     await manager.query(
-      `UPDATE intake.customer_activity SET complaints_count = GREATEST(complaints_count + $2, 0)
-       WHERE customer_id = $1`,
+      `INSERT INTO intake.customer_activity AS a (customer_id, complaints_count) VALUES ($1, GREATEST($2, 0))
+       ON CONFLICT (customer_id) DO UPDATE SET complaints_count = GREATEST(a.complaints_count + $2, 0)`,
       [customerId, delta],
     );
   }

@@ -28,6 +28,13 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 /** An uploaded file travels to intake in chunks of at most this many bytes (NATS messages stay small). */
 export const IMPORT_CHUNK_BYTES = 512 * 1024;
 
+/**
+ * Chunks an uploader (gateway, CLI) keeps in flight at once: intake stores them concurrently (chunks carry
+ * their sequence number; the commit checks the SHA-256 of the whole), so the upload is not one round trip
+ * per chunk. Bounded, so memory stays at a few MB per upload.
+ */
+export const IMPORT_CHUNKS_IN_FLIGHT = 4;
+
 /** POST /api/v1/imports?kind=customers&format=csv (the body is the file). */
 export class ImportQuery {
   @ApiProperty({ enum: IMPORT_KINDS })

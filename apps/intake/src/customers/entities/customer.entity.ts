@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { Segment } from '@closeloop/contracts';
+import type { ConsentChannel, Segment } from '@closeloop/contracts';
 
 /**
  * I5: one record per customer, person or company. Personal values (name, ID number) are encrypted (X1);
@@ -70,6 +70,46 @@ export class CustomerEntity {
   /** Set when the customer was erased on request (X1): name, contacts and external ids are gone then. */
   @Column({ name: 'erased_at', type: 'timestamptz', nullable: true })
   erasedAt!: Date | null;
+
+  /*
+   * X1 consents, four columns per purpose (consent-columns.ts, decision 0012): the latest answer, its channel,
+   * when it was given and who recorded it. Null: no answer recorded for that purpose.
+   */
+  @Column({ name: 'consent_callbacks', type: 'boolean', nullable: true })
+  consentCallbacks!: boolean | null;
+
+  @Column({ name: 'consent_callbacks_channel', type: 'varchar', length: 32, nullable: true })
+  consentCallbacksChannel!: ConsentChannel | null;
+
+  @Column({ name: 'consent_callbacks_at', type: 'timestamptz', nullable: true })
+  consentCallbacksAt!: Date | null;
+
+  @Column({ name: 'consent_callbacks_by', type: 'uuid', nullable: true })
+  consentCallbacksBy!: string | null;
+
+  @Column({ name: 'consent_marketing', type: 'boolean', nullable: true })
+  consentMarketing!: boolean | null;
+
+  @Column({ name: 'consent_marketing_channel', type: 'varchar', length: 32, nullable: true })
+  consentMarketingChannel!: ConsentChannel | null;
+
+  @Column({ name: 'consent_marketing_at', type: 'timestamptz', nullable: true })
+  consentMarketingAt!: Date | null;
+
+  @Column({ name: 'consent_marketing_by', type: 'uuid', nullable: true })
+  consentMarketingBy!: string | null;
+
+  @Column({ name: 'consent_partner_sharing', type: 'boolean', nullable: true })
+  consentPartnerSharing!: boolean | null;
+
+  @Column({ name: 'consent_partner_sharing_channel', type: 'varchar', length: 32, nullable: true })
+  consentPartnerSharingChannel!: ConsentChannel | null;
+
+  @Column({ name: 'consent_partner_sharing_at', type: 'timestamptz', nullable: true })
+  consentPartnerSharingAt!: Date | null;
+
+  @Column({ name: 'consent_partner_sharing_by', type: 'uuid', nullable: true })
+  consentPartnerSharingBy!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

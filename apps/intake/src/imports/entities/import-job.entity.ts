@@ -29,9 +29,16 @@ export class ImportJobEntity {
   @Column({ type: 'integer', default: 0 })
   chunks!: number;
 
-  /** The last line whose batch committed: a resumed run skips up to here. */
+  /** Every line up to here was committed (the contiguous prefix of `committedLines`). */
   @Column({ name: 'checkpoint_line', type: 'integer', default: 0 })
   checkpointLine!: number;
+
+  /**
+   * The lines of committed batches (several writers commit batches out of file order, decision 0012): a
+   * resumed run skips them. Adjacent ranges merge, so a finished file is one range.
+   */
+  @Column({ name: 'committed_lines', type: 'int4multirange', default: () => "'{}'" })
+  committedLines!: string;
 
   @Column({ name: 'rows_read', type: 'integer', default: 0 })
   rowsRead!: number;

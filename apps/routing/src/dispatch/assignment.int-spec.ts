@@ -31,7 +31,9 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
+import { OrgDirectoryRepository } from '../org/org-directory.repository';
 import { OrgDirectoryService } from '../org/org-directory.service';
+import { OrgDepartmentEntity } from '../org/entities/org-department.entity';
 import { AssignmentService } from './assignment.service';
 import { QueueSweeper } from './queue-sweeper';
 import { OrgFixtures } from './testing/org-fixtures';
@@ -191,6 +193,62 @@ describe('the org read model', () => {
       `SELECT parent_id, supervisor_ids, version FROM routing.org_departments WHERE id = 'ops'`,
     );
     expect(row).toEqual({ parent_id: 'customer-service', supervisor_ids: [], version: 2 });
+  });
+
+  it('never lets an older first version overwrite a newer one written after its locked read found nothing', async () => {
+    const repository = routing.app.get(OrgDirectoryRepository);
+    const state = (version: number, parentId: string | null): OrgDepartmentEntity =>
+      Object.assign(new OrgDepartmentEntity(), {
+        id: 'race-first',
+        parentId,
+        supervisorIds: [],
+        calendarId: null,
+        assignmentStrategy: 'round_robin',
+        preferPreviousAgent: false,
+        active: true,
+        version,
+      });
+    const older = routing.dataSource.createQueryRunner();
+    await older.connect();
+    await older.startTransaction();
+    try {
+      // The older event's transaction does its locked read (nothing there yet) and is held right after it ...
+      let readDone!: () => void;
+      const read = new Promise<void>((resolve) => (readDone = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const real = older.manager.getRepository(OrgDepartmentEntity);
+      const held = Object.create(real) as typeof real;
+      held.findOne = async (options) => {
+        const found = await real.findOne(options);
+        readDone();
+        await gate;
+        return found;
+      };
+      const manager = Object.create(older.manager) as typeof older.manager;
+      manager.getRepository = (() => held) as typeof manager.getRepository;
+      const writing = repository.upsertNewer(
+        manager,
+        OrgDepartmentEntity,
+        { id: 'race-first' },
+        state(1, null),
+      );
+      await read;
+      // ... while a newer version commits ...
+      await routing.dataSource.transaction((tx) =>
+        repository.upsertNewer(tx, OrgDepartmentEntity, { id: 'race-first' }, state(2, 'finance')),
+      );
+      release();
+      // ... and then it writes: it fails (its event is retried and compares versions) instead of overwriting.
+      await expect(writing).rejects.toThrow();
+    } finally {
+      await older.rollbackTransaction().catch(() => undefined);
+      await older.release();
+    }
+    const [row] = await db.query(
+      `SELECT parent_id, version FROM routing.org_departments WHERE id = 'race-first'`,
+    );
+    expect(row).toEqual({ parent_id: 'finance', version: 2 });
   });
 
   it('answers supervisorsOf and parentOf for escalation (R7), leaving out deactivated supervisors', async () => {

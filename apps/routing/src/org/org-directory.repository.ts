@@ -28,9 +28,16 @@ export class OrgDirectoryRepository {
     const repository = manager.getRepository(target);
     const before = await repository.findOne({ where: key, lock: { mode: 'pessimistic_write' } });
     if (before && before.version >= state.version) return { before, after: before, applied: false };
-    // A first insert can race another replica's: the loser's insert fails and the event is retried,
-    // then finds the row and compares versions like any other.
-    await repository.save(state);
+    if (before) {
+      await repository.save(state);
+    } else {
+      // A plain INSERT, never an upsert: a concurrent transaction (another replica, or this consumer's
+      // other batch) may have written the first version since the locked read found nothing. Its row
+      // makes this insert fail (waiting for its commit if need be) and the event is retried, then finds
+      // the row and compares versions like any other. `save` would have turned into an UPDATE there and
+      // let an older version overwrite a newer one.
+      await repository.insert(state);
+    }
     return { before, after: state, applied: true };
   }
 

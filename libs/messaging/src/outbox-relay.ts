@@ -10,10 +10,16 @@ import { eventSubject, type EventEnvelope } from '@closeloop/contracts';
 import type { MessagingConfig } from './config';
 import { ensureEventStream, natsManager } from './nats';
 
+/**
+ * A claimed row: the envelope as the text Postgres stores (published as is, never parsed and serialised
+ * again here), with the two fields the subject and headers need.
+ */
 interface PendingRow {
   id: string;
   event_type: string;
-  envelope: EventEnvelope;
+  body: string;
+  type: EventEnvelope['type'];
+  correlation_id: string | null;
 }
 
 /**
@@ -98,7 +104,8 @@ export class OutboxRelay {
     let broken = false;
     try {
       const claim = (await client.query(
-        `BEGIN; SELECT id, event_type, envelope FROM ${this.table}
+        `BEGIN; SELECT id, event_type, envelope::text AS body, envelope->>'type' AS type,
+           envelope->>'correlationid' AS correlation_id FROM ${this.table}
          WHERE sent_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.config.outboxBatchSize)} FOR UPDATE SKIP LOCKED`,
       )) as unknown as QueryResult<PendingRow>[];
       open = true;
@@ -151,11 +158,11 @@ export class OutboxRelay {
 
   private async publish(row: PendingRow): Promise<number> {
     const h = natsHeaders();
-    if (row.envelope.correlationid) h.set(CORRELATION_HEADER, row.envelope.correlationid);
+    if (row.correlation_id) h.set(CORRELATION_HEADER, row.correlation_id);
     h.set('cl-event-type', row.event_type);
     const ack = await this.js.publish(
-      eventSubject(this.config.prefix, row.envelope.type),
-      JSON.stringify(row.envelope),
+      eventSubject(this.config.prefix, row.type),
+      row.body,
       { msgID: row.id, headers: h },
     );
     return ack.seq;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 
 export interface TestDatabase {
   url: string;
@@ -27,16 +27,17 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
+  // One session (advisory locks and the like stay with it), queued by the pool: tests may query from
+  // concurrent promises, which a bare Client only tolerates with a deprecation (removed in pg 9).
+  const session = new Pool({ connectionString: url.toString(), max: 1, idleTimeoutMillis: 0 });
   return {
     url: url.toString(),
     name,
     async query<T>(sql: string, params?: unknown[]) {
-      return (await client.query(sql, params)).rows as T[];
+      return (await session.query(sql, params)).rows as T[];
     },
     async drop() {
-      await client.end().catch(() => undefined);
+      await session.end().catch(() => undefined);
       const dropper = new Client({ connectionString: base });
       await dropper.connect();
       await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,5 +1,5 @@
 import { runService } from '@closeloop/runtime';
-import { runPiiRotation } from './customers/pii-rotation.command';
+import { runPiiRehash, runPiiRotation } from './customers/pii-rotation.command';
 import { IntakeModule } from './intake.module';
 import { IntakeEnv } from './intake.env';
 import { intakePersistence } from './intake.persistence';
@@ -9,5 +9,5 @@ runService({
   env: IntakeEnv,
   persistence: intakePersistence,
   module: (env) => IntakeModule.register(env),
-  commands: { 'pii:rotate': runPiiRotation },
+  commands: { 'pii:rotate': runPiiRotation, 'pii:rehash': runPiiRehash },
 });

@@ -22,6 +22,7 @@ import {
 import { IntakeModule } from '../intake.module';
 import { DEV_PII_HMAC_KEY, IntakeEnv } from '../intake.env';
 import { PiiCipher } from './pii-cipher';
+import { rehashPii, UnknownHashError } from './pii-rehash';
 import { rotatePii } from './pii-rotation';
 
 jest.setTimeout(90_000);
@@ -277,5 +278,75 @@ describe('key rotation (X1)', () => {
     } finally {
       await rotated.close();
     }
+  });
+});
+
+describe('HMAC key rotation (X1, offline rehash)', () => {
+  it('recomputes every keyed hash under the next key; lookups with it find the customers; a re-run changes nothing', async () => {
+    const customers = await Promise.all([1, 2, 3, 4].map(() => newCustomer()));
+    const nextHmac = randomBytes(32);
+    const current = new PiiCipher(KEYS, 'new', hmac);
+    const next = new PiiCipher(KEYS, 'new', nextHmac);
+    const hashed = () =>
+      db.query<{ n: string }>(
+        `SELECT (SELECT count(*) FROM intake.customer_contacts)
+              + (SELECT count(*) FROM intake.customers WHERE name_hash IS NOT NULL AND name_enc IS NOT NULL)
+              + (SELECT count(*) FROM intake.customers WHERE id_number_hash IS NOT NULL AND id_number_enc IS NOT NULL)
+              AS n`,
+      );
+    const [{ n }] = await hashed();
+
+    const totals = await rehashPii(intake.dataSource, current, next, { batchSize: 4 });
+    expect(totals.customer_contacts + totals['customers.name'] + totals['customers.id_number']).toBe(
+      Number(n),
+    );
+    const contacts = await db.query<{ kind: string; value_hash: string; value_enc: string }>(
+      'SELECT kind, value_hash, value_enc FROM intake.customer_contacts',
+    );
+    for (const row of contacts) {
+      expect(row.value_hash).toBe(next.lookupHash(row.kind, next.decrypt(row.value_enc)));
+    }
+    // Resumable and idempotent: everything is under the next key already.
+    expect(await rehashPii(intake.dataSource, current, next, { batchSize: 4 })).toEqual({
+      customer_contacts: 0,
+      'customers.name': 0,
+      'customers.id_number': 0,
+    });
+
+    // Intake restarted with the next key as PII_HMAC_KEY finds the customers by contact. (Its own subject
+    // prefix: the replica still running with the old key must not answer for it.)
+    const restartedPrefix = testPrefix();
+    const rehashed = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
+      databaseUrl: db.url,
+      prefix: restartedPrefix,
+      env: { PII_KEYS: KEYS, PII_ACTIVE_KEY: 'new', PII_HMAC_KEY: nextHmac.toString('base64') },
+    });
+    try {
+      const { id, email, phone } = customers[1];
+      const found = await rehashed.rpc.request(CustomerRpc.search, { caller: agent, email });
+      expect(found.items.map((c) => c.id)).toEqual([id]);
+      const again: SubmitFeedbackReply = await rehashed.rpc.request(IntakeRpc.submitFeedback, {
+        caller: agent,
+        feedback: { channel: 'hotline', customer: { phone }, type: 'consultation', description: '再次咨询' },
+      });
+      expect(again.customerId).toBe(id);
+    } finally {
+      await rehashed.close();
+      await deleteTestStream(restartedPrefix);
+    }
+
+    // A hash under neither key stops the run, and its batch changes nothing.
+    const [victim] = await db.query<{ id: string }>(
+      'SELECT id FROM intake.customer_contacts ORDER BY id LIMIT 1',
+    );
+    await db.query(`UPDATE intake.customer_contacts SET value_hash = repeat('0', 64) WHERE id = $1`, [
+      victim.id,
+    ]);
+    const before = await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id');
+    const third = new PiiCipher(KEYS, 'new', randomBytes(32));
+    await expect(rehashPii(intake.dataSource, next, third, { batchSize: 4 })).rejects.toThrow(
+      UnknownHashError,
+    );
+    expect(await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id')).toEqual(before);
   });
 });

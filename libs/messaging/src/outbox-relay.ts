@@ -160,11 +160,10 @@ export class OutboxRelay {
     const h = natsHeaders();
     if (row.correlation_id) h.set(CORRELATION_HEADER, row.correlation_id);
     h.set('cl-event-type', row.event_type);
-    const ack = await this.js.publish(
-      eventSubject(this.config.prefix, row.type),
-      row.body,
-      { msgID: row.id, headers: h },
-    );
+    const ack = await this.js.publish(eventSubject(this.config.prefix, row.type), row.body, {
+      msgID: row.id,
+      headers: h,
+    });
     return ack.seq;
   }
 

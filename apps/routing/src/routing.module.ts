@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
 import { CustomerEventsHandler } from './customers/customer-events.handler';
+import { CustomerFollowRepository } from './customers/customer-follow.repository';
 import type { RoutingEnv } from './routing.env';
 import { routingPersistence } from './routing.persistence';
 import { ComplianceHandler } from './compliance/compliance.handler';
@@ -53,6 +54,7 @@ export class RoutingModule {
         TicketService,
         TicketHandler,
         CustomerEventsHandler,
+        CustomerFollowRepository,
         SlaRulesReader,
         SlaOutcomeRepository,
         TicketWriter,

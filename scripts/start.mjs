@@ -19,6 +19,11 @@ const COLORS = { gateway: 36, intake: 32, routing: 35 };
 // Each service's own HTTP port (its /health; the gateway's API): <SERVICE>_PORT, else its default.
 const DEFAULT_PORTS = { gateway: 3000, intake: 3001, routing: 3002 };
 const portOf = (service) => process.env[`${service.toUpperCase()}_PORT`] ?? String(DEFAULT_PORTS[service]);
+/** METRICS_PORT=N serves each service's /metrics on its own port: intake N, routing N+1, gateway N+2. */
+const metricsPortOf = (service) =>
+  process.env.METRICS_PORT && process.env.METRICS_PORT !== '0'
+    ? String(Number(process.env.METRICS_PORT) + SERVICES.indexOf(service))
+    : '0';
 const color = (service, text) =>
   process.stdout.isTTY ? `\x1b[${COLORS[service] ?? 33}m${text}\x1b[0m` : text;
 
@@ -90,7 +95,14 @@ let stopping = false;
 function start(service) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', service, 'src/main.js')], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL, NATS_URL, SERVICE_NAME: service, HTTP_PORT: portOf(service) },
+    env: {
+      ...process.env,
+      DATABASE_URL,
+      NATS_URL,
+      SERVICE_NAME: service,
+      HTTP_PORT: portOf(service),
+      METRICS_PORT: metricsPortOf(service),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = color(service, `[${service.padEnd(7)}]`);

@@ -22,6 +22,7 @@ import {
 import { IntakeModule } from './intake.module';
 import { IntakeEnv } from './intake.env';
 import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
+import { sampleValue, ServiceMetrics } from '@closeloop/runtime';
 
 jest.setTimeout(90_000);
 
@@ -161,4 +162,31 @@ it('never stores or publishes a contact or a name in clear (X1)', async () => {
   ]);
   for (const secret of [phone, '+8613566667777', email, name]) expect(haystack).not.toContain(secret);
   expect(haystack).toContain(reply.customerId);
+});
+
+it('counts its work in Prometheus metrics, with no contact in them (X1)', async () => {
+  await submit(feedback({ customer: { phone: '13912345001' } }));
+  // Either replica may have answered (one queue group): each counts what it answered.
+  const texts = await Promise.all(replicas.map((replica) => replica.app.get(ServiceMetrics).text()));
+  const text = texts[0];
+  const intake = { service: 'intake' };
+  const answered = texts.map(
+    (t) =>
+      sampleValue(t, 'closeloop_rpc_duration_seconds_count', {
+        ...intake,
+        method: 'feedback.submit',
+        outcome: 'ok',
+      }) ?? 0,
+  );
+  expect(answered[0] + answered[1]).toBeGreaterThan(0);
+  expect(sampleValue(text, 'closeloop_outbox_pending', intake)).toBeGreaterThanOrEqual(0);
+  expect(sampleValue(text, 'closeloop_outbox_oldest_pending_seconds', intake)).toBeGreaterThanOrEqual(0);
+  expect(
+    sampleValue(text, 'closeloop_consumer_pending_events', { ...intake, consumer: 'intake-ticket-opened' }),
+  ).toBeGreaterThanOrEqual(0);
+  expect(
+    sampleValue(text, 'closeloop_dead_letters_waiting', { ...intake, consumer: 'intake-ticket-opened' }),
+  ).toBe(0);
+  expect(sampleValue(text, 'closeloop_process_cpu_seconds_total', intake)).toBeGreaterThan(0);
+  for (const t of texts) expect(t).not.toContain('13912345001'); // nor as +8613912345001
 });

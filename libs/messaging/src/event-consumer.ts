@@ -29,6 +29,7 @@ import {
 } from '@closeloop/contracts';
 import type { MessagingConfig } from './config';
 import { ensureEventStream, isNotFound } from './nats';
+import { NO_OBSERVER, type MessagingObserver } from './observer';
 import type { Tx, UnitOfWork } from './unit-of-work';
 
 /** A failure that no retry can fix: the event goes straight to the dead letters. */
@@ -100,6 +101,7 @@ export class EventConsumer {
     private readonly jsm: JetStreamManager,
     schema: string,
     private readonly config: MessagingConfig,
+    private readonly observer: MessagingObserver = NO_OBSERVER,
   ) {
     for (const handler of handlers) this.handlers.set(handler.event.type, handler);
     this.schema = quoteIdent(schema);
@@ -277,7 +279,10 @@ export class EventConsumer {
     else if (batch.length > 1) {
       try {
         await this.processBatch(batch);
-        for (const { msg } of batch) msg.ack();
+        for (const { msg, envelope } of batch) {
+          msg.ack();
+          this.observer.eventSettled(this.name, envelope.type, 'handled');
+        }
       } catch (error) {
         this.log.debug(
           { ...errorFields(error), consumer: this.name, events: batch.length },
@@ -287,6 +292,12 @@ export class EventConsumer {
       }
     }
     for (const msg of singles) await this.onMessage(msg);
+  }
+
+  /** Events delivered and not yet acknowledged (waiting, and in flight), as JetStream counts them. */
+  async pending(): Promise<number> {
+    const info = await this.jsm.consumers.info(this.config.streamName, this.name);
+    return info.num_pending + info.num_ack_pending;
   }
 
   /** Decodes and validates a message for the batch path; undefined sends it down the single path. */
@@ -363,8 +374,10 @@ export class EventConsumer {
         envelope = this.decode(msg);
         const outcome = await this.process(envelope);
         msg.ack();
+        this.observer.eventSettled(this.name, envelope.type, outcome);
         if (outcome === 'duplicate') this.log.debug({ eventId: envelope.id }, 'duplicate event ignored');
       } catch (error) {
+        const type = envelope?.type ?? msg.subject.slice(this.subjectPrefix.length);
         const permanent = error instanceof PermanentEventError || error instanceof DomainError;
         if (permanent || deliveries >= this.config.maxDeliveries) {
           try {
@@ -372,9 +385,11 @@ export class EventConsumer {
             // No reason text: nats-server 2.9 ignores "+TERM <reason>" (2.10 added it) and would redeliver
             // the message after ack_wait; the error is kept in the dead letter row instead.
             msg.term();
+            this.observer.eventSettled(this.name, type, 'dead_lettered');
           } catch (dlqError) {
             this.log.error(errorFields(dlqError), 'could not record dead letter; will retry');
             msg.nak(this.backoff(deliveries));
+            this.observer.eventSettled(this.name, type, 'retried');
           }
           return;
         }
@@ -383,6 +398,7 @@ export class EventConsumer {
           'event handling failed; will retry',
         );
         msg.nak(this.backoff(deliveries));
+        this.observer.eventSettled(this.name, type, 'retried');
       }
     });
   }

@@ -6,3 +6,4 @@ export * from './unit-of-work';
 export * from './grouped-unit-of-work';
 export * from './event-consumer';
 export * from './rpc';
+export * from './observer';

@@ -22,6 +22,7 @@ import {
   type RpcReply,
   type ServiceName,
 } from '@closeloop/contracts';
+import { NO_OBSERVER, type MessagingObserver } from './observer';
 
 /**
  * Serves request/reply commands for one service. Every replica subscribes in the service's queue group, so
@@ -36,6 +37,7 @@ export class RpcServer {
     private readonly nc: NatsConnection,
     private readonly prefix: string,
     private readonly service: ServiceName,
+    private readonly observer: MessagingObserver = NO_OBSERVER,
   ) {}
 
   handle<Req extends object, Res>(
@@ -66,8 +68,10 @@ export class RpcServer {
     msg: Msg,
   ): Promise<void> {
     const correlationId = acceptCorrelationId(msg.headers?.get(CORRELATION_HEADER));
+    const started = performance.now();
     await runWithContext({ correlationId }, async () => {
       let reply: RpcReply<Res>;
+      let outcome: 'ok' | 'refused' | 'failed' = 'ok';
       try {
         let body: unknown;
         try {
@@ -80,12 +84,15 @@ export class RpcServer {
       } catch (error) {
         if (error instanceof DomainError) {
           reply = { ok: false, error: error.toBody() };
+          outcome = 'refused';
         } else {
           this.log.error({ ...errorFields(error), rpc: definition.name }, 'rpc handler failed');
           reply = { ok: false, error: { code: 'INTERNAL' } };
+          outcome = 'failed';
         }
       }
       if (msg.reply) msg.respond(JSON.stringify(reply));
+      this.observer.rpcAnswered(definition.name, outcome, (performance.now() - started) / 1000);
     });
   }
 

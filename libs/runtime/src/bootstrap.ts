@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -22,6 +23,8 @@ export interface BootstrapOptions {
   trustProxy?: string;
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
+
+import { ServiceMetrics } from './metrics';
 
 const log = createLogger('bootstrap');
 
@@ -55,6 +58,7 @@ export async function bootstrapService(
     logger: new NestPinoLogger(),
     bufferLogs: false,
   });
+  countRequests(app, fastify);
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await options.configure?.(app);
@@ -69,5 +73,26 @@ export function runMain(main: () => Promise<unknown>): void {
     log.fatal(errorFields(error), 'stopped with an error');
     console.error(`\n${String((error as Error)?.message ?? error)}\n`);
     process.exit(1);
+  });
+}
+
+/** Every HTTP answer in `closeloop_http_request_duration_seconds`, labelled by route pattern (never by path). */
+function countRequests(app: NestFastifyApplication, fastify: FastifyInstance): void {
+  let metrics: ServiceMetrics;
+  try {
+    metrics = app.get(ServiceMetrics, { strict: false });
+  } catch {
+    return; // a module without the platform (some tests)
+  }
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
   });
 }

@@ -10,6 +10,7 @@ import {
   SERVICE_INFO,
   type ServiceInfo,
 } from './tokens';
+import { ServiceMetrics } from './metrics';
 
 /**
  * Feature modules declare their durable consumers here (in onModuleInit); the platform starts them once the
@@ -26,6 +27,7 @@ export class ConsumerRegistry {
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
     @Inject(MESSAGING_CONFIG) private readonly config: MessagingConfig,
     @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   /** `purpose` names the consumer: the durable is `<service>-<purpose>`. */
@@ -41,6 +43,7 @@ export class ConsumerRegistry {
       this.jsm,
       this.info.schema,
       this.config,
+      this.metrics,
     );
     this.consumers.set(name, consumer);
     return consumer;

@@ -72,6 +72,13 @@ export class CommonEnv {
   @Max(65535)
   HTTP_PORT?: number;
 
+  /** Prometheus `GET /metrics` on this port, apart from the service's HTTP port (0: not served). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 0;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

@@ -7,3 +7,5 @@ export * from './bootstrap';
 export * from './service-cli';
 export * from './public-route';
 export * from './run-service';
+export * from './metrics';
+export * from './metrics-text';

@@ -30,6 +30,7 @@ import {
 } from '@closeloop/messaging';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
+import { MetricsServer, ServiceMetrics } from './metrics';
 import { Public } from './public-route';
 import type { CommonEnv } from './env';
 import {
@@ -138,9 +139,15 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly relay: OutboxRelay,
     private readonly rpcServer: RpcServer,
     private readonly consumers: ConsumerRegistry,
+    private readonly metrics: ServiceMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.metrics.attach({
+      dataSource: this.dataSource,
+      schema: this.info.schema,
+      consumers: () => this.consumers.all(),
+    });
     await ensureEventStream(this.jsm, this.config);
     this.relay.start();
     this.serveDeadLetterAdmin();
@@ -257,10 +264,17 @@ export class PlatformModule {
               maxInFlight: config.groupCommitInFlight,
             }),
         },
+        { provide: ServiceMetrics, useFactory: () => new ServiceMetrics(options.service) },
+        {
+          provide: MetricsServer,
+          inject: [ServiceMetrics],
+          useFactory: (metrics: ServiceMetrics) => new MetricsServer(metrics, options.env.METRICS_PORT),
+        },
         {
           provide: RpcServer,
-          inject: [NATS_CONNECTION],
-          useFactory: (nc: NatsConnection) => new RpcServer(nc, config.prefix, options.service),
+          inject: [NATS_CONNECTION, ServiceMetrics],
+          useFactory: (nc: NatsConnection, metrics: ServiceMetrics) =>
+            new RpcServer(nc, config.prefix, options.service, metrics),
         },
         {
           provide: RpcClient,
@@ -284,6 +298,7 @@ export class PlatformModule {
         RpcServer,
         RpcClient,
         ConsumerRegistry,
+        ServiceMetrics,
       ],
     };
   }

@@ -1,0 +1,197 @@
+import { createServer, type Server } from 'node:http';
+import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { quoteIdent } from '@closeloop/persistence';
+import type { MessagingObserver } from '@closeloop/messaging';
+import { createLogger, errorFields } from '@closeloop/observability';
+
+const log = createLogger('metrics');
+
+/** Where the platform's figures come from at scrape time (set once the service is wired). */
+export interface MetricsSources {
+  dataSource: DataSource;
+  schema: string;
+  /** Each durable consumer of the service with its JetStream backlog. */
+  consumers: () => { name: string; pending(): Promise<number> }[];
+}
+
+/**
+ * Prometheus metrics of one service (prom-client, its own registry: several services may share a process
+ * in tests). Counted as work happens: RPC requests and their latency, events settled by each consumer,
+ * HTTP requests at the gateway. Read at each scrape: the outbox backlog and its oldest row's age, dead
+ * letters waiting for an operator, each consumer's JetStream backlog (what an autoscaler should follow),
+ * plus Node's process metrics (CPU, memory, event loop lag, GC). Labels never carry ids or personal data.
+ */
+@Injectable()
+export class ServiceMetrics implements MessagingObserver {
+  readonly registry = new Registry();
+  private sources?: MetricsSources;
+
+  private readonly rpcDuration: Histogram<'method' | 'outcome'>;
+  private readonly events: Counter<'consumer' | 'type' | 'outcome'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry, prefix: 'closeloop_' });
+    const registers = [this.registry];
+    this.rpcDuration = new Histogram({
+      name: 'closeloop_rpc_duration_seconds',
+      help: 'RPC requests answered by this service, by method and outcome (ok, refused, failed)',
+      labelNames: ['method', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.events = new Counter({
+      name: 'closeloop_events_settled_total',
+      help: 'Events settled by a durable consumer: handled, duplicate, ignored, retried, dead_lettered',
+      labelNames: ['consumer', 'type', 'outcome'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'closeloop_http_request_duration_seconds',
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    const read =
+      <T>(what: string, fn: (sources: MetricsSources) => Promise<T>) =>
+      async () => {
+        if (!this.sources) return undefined;
+        try {
+          return await fn(this.sources);
+        } catch (error) {
+          log.warn({ ...errorFields(error), metric: what }, 'could not read a metric');
+          return undefined;
+        }
+      };
+    const outbox = read('outbox', async ({ dataSource, schema }) => {
+      const [row] = await dataSource.query<{ pending: number; oldest: number | null }[]>(
+        `SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+           FROM ${quoteIdent(schema)}.outbox WHERE sent_at IS NULL`,
+      );
+      return row;
+    });
+    let lastOutbox: Promise<{ pending: number; oldest: number | null } | undefined> | undefined;
+    new Gauge({
+      name: 'closeloop_outbox_pending',
+      help: 'Events written to the outbox and not yet published to JetStream',
+      registers,
+      collect: async function (this: Gauge) {
+        lastOutbox = outbox();
+        const row = await lastOutbox;
+        if (row) this.set(row.pending);
+      },
+    });
+    new Gauge({
+      name: 'closeloop_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest unpublished outbox row (0 when none)',
+      registers,
+      collect: async function (this: Gauge) {
+        const row = await (lastOutbox ?? outbox());
+        if (row) this.set(row.oldest ?? 0);
+      },
+    });
+    const deadLetters = read('dead letters', async ({ dataSource, schema, consumers }) => {
+      const rows = await dataSource.query<{ consumer: string; waiting: number }[]>(
+        `SELECT consumer, count(*)::int AS waiting FROM ${quoteIdent(schema)}.dead_letters
+          WHERE replayed_at IS NULL GROUP BY consumer`,
+      );
+      // Every consumer of the service, 0 when it has none waiting (an alert on > 0 needs the series).
+      const waiting = new Map(consumers().map((c) => [c.name, 0]));
+      for (const row of rows) waiting.set(row.consumer, row.waiting);
+      return [...waiting].map(([consumer, count]) => ({ consumer, waiting: count }));
+    });
+    new Gauge({
+      name: 'closeloop_dead_letters_waiting',
+      help: 'Dead letters not replayed yet, per consumer (an operator replays them: npm run cli -- dlq)',
+      labelNames: ['consumer'],
+      registers,
+      collect: async function (this: Gauge<'consumer'>) {
+        const rows = await deadLetters();
+        if (!rows) return;
+        this.reset();
+        for (const row of rows) this.set({ consumer: row.consumer }, row.waiting);
+      },
+    });
+    const backlog = read('consumer backlog', async ({ consumers }) =>
+      Promise.all(consumers().map(async (c) => ({ name: c.name, pending: await c.pending() }))),
+    );
+    new Gauge({
+      name: 'closeloop_consumer_pending_events',
+      help: 'Events delivered to a durable consumer and not acknowledged yet (waiting or in flight)',
+      labelNames: ['consumer'],
+      registers,
+      collect: async function (this: Gauge<'consumer'>) {
+        const rows = await backlog();
+        if (!rows) return;
+        for (const row of rows) this.set({ consumer: row.name }, row.pending);
+      },
+    });
+  }
+
+  /** Called once the data source and consumers exist (PlatformLifecycle). */
+  attach(sources: MetricsSources): void {
+    this.sources = sources;
+  }
+
+  rpcAnswered(method: string, outcome: 'ok' | 'refused' | 'failed', seconds: number): void {
+    this.rpcDuration.observe({ method, outcome }, seconds);
+  }
+
+  eventSettled(
+    consumer: string,
+    type: string,
+    outcome: 'handled' | 'duplicate' | 'ignored' | 'retried' | 'dead_lettered',
+  ): void {
+    this.events.inc({ consumer, type, outcome });
+  }
+
+  /** The exposition text (Prometheus format). */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * `GET /metrics` on its own port (METRICS_PORT), apart from the service's HTTP port: the gateway's port is
+ * public, metrics are for the cluster's scraper only. 0 (the default) serves none.
+ */
+@Injectable()
+export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private server?: Server;
+
+  constructor(
+    private readonly metrics: ServiceMetrics,
+    private readonly port: number,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.port) return;
+    const server = createServer((request, response) => {
+      if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+        response.writeHead(404).end();
+        return;
+      }
+      this.metrics.text().then(
+        (text) => response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text),
+        (error: unknown) => {
+          log.error(errorFields(error), 'metrics scrape failed');
+          response.writeHead(500).end();
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, resolve);
+    });
+    this.server = server;
+    log.info({ port: this.port }, 'metrics on /metrics');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -30,6 +30,9 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   // One session (advisory locks and the like stay with it), queued by the pool: tests may query from
   // concurrent promises, which a bare Client only tolerates with a deprecation (removed in pg 9).
   const session = new Pool({ connectionString: url.toString(), max: 1, idleTimeoutMillis: 0 });
+  // `drop()` ends the pool, then force-drops the database: a connection still closing then is cut by the
+  // server, which a pool reports as an error event on an idle client (not a test failure).
+  session.on('error', () => undefined);
   return {
     url: url.toString(),
     name,

@@ -34,7 +34,7 @@ beforeAll(async () => {
     prefix,
     env: {
       JOB_POLL_SECONDS: '3600',
-      IMPORT_POLL_SECONDS: '3600',
+      IMPORT_POLL_SECONDS: '0',
       IMPORT_BATCH_ROWS: '100',
       IMPORT_WRITERS: '2',
     },

@@ -40,6 +40,7 @@ const RACE_RETRIES = 3;
 @Injectable()
 export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly loop: PollingLoop;
+  private readonly polling: boolean;
   private readonly writers: number;
   private readonly batchRows: number;
 
@@ -56,11 +57,24 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
   ) {
     this.writers = env.IMPORT_WRITERS;
     this.batchRows = env.IMPORT_BATCH_ROWS;
-    this.loop = new PollingLoop('imports', env.IMPORT_POLL_SECONDS * 1000, () => this.runOnce());
+    this.polling = env.IMPORT_POLL_SECONDS > 0;
+    this.loop = new PollingLoop('imports', env.IMPORT_POLL_SECONDS * 1000, () => this.runAll());
   }
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    if (this.polling) this.loop.start();
+  }
+
+  /** An upload was just committed here: look for work now rather than at the next poll. */
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** One pass of the loop: imports one after another while any is waiting. */
+  private async runAll(): Promise<void> {
+    while (!this.loop.isStopped && (await this.runOnce())) {
+      // next one
+    }
   }
 
   onApplicationShutdown(): Promise<void> {

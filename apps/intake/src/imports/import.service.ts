@@ -16,6 +16,7 @@ import {
 import { requireRole, storeScope, SUPERVISING_ROLES } from '../customers/customer-access';
 import { PiiCipher } from '../customers/pii-cipher';
 import { ImportRepository, type ImportJob } from './import.repository';
+import { ImportRunner } from './import.runner';
 
 const log = createLogger('imports');
 
@@ -28,6 +29,7 @@ export class ImportService {
   constructor(
     private readonly imports: ImportRepository,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
+    private readonly runner: ImportRunner,
   ) {}
 
   async begin(request: BeginImportRequest): Promise<ImportView> {
@@ -80,6 +82,7 @@ export class ImportService {
       throw new DomainError('IMPORT.INCOMPLETE', 'this upload was committed already');
     }
     log.info({ importId: job.id, kind: job.kind, bytes }, 'import queued');
+    this.runner.kick();
     return view((await this.imports.get(job.id))!);
   }
 

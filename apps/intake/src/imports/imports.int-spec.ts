@@ -39,9 +39,14 @@ const admin: Caller = { ...supervisor, userId: randomUUID(), roles: ['admin'] };
 let imported: PartnerConsumer;
 let segmentChanged: PartnerConsumer;
 
-/** Uploads through the RPCs the gateway and the CLI use, then runs the import to its end. */
-async function importFile(kind: ImportKind, format: ImportFormat, file: Buffer): Promise<ImportView> {
-  const job = await intake.rpc.request(ImportRpc.begin, {
+/** Uploads through the RPCs the gateway and the CLI use (begin, chunks, commit); the import's id. */
+async function upload(
+  service: InProcessService,
+  kind: ImportKind,
+  format: ImportFormat,
+  file: Buffer,
+): Promise<string> {
+  const job = await service.rpc.request(ImportRpc.begin, {
     caller: supervisor,
     kind,
     format,
@@ -50,12 +55,18 @@ async function importFile(kind: ImportKind, format: ImportFormat, file: Buffer):
   let seq = 0;
   for (let offset = 0; offset < file.length || seq === 0; offset += IMPORT_CHUNK_BYTES) {
     const data = file.subarray(offset, offset + IMPORT_CHUNK_BYTES).toString('base64');
-    await intake.rpc.request(ImportRpc.chunk, { caller: supervisor, id: job.id, seq: seq++, data });
+    await service.rpc.request(ImportRpc.chunk, { caller: supervisor, id: job.id, seq: seq++, data });
   }
   const sha256 = createHash('sha256').update(file).digest('hex');
-  await intake.rpc.request(ImportRpc.commit, { caller: supervisor, id: job.id, chunks: seq, sha256 });
-  expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
-  return intake.rpc.request(ImportRpc.get, { caller: supervisor, id: job.id });
+  await service.rpc.request(ImportRpc.commit, { caller: supervisor, id: job.id, chunks: seq, sha256 });
+  return job.id;
+}
+
+/** Uploads, then runs the import to its end here (this replica does not poll: IMPORT_POLL_SECONDS=0). */
+async function importFile(kind: ImportKind, format: ImportFormat, file: Buffer): Promise<ImportView> {
+  const id = await upload(intake, kind, format, file);
+  expect(await intake.app.get(ImportRunner).runOnce()).toBe(id);
+  return intake.rpc.request(ImportRpc.get, { caller: supervisor, id });
 }
 
 const BAD_LINES = [101, 502, 903];
@@ -93,7 +104,7 @@ beforeAll(async () => {
   intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
     databaseUrl: db.url,
     prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '3600' },
+    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
   });
   imported = await PartnerConsumer.start(prefix, 'partner-imported', 'customer.imported.v1');
   segmentChanged = await PartnerConsumer.start(prefix, 'partner-segments', 'customer.segment-changed.v1');
@@ -390,5 +401,31 @@ describe('order import', () => {
     ]);
     const again = await importFile('orders', 'csv', Buffer.from(csv));
     expect(again).toMatchObject({ created: 0, unchanged: 2, failed: 2 });
+  });
+});
+
+describe('starting an import', () => {
+  it('runs a committed upload at once on the replica that took it, not at its next poll', async () => {
+    // A replica of its own (own subject prefix) that polls only every hour: only the commit's kick can
+    // start the import within the wait below.
+    const ownPrefix = testPrefix();
+    const replica = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
+      databaseUrl: db.url,
+      prefix: ownPrefix,
+      env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '3600' },
+    });
+    try {
+      const file = Buffer.from('externalSource,externalId,name,phone\ncrm,KICK-1,客户,13755550001\n', 'utf8');
+      const id = await upload(replica, 'customers', 'csv', file);
+      const done = await pollUntil(
+        () => replica.rpc.request(ImportRpc.get, { caller: supervisor, id }),
+        (view) => view.status === 'done',
+        { what: 'the import to be done without a poll', timeoutMs: 10_000 },
+      );
+      expect(done).toMatchObject({ status: 'done' });
+    } finally {
+      await replica.close();
+      await deleteTestStream(ownPrefix);
+    }
   });
 });

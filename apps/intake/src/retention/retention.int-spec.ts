@@ -32,7 +32,7 @@ beforeAll(async () => {
   intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
     databaseUrl: db.url,
     prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '3600' },
+    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
   });
 });
 

@@ -11,6 +11,9 @@ export class PollingLoop {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private started = false;
+  /** A kick came while a pass ran: the next pass starts as soon as it ends. */
+  private kicked = false;
 
   constructor(
     private readonly name: string,
@@ -23,13 +26,33 @@ export class PollingLoop {
   }
 
   start(): void {
+    this.schedule(this.intervalMs);
+  }
+
+  /**
+   * Runs a pass now instead of at the next interval (when work has just arrived), or right after the pass
+   * in progress. Nothing before `start()` or after `stop()`.
+   */
+  kick(): void {
+    if (!this.started || this.stopped) return;
+    if (this.running) this.kicked = true;
+    else this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
     if (this.stopped) return;
+    this.started = true;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.kicked = false;
       this.running = this.pass()
         .then(() => undefined)
         .catch((error: unknown) => log.error({ ...errorFields(error), loop: this.name }, 'pass failed'))
-        .finally(() => this.start());
-    }, this.intervalMs);
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.kicked ? 0 : this.intervalMs);
+        });
+    }, delayMs);
     this.timer.unref();
   }
 

@@ -488,7 +488,8 @@ function toActivity(row: ActivityDbRow | undefined): StoredActivity {
     firstOrderAt: row.first_order_at,
     lastOrderAt: row.last_order_at,
     ticketsCount: row.tickets_count,
-    complaintsCount: row.complaints_count,
+    // Transiently −1 while a reclassification waits for its ticket's opening (ActivityService.reclassified).
+    complaintsCount: Math.max(0, row.complaints_count),
     objectionsCount: row.objections_count,
     lastObjectionAt: row.last_objection_at,
     satisfaction: row.satisfaction,

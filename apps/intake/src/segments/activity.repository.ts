@@ -48,10 +48,11 @@ export class ActivityRepository {
 
   /** I4: a ticket became or stopped being a complaint; not an interaction (the last one does not move). */
   async adjustComplaints(manager: EntityManager, customerId: string, delta: number): Promise<void> {
-    // An upsert: a customer may have no figures row yet (bulk imports create it lazily).
+    // An upsert: a customer may have no figures row yet (bulk imports create it lazily). Not clamped at 0:
+    // the opening this reclassification corrects may not be counted yet (ActivityService.reclassified).
     await manager.query(
-      `INSERT INTO intake.customer_activity AS a (customer_id, complaints_count) VALUES ($1, GREATEST($2, 0))
-       ON CONFLICT (customer_id) DO UPDATE SET complaints_count = GREATEST(a.complaints_count + $2, 0)`,
+      `INSERT INTO intake.customer_activity AS a (customer_id, complaints_count) VALUES ($1, $2)
+       ON CONFLICT (customer_id) DO UPDATE SET complaints_count = a.complaints_count + $2`,
       [customerId, delta],
     );
   }

@@ -24,8 +24,9 @@ export class ActivityService {
 
   /**
    * I4: an agent changed the ticket's type; the complaints figure follows (the tickets figure stays).
-   * Opened and reclassified events come through separate consumers: a reclassification handled before
-   * its ticket's opening (within moments of it) is clamped at zero and the figure may stay one high.
+   * Opened and reclassified events come through separate consumers, so a reclassification may be handled
+   * before its ticket's opening: the stored figure is a plain sum of +1 and −1, right in any order once
+   * both are handled, and may be −1 for those moments (readers show at least 0).
    */
   async reclassified(event: TicketReclassifiedV1, tx: Tx): Promise<void> {
     const isComplaint = (type: string) => (type === 'complaint' ? 1 : 0);

@@ -271,6 +271,47 @@ describe('G1 segments', () => {
     await pollUntil(stats, (s) => s.complaintsCount === 1, { what: 'complaint counted again' });
   });
 
+  it('counts a complaint right when its reclassification is handled before its opening (I4)', async () => {
+    const id = await customer('先改类客户');
+    const at = new Date().toISOString();
+    const ticket = { ticketId: randomUUID(), ticketNo: '202611200004', customerId: id };
+    const stats = () => intake.rpc.request(CustomerRpc.get, { caller: agent, id }).then((c) => c.stats);
+    const figures = () =>
+      db.query<{ complaints: number }>(
+        'SELECT complaints_count AS complaints FROM intake.customer_activity WHERE customer_id = $1',
+        [id],
+      );
+    // The opening consumer lags: the reclassification (complaint -> consultation) comes first ...
+    await publishTestEvent(prefix, 'ticket.reclassified.v1', {
+      ...ticket,
+      status: 'classified',
+      actorId: randomUUID(),
+      type: 'consultation',
+      category: 'general.inquiry',
+      level: 'L3',
+      previous: { type: 'complaint', category: 'product.defect', level: 'L2' },
+      due: { firstResponse: at, plan: at },
+      reclassifiedAt: at,
+    });
+    await pollUntil(figures, (rows) => rows[0]?.complaints === -1, { what: 'the reclassification handled' });
+    expect(await stats()).toMatchObject({ complaintsCount: 0 }); // shown as at least 0 meanwhile
+    // ... then the opening, with the type the ticket was opened with: no complaint remains.
+    await publishTestEvent(prefix, 'ticket.opened.v1', {
+      ...ticket,
+      feedbackId: randomUUID(),
+      type: 'complaint',
+      category: 'product.defect',
+      level: 'L2',
+      status: 'classified',
+      slaPolicy: 'r1-default',
+      due: { firstResponse: at, plan: at },
+      openedAt: at,
+    });
+    const after = await pollUntil(stats, (s) => s.ticketsCount === 1, { what: 'the opening counted' });
+    expect(after).toMatchObject({ ticketsCount: 1, complaintsCount: 0 });
+    expect(await figures()).toEqual([{ complaints: 0 }]);
+  });
+
   it('makes a customer who objected to a resolution a churn risk (ticket.objected.v1)', async () => {
     const id = await customer('异议客户');
     await order(id, 1_000);

@@ -4,3 +4,4 @@ export * from './poll';
 export * from './platform';
 export * from './http';
 export * from './service';
+export * from './metrics-text';

@@ -14,6 +14,7 @@ import {
 import {
   createTestDatabase,
   deleteTestStream,
+  sampleValue,
   startService,
   testPrefix,
   type InProcessService,
@@ -22,7 +23,7 @@ import {
 import { IntakeModule } from './intake.module';
 import { IntakeEnv } from './intake.env';
 import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
-import { sampleValue, ServiceMetrics } from '@closeloop/runtime';
+import { ServiceMetrics } from '@closeloop/runtime';
 
 jest.setTimeout(90_000);
 

@@ -28,12 +28,16 @@ export class DeferredInsert {
   }
 }
 
-/** Writes rows in as few multi-row statements as the parameter limit allows, in the order given. */
-export async function insertRows(
+/**
+ * Writes rows in as few multi-row statements as the parameter limit allows, in the order given; returns what
+ * the statements return (rows of a `RETURNING` suffix, else nothing).
+ */
+export async function insertRows<R = never>(
   manager: EntityManager,
   insert: DeferredInsert,
   rows: unknown[][],
-): Promise<void> {
+): Promise<R[]> {
+  const returned: R[] = [];
   for (let start = 0; start < rows.length; start += insert.rowsPerStatement) {
     const params: unknown[] = [];
     const tuples = rows.slice(start, start + insert.rowsPerStatement).map((row) => {
@@ -41,9 +45,11 @@ export async function insertRows(
       params.push(...row);
       return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
     });
-    await manager.query(
+    const result: unknown = await manager.query(
       `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`,
       params,
     );
+    if (Array.isArray(result)) returned.push(...(result as R[]));
   }
+  return returned;
 }

@@ -4,7 +4,7 @@ import { insertRows, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
-export { DeferredInsert } from './deferred-insert';
+export { DeferredInsert, insertRows } from './deferred-insert';
 
 /**
  * A transaction in progress: the entity manager, a way to emit events that commit with it, and deferred

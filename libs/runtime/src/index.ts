@@ -8,4 +8,3 @@ export * from './service-cli';
 export * from './public-route';
 export * from './run-service';
 export * from './metrics';
-export * from './metrics-text';

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { MetricsServer, ServiceMetrics } from './metrics';
-import { sampleValue } from './metrics-text';
+import { sampleValue } from '@closeloop/testing';
 
 async function freePort(): Promise<number> {
   const server = createServer();

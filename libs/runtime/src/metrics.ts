@@ -7,6 +7,8 @@ import type { MessagingObserver } from '@closeloop/messaging';
 import { createLogger, errorFields } from '@closeloop/observability';
 
 const log = createLogger('metrics');
+/** How long one scrape-time read (a query or a JetStream request) serves the gauges that share it. */
+const SCRAPE_READ_MS = 1_000;
 
 /** Where the platform's figures come from at scrape time (set once the service is wired). */
 export interface MetricsSources {
@@ -20,7 +22,8 @@ export interface MetricsSources {
  * Prometheus metrics of one service (prom-client, its own registry: several services may share a process
  * in tests). Counted as work happens: RPC requests and their latency, events settled by each consumer,
  * HTTP requests at the gateway. Read at each scrape: the outbox backlog and its oldest row's age, dead
- * letters waiting for an operator, each consumer's JetStream backlog (what an autoscaler should follow),
+ * letters waiting for an operator, each consumer's JetStream backlog (what an autoscaler should follow);
+ * these are the service's, not the replica's (every replica reports the same: aggregate them with max),
  * plus Node's process metrics (CPU, memory, event loop lag, GC). Labels never carry ids or personal data.
  */
 @Injectable()
@@ -56,17 +59,23 @@ export class ServiceMetrics implements MessagingObserver {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    const read =
-      <T>(what: string, fn: (sources: MetricsSources) => Promise<T>) =>
-      async () => {
-        if (!this.sources) return undefined;
-        try {
-          return await fn(this.sources);
-        } catch (error) {
-          log.warn({ ...errorFields(error), metric: what }, 'could not read a metric');
-          return undefined;
-        }
+    // Each read is shared by the gauges of one scrape (prom-client collects them concurrently) and kept for
+    // a second, so two gauges of one query never show figures of different moments.
+    const read = <T>(what: string, fn: (sources: MetricsSources) => Promise<T>) => {
+      let last: { at: number; value: Promise<T | undefined> } | undefined;
+      return (): Promise<T | undefined> => {
+        if (last && Date.now() - last.at < SCRAPE_READ_MS) return last.value;
+        const sources = this.sources;
+        const value = !sources
+          ? Promise.resolve(undefined)
+          : fn(sources).catch((error: unknown) => {
+              log.warn({ ...errorFields(error), metric: what }, 'could not read a metric');
+              return undefined;
+            });
+        last = { at: Date.now(), value };
+        return value;
       };
+    };
     const outbox = read('outbox', async ({ dataSource, schema }) => {
       const [row] = await dataSource.query<{ pending: number; oldest: number | null }[]>(
         `SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
@@ -74,23 +83,21 @@ export class ServiceMetrics implements MessagingObserver {
       );
       return row;
     });
-    let lastOutbox: Promise<{ pending: number; oldest: number | null } | undefined> | undefined;
     new Gauge({
       name: 'closeloop_outbox_pending',
-      help: 'Events written to the outbox and not yet published to JetStream',
+      help: "Events written to the outbox and not yet published to JetStream (the service's, same on every replica)",
       registers,
       collect: async function (this: Gauge) {
-        lastOutbox = outbox();
-        const row = await lastOutbox;
+        const row = await outbox();
         if (row) this.set(row.pending);
       },
     });
     new Gauge({
       name: 'closeloop_outbox_oldest_pending_seconds',
-      help: 'Age of the oldest unpublished outbox row (0 when none)',
+      help: "Age of the oldest unpublished outbox row, 0 when none (the service's, same on every replica)",
       registers,
       collect: async function (this: Gauge) {
-        const row = await (lastOutbox ?? outbox());
+        const row = await outbox();
         if (row) this.set(row.oldest ?? 0);
       },
     });
@@ -106,7 +113,7 @@ export class ServiceMetrics implements MessagingObserver {
     });
     new Gauge({
       name: 'closeloop_dead_letters_waiting',
-      help: 'Dead letters not replayed yet, per consumer (an operator replays them: npm run cli -- dlq)',
+      help: "Dead letters not replayed yet, per consumer (the service's, same on every replica; npm run cli -- dlq)",
       labelNames: ['consumer'],
       registers,
       collect: async function (this: Gauge<'consumer'>) {
@@ -121,7 +128,7 @@ export class ServiceMetrics implements MessagingObserver {
     );
     new Gauge({
       name: 'closeloop_consumer_pending_events',
-      help: 'Events delivered to a durable consumer and not acknowledged yet (waiting or in flight)',
+      help: 'Events of a durable consumer not acknowledged yet, waiting or in flight (shared by the replicas)',
       labelNames: ['consumer'],
       registers,
       collect: async function (this: Gauge<'consumer'>) {

@@ -78,3 +78,8 @@ export function normaliseIdNumber(raw: string, field = 'idNumber'): string {
   if (ID_CHECK[sum % 11] !== value[17]) throw invalid(field, 'has a wrong check character');
   return value;
 }
+
+/** The key of a contact by its keyed hash (`c:<kind>:<hash>`), where contacts and other keys share a map. */
+export function contactKey(kind: string, hash: string): string {
+  return `c:${kind}:${hash}`;
+}

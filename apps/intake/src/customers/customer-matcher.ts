@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DeferredInsert, type GroupStep, type Tx } from '@closeloop/messaging';
 import type { FeedbackCustomerDto, Segment } from '@closeloop/contracts';
-import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
+import { contactKey, normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { PiiCipher } from './pii-cipher';
 
 /** A concurrent request registered the same new contact first; the caller retries its transaction. */
@@ -45,16 +45,12 @@ interface KnownCustomer {
 }
 
 /**
- * What a transaction knows of contacts: each contact looked up (null: nobody has it yet) or registered in
- * it. One per transaction (`tx.local`), shared by the submissions of a group.
+ * What a transaction knows of contacts, by contactKey: each contact looked up (null: nobody has it yet) or
+ * registered in it. One per transaction (`tx.local`), shared by the submissions of a group.
  */
-class ContactBook {
-  readonly contacts = new Map<string, KnownCustomer | null>();
-
-  static key(contact: { kind: string; hash: string }): string {
-    return `${contact.kind}:${contact.hash}`;
-  }
-}
+type ContactBook = Map<string, KnownCustomer | null>;
+const CONTACT_BOOK = Symbol('contact book');
+const keyOf = (contact: { kind: string; hash: string }) => contactKey(contact.kind, contact.hash);
 
 /** I5: one customer, one record. Finds the customer a feedback belongs to, or creates a minimal one. */
 @Injectable()
@@ -99,13 +95,13 @@ export class CustomerMatcher {
     identity: CustomerIdentity,
   ): Promise<{ id: string; segment: Segment | null } | null> {
     if (identity.contacts.length === 0 && !identity.externalId) return null;
-    const book = tx.local(ContactBook, () => new ContactBook());
-    if (identity.contacts.some((contact) => !book.contacts.has(ContactBook.key(contact)))) {
+    const book = tx.local<ContactBook>(CONTACT_BOOK, () => new Map());
+    if (identity.contacts.some((contact) => !book.has(keyOf(contact)))) {
       await this.lookUp(tx, [identity]);
     }
     const known = identity.contacts.map((contact) => ({
       contact,
-      customer: book.contacts.get(ContactBook.key(contact)) ?? null,
+      customer: book.get(keyOf(contact)) ?? null,
     }));
     let customer =
       known.find((k) => k.contact.kind === 'phone' && k.customer)?.customer ??
@@ -140,11 +136,11 @@ export class CustomerMatcher {
    * order), so an erasure or merge cannot change them before this transaction commits.
    */
   private async lookUp(tx: Tx, identities: readonly CustomerIdentity[]): Promise<void> {
-    const book = tx.local(ContactBook, () => new ContactBook());
+    const book = tx.local<ContactBook>(CONTACT_BOOK, () => new Map());
     const asked = new Map<string, { kind: string; hash: string }>();
     for (const contact of identities.flatMap((identity) => identity.contacts)) {
-      const key = ContactBook.key(contact);
-      if (!book.contacts.has(key)) asked.set(key, contact);
+      const key = keyOf(contact);
+      if (!book.has(key)) asked.set(key, contact);
     }
     if (asked.size === 0) return;
     const contacts = [...asked.values()];
@@ -157,9 +153,9 @@ export class CustomerMatcher {
             FOR SHARE OF c`,
         [contacts.map((c) => c.kind), contacts.map((c) => c.hash)],
       );
-    for (const key of asked.keys()) book.contacts.set(key, null);
+    for (const key of asked.keys()) book.set(key, null);
     for (const row of rows) {
-      book.contacts.set(ContactBook.key({ kind: row.kind, hash: row.value_hash }), {
+      book.set(keyOf({ kind: row.kind, hash: row.value_hash }), {
         id: row.id,
         live: row.live,
         segment: row.segment,
@@ -223,6 +219,6 @@ export class CustomerMatcher {
       // Taken by another customer meanwhile: that one keeps it (as before: the contact is not moved).
       if (inserted.length === 0) return;
     }
-    book.contacts.set(ContactBook.key(contact), customer);
+    book.set(keyOf(contact), customer);
   }
 }

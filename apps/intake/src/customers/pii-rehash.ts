@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { normaliseName } from './contact-normalizer';
 import type { PiiCipher } from './pii-cipher';
+import { walkLocked } from './pii-walk';
 
 export interface RehashProgress {
   table: string;
@@ -60,18 +61,15 @@ export async function rehashPii(
   const batchSize = options.batchSize ?? 500;
   const totals: Record<string, number> = {};
   for (const target of TARGETS) {
-    let afterId = '00000000-0000-0000-0000-000000000000';
-    let rehashed = 0;
-    for (;;) {
-      const batch = await dataSource.transaction(async (manager) => {
-        const rows: { id: string; scope: string; hash: string; enc: string }[] = await manager.query(
-          `SELECT id, ${target.scope} AS scope, ${target.hash} AS hash, ${target.enc} AS enc
-             FROM intake.${target.table}
-            WHERE id > $1 AND ${target.enc} IS NOT NULL AND ${target.hash} IS NOT NULL
-            ORDER BY id LIMIT $2 FOR UPDATE`,
-          [afterId, batchSize],
-        );
-        if (rows.length === 0) return null;
+    totals[target.label] = await walkLocked<{ id: string; scope: string; hash: string; enc: string }>(
+      dataSource,
+      {
+        table: target.table,
+        columns: `${target.scope} AS scope, ${target.hash} AS hash, ${target.enc} AS enc`,
+        where: `${target.enc} IS NOT NULL AND ${target.hash} IS NOT NULL`,
+      },
+      batchSize,
+      async (manager, rows) => {
         const changed: { id: string; hash: string }[] = [];
         for (const row of rows) {
           const value = target.normalise(current.decrypt(row.enc));
@@ -89,14 +87,10 @@ export async function rehashPii(
             [changed.map((row) => row.id), changed.map((row) => row.hash)],
           );
         }
-        return { count: changed.length, lastId: rows[rows.length - 1].id };
-      });
-      if (!batch) break;
-      afterId = batch.lastId;
-      rehashed += batch.count;
-      options.onProgress?.({ table: target.label, rehashed });
-    }
-    totals[target.label] = rehashed;
+        return changed.length;
+      },
+      (rehashed) => options.onProgress?.({ table: target.label, rehashed }),
+    );
   }
   return totals;
 }

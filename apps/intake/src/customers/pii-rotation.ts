@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { PiiCipher } from './pii-cipher';
+import type { PiiCipher } from './pii-cipher';
+import { walkLocked } from './pii-walk';
 
 export interface RotationProgress {
   table: string;
@@ -27,30 +28,25 @@ export async function rotatePii(
   const batchSize = options.batchSize ?? 500;
   const totals: Record<string, number> = {};
   for (const { table, column, label } of TARGETS) {
-    let afterId = '00000000-0000-0000-0000-000000000000';
-    let rotated = 0;
-    for (;;) {
-      const batch = await dataSource.transaction(async (manager) => {
-        const rows: { id: string; enc: string }[] = await manager.query(
-          `SELECT id, ${column} AS enc FROM intake.${table}
-           WHERE id > $1 AND ${column} IS NOT NULL AND split_part(${column}, ':', 1) <> $2
-           ORDER BY id LIMIT $3 FOR UPDATE`,
-          [afterId, cipher.activeKey, batchSize],
-        );
-        if (rows.length === 0) return null;
+    totals[label] = await walkLocked<{ id: string; enc: string }>(
+      dataSource,
+      {
+        table,
+        columns: `${column} AS enc`,
+        where: `${column} IS NOT NULL AND split_part(${column}, ':', 1) <> $3`,
+        params: [cipher.activeKey],
+      },
+      batchSize,
+      async (manager, rows) => {
         await manager.query(
           `UPDATE intake.${table} AS t SET ${column} = v.enc
            FROM unnest($1::uuid[], $2::text[]) AS v(id, enc) WHERE t.id = v.id`,
           [rows.map((row) => row.id), rows.map((row) => cipher.encrypt(cipher.decrypt(row.enc)))],
         );
-        return { count: rows.length, lastId: rows[rows.length - 1].id };
-      });
-      if (!batch) break;
-      afterId = batch.lastId;
-      rotated += batch.count;
-      options.onProgress?.({ table: label, rotated });
-    }
-    totals[label] = rotated;
+        return rows.length;
+      },
+      (rotated) => options.onProgress?.({ table: label, rotated }),
+    );
   }
   return totals;
 }

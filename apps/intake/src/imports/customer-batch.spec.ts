@@ -3,13 +3,8 @@
  * assignment of rows to customers (I5) that both the optimistic and the looked-up path use.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  contactKey,
-  copyLine,
-  externalKey,
-  timeOrderedUuid,
-  type PreparedCustomerBatch,
-} from './customer-batch';
+import { contactKey } from '../customers/contact-normalizer';
+import { copyLine, externalKey, timeOrderedUuid, type PreparedCustomerBatch } from './customer-batch';
 import { assignRows } from './customer-import.writer';
 
 describe('copyLine', () => {

@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { CONSENT_PURPOSES } from '@closeloop/contracts';
 import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
+import { contactKey } from '../customers/contact-normalizer';
 import type { PiiCipher } from '../customers/pii-cipher';
 import { csvRows, type CsvBatch } from './csv-batches';
 import { prepareCustomers, type PreparedCustomer } from './customer-rows';
@@ -70,10 +71,6 @@ export const STAGE_CONSENT_COLUMNS = 'line, purpose, granted, given_at';
 
 export function externalKey(source: string, externalId: string): string {
   return `x:${source}:${externalId}`;
-}
-
-export function contactKey(kind: string, hash: string): string {
-  return `c:${kind}:${hash}`;
 }
 
 /** Validates, normalises, hashes and encrypts one batch of customer rows (prepareCustomers), as COPY text. */

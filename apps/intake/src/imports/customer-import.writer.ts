@@ -7,8 +7,8 @@ import type { EntityManager } from 'typeorm';
 import { CONSENT_PURPOSES, type ConsentPurpose } from '@closeloop/contracts';
 import { isUniqueViolation } from '@closeloop/persistence';
 import { anyConsentTaken, consentAssignments, consentColumns } from '../customers/consent-columns';
+import { contactKey } from '../customers/contact-normalizer';
 import {
-  contactKey,
   DIRECT_CONTACT_COLUMNS,
   DIRECT_CUSTOMER_COLUMNS,
   DIRECT_EXTERNAL_ID_COLUMNS,

@@ -90,15 +90,7 @@ export class AssignmentService {
   private states?: { at: number; value: ReadonlyMap<string, boolean> };
 
   /**
-   * R3: the department a ticket being opened goes to, decided before its row is written so that it is
-   * born in that department (no update after the insert). No side effects.
-   */
-  decideNew(tx: Tx, ticket: DispatchInput): Promise<DispatchDecision> {
-    return this.decide(tx, ticket);
-  }
-
-  /**
-   * R3: dispatches a ticket just opened in the department `decideNew` chose (called inside the opening
+   * R3: dispatches a ticket just opened in the department `decide` chose (called inside the opening
    * transaction): to an agent now, or to the department's queue.
    */
   async dispatchNew(tx: Tx, ticket: NewTicket, decision: DispatchDecision): Promise<void> {
@@ -161,8 +153,11 @@ export class AssignmentService {
     return decision.department;
   }
 
-  /** R3: the department the dispatch rules send the ticket to, passing over deactivated ones. */
-  private async decide(tx: Tx, ticket: DispatchInput): Promise<DispatchDecision> {
+  /**
+   * R3: the department the dispatch rules send the ticket to, passing over deactivated ones. No side
+   * effects: a ticket being opened is decided before its row is written, so it is born in that department.
+   */
+  async decide(tx: Tx, ticket: DispatchInput): Promise<DispatchDecision> {
     const settings = await this.settings.get('dispatch', tx.manager);
     const states = await this.departmentStates(tx.manager);
     return chooseDepartment(settings, ticket, (id) =>

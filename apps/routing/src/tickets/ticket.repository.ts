@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import { DeferredInsert, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
 import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
 import { TicketHistoryEntity } from './entities/ticket-history.entity';
 import { TicketEntity } from './entities/ticket.entity';
@@ -8,6 +8,37 @@ import type { Visibility } from './ticket-access';
 
 /** The columns a lifecycle change may write (everything but identity, facts of the feedback and timestamps). */
 const HISTORY = new DeferredInsert('routing.ticket_history', ['ticket_id', 'at', 'actor', 'action', 'data']);
+
+/** Opening tickets (insertNew): a feedback that has its ticket already is skipped. */
+const INSERT_TICKET = new DeferredInsert(
+  'routing.tickets',
+  [
+    'id',
+    'ticket_no',
+    'feedback_id',
+    'customer_id',
+    'type',
+    'category',
+    'level',
+    'status',
+    'department',
+    'assignee',
+    'sla_policy',
+    'sla_calendar',
+    'sla_targets',
+    'received_at',
+    'due_first_response',
+    'due_plan',
+    'due_resolution',
+    'next_progress_due',
+    'next_due_at',
+    'next_alert_at',
+    'channel',
+    'segment',
+    'version',
+  ],
+  'ON CONFLICT DO NOTHING RETURNING id',
+);
 
 export type TicketState = Omit<
   TicketEntity,
@@ -74,12 +105,11 @@ export class TicketRepository {
    * those this call created.
    */
   async insertNew(manager: EntityManager, tickets: NewTicketRow[]): Promise<Set<string>> {
-    if (tickets.length === 0) return new Set();
     // Plain SQL on this hot path: TypeORM's insert builder cost more CPU than the rest of the handler.
-    const params: unknown[] = [];
-    const tuples = tickets.map((ticket) => {
-      const first = params.length + 1;
-      params.push(
+    const rows = await insertRows<{ id: string }>(
+      manager,
+      INSERT_TICKET,
+      tickets.map((ticket) => [
         ticket.id,
         ticket.ticketNo,
         ticket.feedbackId,
@@ -102,16 +132,8 @@ export class TicketRepository {
         ticket.nextAlertAt,
         ticket.channel,
         ticket.segment,
-      );
-      return `(${Array.from({ length: params.length - first + 1 }, (_, i) => `$${first + i}`).join(', ')}, 1)`;
-    });
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO routing.tickets (id, ticket_no, feedback_id, customer_id, type, category, level, status,
-         department, assignee, sla_policy, sla_calendar, sla_targets, received_at, due_first_response, due_plan,
-         due_resolution, next_progress_due, next_due_at, next_alert_at, channel, segment, version)
-       VALUES ${tuples.join(', ')}
-       ON CONFLICT DO NOTHING RETURNING id`,
-      params,
+        1,
+      ]),
     );
     return new Set(rows.map((row) => row.id));
   }

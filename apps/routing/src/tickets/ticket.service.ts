@@ -86,7 +86,7 @@ export class TicketService {
         progressSeq: 0,
       };
       // R3: born in the department the dispatch rules send it to.
-      const decision = await this.assignment.decideNew(tx, feedback);
+      const decision = await this.assignment.decide(tx, feedback);
       opening.push({
         feedback,
         correlationId,

@@ -1,6 +1,6 @@
 /**
  * The value of one sample in Prometheus exposition text: the line of `name` whose labels include all of
- * `labels` (in any order), or undefined. For tests and operators' scripts; not a full parser.
+ * `labels` (in any order), or undefined. For tests; not a full parser.
  */
 export function sampleValue(
   text: string,

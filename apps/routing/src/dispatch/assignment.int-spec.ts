@@ -6,7 +6,6 @@
  * Two routing instances assigning at once never exceed an agent's capacity or hand out a turn twice.
  */
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { UnitOfWork } from '@closeloop/messaging';
 import {
   RoutingRpc,
@@ -19,16 +18,7 @@ import {
   type OrgDepartmentChangedV1,
   type OrgSkillChangedV1,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testNats,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { pollUntil, startService, type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
 import { OrgDirectoryRepository } from '../org/org-directory.repository';
@@ -36,14 +26,19 @@ import { OrgDirectoryService } from '../org/org-directory.service';
 import { OrgDepartmentEntity } from '../org/entities/org-department.entity';
 import { AssignmentService } from './assignment.service';
 import { QueueSweeper } from './queue-sweeper';
-import { OrgFixtures } from './testing/org-fixtures';
+import {
+  OrgFixtures,
+  SEEDED_DEPARTMENTS,
+  startRoutingWithOrg,
+  type RoutingWithOrg,
+} from './testing/org-fixtures';
 
 jest.setTimeout(90_000);
 
 let db: TestDatabase;
 let prefix: string;
-let nc: NatsConnection;
 let routing: InProcessService;
+let env: RoutingWithOrg;
 const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
 
 let org: OrgFixtures;
@@ -145,27 +140,14 @@ async function team(
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_assign');
-  prefix = testPrefix();
-  nc = await testNats();
-  org = new OrgFixtures(nc, prefix);
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    // The sweep is tested on its own below; here assignment must happen in the events' transactions.
-    env: { DISPATCH_SWEEP_SECONDS: '0' },
-  });
+  env = await startRoutingWithOrg('routing_assign');
+  ({ db, prefix, org, routing } = env);
   // The seeded dispatch rules name the seeded departments (the gateway announces them).
-  await directory(
-    ...['customer-service', 'technical-support', 'after-sales', 'finance'].map((id) => department(id)),
-  );
+  await directory(...SEEDED_DEPARTMENTS.map((id) => department(id)));
 });
 
 afterAll(async () => {
-  await routing?.close();
-  await nc?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
+  await env?.close();
 });
 
 describe('the org read model', () => {

@@ -6,7 +6,6 @@
  * department completes it. History and events go with each step.
  */
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/nats-core';
 import {
   RoutingAssignmentRpc,
   RoutingRpc,
@@ -16,27 +15,22 @@ import {
   type OrgAgentChangedV1,
   type OrgDepartmentChangedV1,
 } from '@closeloop/contracts';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testNats,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
-import { OrgFixtures, putDispatchRules, staffCaller } from './testing/org-fixtures';
+  OrgFixtures,
+  putDispatchRules,
+  staffCaller,
+  SEEDED_DEPARTMENTS,
+  startRoutingWithOrg,
+  type RoutingWithOrg,
+} from './testing/org-fixtures';
 
 jest.setTimeout(60_000);
 
 let db: TestDatabase;
-let prefix: string;
-let nc: NatsConnection;
 let org: OrgFixtures;
 let routing: InProcessService;
+let env: RoutingWithOrg;
 
 const staff = staffCaller;
 const admin = staff(['admin']);
@@ -47,16 +41,8 @@ const [deskAgent, billingAgent, busyAgent] = [randomUUID(), randomUUID(), random
 const directory = (...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)[]) =>
   org.applyDirectory(db, ...events);
 
-async function open(overrides: Partial<FeedbackReceivedV1> = {}): Promise<string> {
-  const data = org.feedback('general.inquiry', overrides);
-  await org.publish(org.envelope('feedback.received.v1', data));
-  await pollUntil(
-    () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
-    (rows) => rows.length === 1,
-    { what: `ticket ${data.ticketNo}` },
-  );
-  return data.ticketNo;
-}
+const open = (overrides: Partial<FeedbackReceivedV1> = {}) =>
+  org.openTicket(db, org.feedback('general.inquiry', overrides));
 
 const ticket = (ticketNo: string) => routing.rpc.request(RoutingRpc.getTicket, { caller: admin, ticketNo });
 const reassign = (caller: Caller, ticketNo: string, ifMatch: string | undefined, input: object) =>
@@ -68,17 +54,10 @@ const reassign = (caller: Caller, ticketNo: string, ifMatch: string | undefined,
   });
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_reassign');
-  prefix = testPrefix();
-  nc = await testNats();
-  org = new OrgFixtures(nc, prefix, '20261202');
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { DISPATCH_SWEEP_SECONDS: '0' },
-  });
+  env = await startRoutingWithOrg('routing_reassign', '20261202');
+  ({ db, org, routing } = env);
   await directory(
-    ...['customer-service', 'technical-support', 'after-sales', 'finance'].map((id) => org.department(id)),
+    ...SEEDED_DEPARTMENTS.map((id) => org.department(id)),
     org.department('desk'),
     org.department('billing'),
     org.agent(deskAgent, ['desk'], { capacity: 5 }),
@@ -89,10 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await routing?.close();
-  await nc?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
+  await env?.close();
 });
 
 describe('reassign', () => {

@@ -3,29 +3,23 @@
  * their department's queue and each agent's load, capacity and breached tickets; nobody else's.
  */
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { RoutingAssignmentRpc, type Caller, type FeedbackReceivedV1 } from '@closeloop/contracts';
+import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
 import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testNats,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
-import { OrgFixtures, putDispatchRules, staffCaller } from './testing/org-fixtures';
+  OrgFixtures,
+  putDispatchRules,
+  staffCaller,
+  SEEDED_DEPARTMENTS,
+  startRoutingWithOrg,
+  type RoutingWithOrg,
+} from './testing/org-fixtures';
 
 jest.setTimeout(60_000);
 
 let db: TestDatabase;
-let nc: NatsConnection;
 let org: OrgFixtures;
-let prefix: string;
 let routing: InProcessService;
+let env: RoutingWithOrg;
 
 const [onShift, away] = [randomUUID(), randomUUID()];
 const admin = staffCaller(['admin']);
@@ -44,18 +38,11 @@ const workload = (caller: Caller, department?: string) =>
   routing.rpc.request(RoutingAssignmentRpc.workload, { caller, ...(department ? { department } : {}) });
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_workload');
-  prefix = testPrefix();
-  nc = await testNats();
-  org = new OrgFixtures(nc, prefix, '20261204');
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { DISPATCH_SWEEP_SECONDS: '0' },
-  });
+  env = await startRoutingWithOrg('routing_workload', '20261204');
+  ({ db, org, routing } = env);
   await org.applyDirectory(
     db,
-    ...['customer-service', 'technical-support', 'after-sales', 'finance'].map((id) => org.department(id)),
+    ...SEEDED_DEPARTMENTS.map((id) => org.department(id)),
     org.department('floor'),
     org.agent(onShift, ['floor'], { capacity: 2 }),
     org.agent(away, ['floor'], { capacity: 1, availability: 'away' }),
@@ -64,10 +51,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await routing?.close();
-  await nc?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
+  await env?.close();
 });
 
 it('shows a supervisor the queue and each agent’s load, capacity and breached tickets', async () => {

@@ -4,7 +4,6 @@
  * sends the ticket where the dispatch rules now say (R3), in one transaction with history and events.
  */
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/nats-core';
 import {
   RoutingRpc,
   ticketEtag,
@@ -14,27 +13,22 @@ import {
   type OrgDepartmentChangedV1,
   type ReclassifyTicketDto,
 } from '@closeloop/contracts';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testNats,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { OrgFixtures, putDispatchRules, staffCaller } from '../dispatch/testing/org-fixtures';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
+  OrgFixtures,
+  putDispatchRules,
+  staffCaller,
+  SEEDED_DEPARTMENTS,
+  startRoutingWithOrg,
+  type RoutingWithOrg,
+} from '../dispatch/testing/org-fixtures';
 
 jest.setTimeout(60_000);
 
 let db: TestDatabase;
-let prefix: string;
-let nc: NatsConnection;
 let org: OrgFixtures;
 let routing: InProcessService;
+let env: RoutingWithOrg;
 
 const staff = staffCaller;
 const admin = staff(['admin']);
@@ -51,16 +45,8 @@ const MINUTE = 60_000;
 const directory = (...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1)[]) =>
   org.applyDirectory(db, ...events);
 
-async function open(receivedAt: Date, channel: Channel = 'hotline'): Promise<string> {
-  const data = org.feedback('general.inquiry', { receivedAt: receivedAt.toISOString(), channel });
-  await org.publish(org.envelope('feedback.received.v1', data));
-  await pollUntil(
-    () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
-    (rows) => rows.length === 1,
-    { what: `ticket ${data.ticketNo}` },
-  );
-  return data.ticketNo;
-}
+const open = (receivedAt: Date, channel: Channel = 'hotline') =>
+  org.openTicket(db, org.feedback('general.inquiry', { receivedAt: receivedAt.toISOString(), channel }));
 
 const get = (caller: Caller, ticketNo: string) =>
   routing.rpc.request(RoutingRpc.getTicket, { caller, ticketNo });
@@ -81,17 +67,10 @@ async function events(ticketNo: string): Promise<{ type: string; data: Record<st
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_reclassify');
-  prefix = testPrefix();
-  nc = await testNats();
-  org = new OrgFixtures(nc, prefix, '20261203');
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { DISPATCH_SWEEP_SECONDS: '0' },
-  });
+  env = await startRoutingWithOrg('routing_reclassify', '20261203');
+  ({ db, org, routing } = env);
   await directory(
-    ...['customer-service', 'technical-support', 'after-sales', 'finance'].map((id) => org.department(id)),
+    ...SEEDED_DEPARTMENTS.map((id) => org.department(id)),
     org.department('desk'),
     org.department('quality'),
     org.agent(deskAgent, ['desk'], { capacity: 5 }),
@@ -105,10 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await routing?.close();
-  await nc?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
+  await env?.close();
 });
 
 describe('reclassify (I4)', () => {

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  pollUntil,
+  startService,
+  testNats,
+  testPrefix,
+  type InProcessService,
+  type TestDatabase,
+} from '@closeloop/testing';
 import {
   eventSubject,
   RoutingSettingsRpc,
@@ -12,6 +21,12 @@ import {
   type OrgDepartmentChangedV1,
   type OrgSkillChangedV1,
 } from '@closeloop/contracts';
+
+import { RoutingEnv } from '../../routing.env';
+import { RoutingModule } from '../../routing.module';
+
+/** The departments the seeded dispatch rules name (migration DispatchRules; the gateway announces them). */
+export const SEEDED_DEPARTMENTS = ['customer-service', 'technical-support', 'after-sales', 'finance'];
 
 /** A staff caller with a fresh user id. */
 export const staffCaller = (roles: Caller['roles'], departments: string[] = []): Caller => ({
@@ -155,6 +170,17 @@ export class OrgFixtures {
   }
 
   /** Publishes directory events as the gateway would and waits until routing has handled every one. */
+  /** Publishes a `feedback.received.v1` and waits until routing has opened and dispatched its ticket. */
+  async openTicket(db: TestDatabase, data: FeedbackReceivedV1): Promise<string> {
+    await this.publish(this.envelope('feedback.received.v1', data));
+    await pollUntil(
+      () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
+      (rows) => rows.length === 1,
+      { what: `ticket ${data.ticketNo}` },
+    );
+    return data.ticketNo;
+  }
+
   async applyDirectory(
     db: TestDatabase,
     ...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1 | OrgSkillChangedV1)[]
@@ -167,4 +193,42 @@ export class OrgFixtures {
       { what: 'directory events handled' },
     );
   }
+}
+
+export interface RoutingWithOrg {
+  db: TestDatabase;
+  prefix: string;
+  nc: NatsConnection;
+  org: OrgFixtures;
+  routing: InProcessService;
+  close(): Promise<void>;
+}
+
+/**
+ * Routing in this process on a database and subject prefix of its own, with the queue sweep off (assignment
+ * happens in the events' transactions), and org fixtures publishing to it; `close()` removes it all.
+ */
+export async function startRoutingWithOrg(label: string, day?: string): Promise<RoutingWithOrg> {
+  const db = await createTestDatabase(label);
+  const prefix = testPrefix();
+  const nc = await testNats();
+  const org = new OrgFixtures(nc, prefix, day);
+  const routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
+    databaseUrl: db.url,
+    prefix,
+    env: { DISPATCH_SWEEP_SECONDS: '0' },
+  });
+  return {
+    db,
+    prefix,
+    nc,
+    org,
+    routing,
+    async close() {
+      await routing.close();
+      await nc.close();
+      await db.drop();
+      await deleteTestStream(prefix);
+    },
+  };
 }

@@ -87,6 +87,20 @@ afterAll(async () => {
   await deleteTestStream(prefix);
 });
 
+/** `ticket.opened.v1` of a ticket opened as an L2 product-defect complaint at `at`. */
+function complaintOpened(ticket: { ticketId: string; ticketNo: string; customerId: string }, at: string) {
+  return {
+    ...ticket,
+    feedbackId: randomUUID(),
+    type: 'complaint',
+    category: 'product.defect',
+    level: 'L2',
+    status: 'classified',
+    slaPolicy: 'r1-default',
+    due: { firstResponse: at, plan: at },
+    openedAt: at,
+  };
+}
 describe('settings (G1 thresholds, G2 targets)', () => {
   it('are read and replaced by admins with If-Match, validated, versioned', async () => {
     const current = await intake.rpc.request(IntakeSettingsRpc.get, { caller: admin, key: 'segments' });
@@ -234,17 +248,7 @@ describe('G1 segments', () => {
     const id = await customer('改类客户');
     const opened = new Date().toISOString();
     const ticket = { ticketId: randomUUID(), ticketNo: '202611200003', customerId: id };
-    await publishTestEvent(prefix, 'ticket.opened.v1', {
-      ...ticket,
-      feedbackId: randomUUID(),
-      type: 'complaint',
-      category: 'product.defect',
-      level: 'L2',
-      status: 'classified',
-      slaPolicy: 'r1-default',
-      due: { firstResponse: opened, plan: opened },
-      openedAt: opened,
-    });
+    await publishTestEvent(prefix, 'ticket.opened.v1', complaintOpened(ticket, opened));
     const stats = () => intake.rpc.request(CustomerRpc.get, { caller: agent, id }).then((c) => c.stats);
     await pollUntil(stats, (s) => s.complaintsCount === 1, { what: 'complaint counted' });
     const reclassified = (type: string, previousType: string) => ({
@@ -296,17 +300,7 @@ describe('G1 segments', () => {
     await pollUntil(figures, (rows) => rows[0]?.complaints === -1, { what: 'the reclassification handled' });
     expect(await stats()).toMatchObject({ complaintsCount: 0 }); // shown as at least 0 meanwhile
     // ... then the opening, with the type the ticket was opened with: no complaint remains.
-    await publishTestEvent(prefix, 'ticket.opened.v1', {
-      ...ticket,
-      feedbackId: randomUUID(),
-      type: 'complaint',
-      category: 'product.defect',
-      level: 'L2',
-      status: 'classified',
-      slaPolicy: 'r1-default',
-      due: { firstResponse: at, plan: at },
-      openedAt: at,
-    });
+    await publishTestEvent(prefix, 'ticket.opened.v1', complaintOpened(ticket, at));
     const after = await pollUntil(stats, (s) => s.ticketsCount === 1, { what: 'the opening counted' });
     expect(after).toMatchObject({ ticketsCount: 1, complaintsCount: 0 });
     expect(await figures()).toEqual([{ complaints: 0 }]);

@@ -278,10 +278,11 @@ export class EventConsumer {
     if (batch.length === 1) singles.push(batch[0].msg);
     else if (batch.length > 1) {
       try {
-        await this.processBatch(batch);
-        for (const { msg, envelope } of batch) {
-          msg.ack();
-          this.observer.eventSettled(this.name, envelope.type, 'handled');
+        const handled = await this.processBatch(batch);
+        for (const delivered of batch) {
+          delivered.msg.ack();
+          const outcome = handled.has(delivered) ? 'handled' : 'duplicate';
+          this.observer.eventSettled(this.name, delivered.envelope.type, outcome);
         }
       } catch (error) {
         this.log.debug(
@@ -321,15 +322,16 @@ export class EventConsumer {
   /**
    * Handles several events exactly once in one transaction: one multi-row inbox insert tells which are
    * new, their handlers run one after another (each in its event's correlation context), and everything
-   * they wrote and emitted commits with the inbox rows.
+   * they wrote and emitted commits with the inbox rows. Returns the deliveries handled (the others were
+   * duplicates).
    */
-  private async processBatch(batch: Delivered[]): Promise<void> {
+  private async processBatch(batch: Delivered[]): Promise<Set<Delivered>> {
     // The same event twice in one batch (re-published under another message id): handled once, both acked.
     const byId = new Map<string, Delivered>();
     for (const delivered of batch)
       if (!byId.has(delivered.envelope.id)) byId.set(delivered.envelope.id, delivered);
     const unique = [...byId.values()];
-    await this.unitOfWork.run(async (tx) => {
+    return this.unitOfWork.run(async (tx) => {
       const inserted: { event_id: string }[] = await tx.manager.query(
         `INSERT INTO ${this.schema}.inbox (consumer, event_id, event_type)
          SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
@@ -361,6 +363,7 @@ export class EventConsumer {
           ),
         );
       }
+      return new Set(unique.filter((delivered) => fresh.has(delivered.envelope.id)));
     });
   }
 

@@ -32,7 +32,7 @@ export interface GroupStepInput<I> {
 interface Item {
   /** The caller's work, bound to the caller's async context (correlation id, logs, envelopes). */
   work: (tx: Tx) => Promise<unknown>;
-  steps: readonly GroupStepInput<unknown>[];
+  step?: GroupStepInput<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -81,7 +81,7 @@ export class GroupedUnitOfWork {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({
         work: AsyncResource.bind(work),
-        steps: step ? [step] : [],
+        step,
         resolve,
         reject,
       });
@@ -181,10 +181,11 @@ export class GroupedUnitOfWork {
 /** Each step the items asked for, once, with their inputs in item order (in the group machinery's context). */
 async function prepare(tx: Tx, items: readonly Item[]): Promise<void> {
   const inputs = new Map<GroupStep<unknown>, unknown[]>();
-  for (const { step, input } of items.flatMap((item) => item.steps)) {
-    const list = inputs.get(step);
-    if (list) list.push(input);
-    else inputs.set(step, [input]);
+  for (const { step } of items) {
+    if (!step) continue;
+    const list = inputs.get(step.step);
+    if (list) list.push(step.input);
+    else inputs.set(step.step, [step.input]);
   }
   for (const [step, list] of inputs) await step.prepare(tx, list);
 }

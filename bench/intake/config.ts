@@ -1,5 +1,7 @@
 /** Bench settings from argv (`--name value` or `--name=value`) or the environment (BENCH_NAME). */
 
+export type RoutingMode = 'after' | 'during' | 'off';
+
 export interface BenchConfig {
   /** Concurrent clients; one measured level each. */
   concurrency: number[];
@@ -20,8 +22,13 @@ export interface BenchConfig {
   checkpoint: boolean;
   /** Profile the services (V8 sampling profiler) over the measured levels; costs some throughput. */
   profile: boolean;
-  /** Run routing too (it consumes feedback.received.v1 and opens tickets on the same cores). */
-  routing: boolean;
+  /**
+   * When routing (which consumes feedback.received.v1 and opens tickets) runs: `after` each measured level,
+   * with the machine to itself, so the level measures the accept path as the floor does (nothing consumes
+   * the floor's events either) and routing's own rate is measured on the backlog; `during` the level, the
+   * whole walk sharing the cores; or `off`.
+   */
+  routing: RoutingMode;
   resultsDir: string | undefined;
 }
 
@@ -36,7 +43,10 @@ const HELP = `npm run bench:intake -- [options]    (or node dist/bench/intake/ma
   --no-checkpoint          do not CHECKPOINT before each level           (BENCH_CHECKPOINT=0)
   --profile                CPU-profile the services over the measured levels (BENCH_PROFILE=1);
                            the figures of such a run carry the profiler's overhead
-  --no-routing             platform without routing (intake's path only)  (BENCH_ROUTING=0)
+  --routing after          when routing opens the tickets: after each level, on the backlog, with the
+                           machine to itself (default); during the level, sharing the cores (the whole
+                           walk at once); off (never)                     (BENCH_ROUTING)
+  --no-routing             same as --routing off
   --results-dir DIR        where the JSON goes (default bench/results)    (BENCH_RESULTS_DIR)
 DATABASE_URL / NATS_URL default to postgres://postgres@127.0.0.1:5432/test and nats://127.0.0.1:4222.`;
 
@@ -86,6 +96,10 @@ export function readConfig(
   if (!(returning >= 0 && returning <= 1)) throw new Error('--returning must be between 0 and 1');
   const only = get('only');
   if (only !== undefined && only !== 'platform' && only !== 'floor') throw new Error('--only platform|floor');
+  const routingRaw = get('routing') ?? 'after';
+  const routing = ({ '0': 'off', '1': 'after' } as Record<string, string>)[routingRaw] ?? routingRaw;
+  if (routing !== 'after' && routing !== 'during' && routing !== 'off')
+    throw new Error('--routing after|during|off');
   return {
     concurrency,
     requests: int('requests', 20_000),
@@ -97,7 +111,7 @@ export function readConfig(
     floor: only !== 'platform',
     checkpoint: get('checkpoint') !== '0',
     profile: get('profile') === '1',
-    routing: get('routing') !== '0',
+    routing,
     resultsDir: get('results-dir'),
   };
 }

@@ -51,6 +51,25 @@ interface PlatformLevel {
   cpu: CpuReport;
   /** Per accepted feedback, from the level's start until the outbox and the consumers were drained. */
   postgres: PgWork;
+  /** `--routing after`: routing started after the level and opened its tickets from the backlog. */
+  routingAfter?: RoutingDrain;
+}
+
+/**
+ * Routing working off one level's backlog with the machine to itself: from its first ticket until every
+ * consumer (routing's, and intake's own on `ticket.opened.v1`) and both outboxes are drained.
+ */
+interface RoutingDrain {
+  /** Feedbacks routing had to open tickets for (the level's accepted ones). */
+  tickets: number;
+  /** From routing's process start to its /health answering (not part of the drain). */
+  startMs: number;
+  /** From the first message consumed to the last consumer settled; null when it had not within the wait. */
+  drainMs: number | null;
+  ticketsPerSecond: number | null;
+  /** Over the drain, per ticket. */
+  cpu: CpuReport;
+  postgres: PgWork;
 }
 
 interface FloorLevel extends FloorResult {
@@ -148,11 +167,15 @@ async function outboxPending(platform: RunningPlatform): Promise<number> {
 }
 
 /** Polls until `done` holds; the elapsed milliseconds, or null when it did not within the timeout. */
-async function timeUntil(done: () => Promise<boolean>, timeoutMs = DRAIN_TIMEOUT_MS): Promise<number | null> {
+async function timeUntil(
+  done: () => Promise<boolean>,
+  timeoutMs = DRAIN_TIMEOUT_MS,
+  intervalMs = 20,
+): Promise<number | null> {
   const start = process.hrtime.bigint();
   while (msSince(start) < timeoutMs) {
     if (await done()) return round(msSince(start), 1);
-    await sleep(20);
+    await sleep(intervalMs);
   }
   return null;
 }
@@ -167,7 +190,11 @@ interface PlatformPhase {
 }
 
 async function runPlatform(config: BenchConfig, natsPort: string): Promise<PlatformPhase> {
-  log('platform: starting gateway, intake, routing (LOG_LEVEL=warn, rate limit off)');
+  const routingLive = config.routing === 'during';
+  log(
+    `platform: starting gateway, intake${config.routing === 'off' ? '' : ', routing'} (LOG_LEVEL=warn, rate limit off; ` +
+      `routing ${config.routing === 'after' ? 'stopped during each level, then drains its backlog' : config.routing})`,
+  );
   const profileDir = config.profile ? mkdtempSync(join(tmpdir(), 'closeloop-bench-profile-')) : undefined;
   const hook = ['--require', join(__dirname, 'profile-hook.js')];
   const platform = await startPlatform('bench', {
@@ -178,9 +205,10 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
       ...(profileDir ? { BENCH_PROFILE_DIR: profileDir } : {}),
     },
     execArgv: profileDir ? { gateway: hook, intake: hook, routing: hook } : {},
-    services: config.routing ? ['intake', 'routing', 'gateway'] : ['intake', 'gateway'],
+    services: config.routing !== 'off' ? ['intake', 'routing', 'gateway'] : ['intake', 'gateway'],
   });
-  const services = SERVICES.filter((s) => config.routing || s !== 'routing');
+  // The services running during the measured levels (the ones profiled).
+  const services = SERVICES.filter((s) => routingLive || s !== 'routing');
   const profiles: ProfileSummary[] = [];
   const sqlPerRequest: Record<string, (SqlCount & { perRequest: number })[]> = {};
   const notes: string[] = [];
@@ -188,12 +216,15 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
   const jsm = await jetstreamManager(nc);
   const stream = streamNameFor(platform.prefix);
   // Every durable consumer the services made (not the ones tests or partners add: there are none here).
-  const consumersIdle = async () => {
+  const consumersPending: ConsumerCounts = async () => {
+    const counts = { undelivered: 0, total: 0 };
     for await (const info of jsm.consumers.list(stream)) {
-      if (info.num_pending + info.num_ack_pending > 0) return false;
+      counts.undelivered += info.num_pending;
+      counts.total += info.num_pending + info.num_ack_pending;
     }
-    return true;
+    return counts;
   };
+  const consumersIdle = async () => (await consumersPending()).total === 0;
   const classify = classifier(() => platform.db.name, natsPort);
   const levels: PlatformLevel[] = [];
   try {
@@ -213,6 +244,8 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
       await timeUntil(consumersIdle);
       await sleep(PG_STATS_SETTLE_MS); // so the warm-up's statistics are not counted in the first level
     }
+    // Routing ran for the warm-up (its consumer exists, its code is warm); `after` stops it for the levels.
+    if (config.routing === 'after') await platform.kill('routing');
     if (profileDir) {
       for (const service of services) platform.signal(service, 'SIGUSR2');
       await sleep(200);
@@ -238,10 +271,15 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
       expectedRows += result.accepted;
       const [outboxDrainMs, consumersSettleMs] = await Promise.all([
         timeUntil(async () => (await outboxPending(platform)) === 0),
-        timeUntil(consumersIdle),
+        // `after`: routing's consumer holds the level's backlog until routing starts, below.
+        routingLive ? timeUntil(consumersIdle) : Promise.resolve(null),
       ]);
       await sleep(PG_STATS_SETTLE_MS);
       const pgAfter = await pgCounters(platform.db.name);
+      const routingAfter =
+        config.routing === 'after'
+          ? await drainWithRouting(platform, result.accepted, pgAfter, consumersPending, classify)
+          : undefined;
       const level: PlatformLevel = {
         concurrency,
         load: result,
@@ -250,12 +288,20 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
         consumersSettleMs,
         cpu: cpuBetween(before, after, cpus().length),
         postgres: pgWork(pgBefore, pgAfter, result.accepted),
+        routingAfter,
       };
       levels.push(level);
       log(
         `platform: C=${concurrency}: ${round(result.acceptedPerSecond, 1)} accepted/s, p50 ${result.latency.p50Ms} ms, ` +
           `p99 ${result.latency.p99Ms} ms, errors ${formatErrors(result.errors)}, outbox drained ${outboxDrainMs ?? 'NOT'} ms after`,
       );
+      if (routingAfter) {
+        log(
+          `platform: C=${concurrency}: routing then opened ${routingAfter.tickets} tickets in ` +
+            `${routingAfter.drainMs === null ? 'NOT' : round(routingAfter.drainMs / 1000, 1)} s ` +
+            `(${routingAfter.ticketsPerSecond ?? '-'}/s, start-up ${round(routingAfter.startMs / 1000, 1)} s not counted)`,
+        );
+      }
       for (const sample of result.errorSamples) log(`  error sample: ${sample}`);
     }
     load.close();
@@ -314,6 +360,89 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
     await platform.stop();
   }
   return { levels, notes, profiles, sqlPerRequest };
+}
+
+/** Messages the stream's durable consumers have not been given yet, and those plus the unacknowledged. */
+type ConsumerCounts = () => Promise<{ undelivered: number; total: number }>;
+
+/** Rows in both services' outboxes not yet published. */
+async function outboxesPending(platform: RunningPlatform): Promise<number> {
+  const [row] = await platform.db.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL)
+          + (SELECT count(*) FROM routing.outbox WHERE sent_at IS NULL) AS n`,
+  );
+  return Number(row.n);
+}
+
+/**
+ * `--routing after`: starts routing on the level's backlog (its durable consumer kept every
+ * `feedback.received.v1` while it was stopped) and measures how fast it opens the tickets with the machine
+ * to itself, intake's consumer of `ticket.opened.v1` and both relays included; then stops it for the next
+ * level. The drain runs from the first message routing takes until every consumer and both outboxes are
+ * empty and stay so for 200 ms (so nothing was in flight between the checks).
+ */
+async function drainWithRouting(
+  platform: RunningPlatform,
+  tickets: number,
+  pgBefore: Record<string, number>,
+  consumerCounts: ConsumerCounts,
+  classify: ReturnType<typeof classifier>,
+): Promise<RoutingDrain> {
+  const backlog = (await consumerCounts()).undelivered;
+  let drainStart: bigint | undefined;
+  let before = cpuSnapshot(classify);
+  let watching = true;
+  // Routing may take its first batch before its /health answers: watch the backlog, not the start-up.
+  const watcher = (async () => {
+    while (watching && drainStart === undefined) {
+      if ((await consumerCounts()).undelivered < backlog) {
+        drainStart = process.hrtime.bigint();
+        before = cpuSnapshot(classify);
+        return;
+      }
+      await sleep(10);
+    }
+  })();
+  const spawned = process.hrtime.bigint();
+  await platform.start('routing');
+  const startMs = round(msSince(spawned), 1);
+  await timeUntil(() => Promise.resolve(drainStart !== undefined), 60_000);
+  watching = false;
+  await watcher;
+  let end: { at: bigint; cpu: ReturnType<typeof cpuSnapshot> } | undefined;
+  const drained = async () => (await consumerCounts()).total === 0 && (await outboxesPending(platform)) === 0;
+  const settled =
+    drainStart === undefined
+      ? null
+      : await timeUntil(
+          async () => {
+            const at = process.hrtime.bigint();
+            const cpu = cpuSnapshot(classify);
+            if (!(await drained())) {
+              end = undefined;
+              return false;
+            }
+            end ??= { at, cpu };
+            return msSince(end.at) >= 200;
+            // Every 100 ms: the checks cost the bench and NATS CPU that would be counted against routing.
+          },
+          DRAIN_TIMEOUT_MS,
+          100,
+        );
+  const drainMs =
+    settled === null || drainStart === undefined || !end ? null : round(Number(end.at - drainStart) / 1e6, 1);
+  const after = end?.cpu ?? cpuSnapshot(classify);
+  await sleep(PG_STATS_SETTLE_MS);
+  const pgAfter = await pgCounters(platform.db.name);
+  await platform.kill('routing');
+  return {
+    tickets,
+    startMs,
+    drainMs,
+    ticketsPerSecond: drainMs ? round(tickets / (drainMs / 1000), 1) : null,
+    cpu: cpuBetween(before, after, cpus().length),
+    postgres: pgWork(pgBefore, pgAfter, tickets),
+  };
 }
 
 interface SqlCount {
@@ -469,7 +598,7 @@ async function runFloor(config: BenchConfig, natsPort: string): Promise<FloorLev
 
 /** Seconds the consumers needed to catch up after the level; `>180` when they had not within the wait. */
 function consumersSettle(level: PlatformLevel | undefined): string {
-  if (!level) return '-';
+  if (!level || level.routingAfter) return '-';
   if (level.consumersSettleMs === null) return `>${DRAIN_TIMEOUT_MS / 1000}`;
   return String(round(level.consumersSettleMs / 1000, 1));
 }
@@ -501,6 +630,14 @@ function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel
   );
   console.log(
     `Load generator, services, Postgres and NATS share this machine's ${cpus().length} cores; phases ran one after the other.`,
+  );
+  console.log(
+    {
+      after:
+        'Routing was stopped during each level (the accept path alone, as in the floor, whose events nobody consumes), then opened the tickets (table below).',
+      during: 'Routing opened the tickets during each level, on the same cores (the whole walk at once).',
+      off: 'Routing did not run (the accept path alone).',
+    }[config.routing],
   );
   console.log('');
   console.log(
@@ -537,8 +674,37 @@ function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel
       ]),
     ),
   );
+  const drains = platform.flatMap((l) =>
+    l.routingAfter ? [{ concurrency: l.concurrency, accepted: l.load, drain: l.routingAfter }] : [],
+  );
+  if (drains.length > 0) {
+    console.log('');
+    console.log(
+      "Routing after each level, on the level's backlog with the machine to itself (not part of the ratio):",
+    );
+    console.log(
+      table(
+        ['C', 'tickets', 'routing start-up s', 'drain s', 'tickets opened/s', 'of accepted/s'],
+        drains.map(({ concurrency, accepted, drain }) => [
+          concurrency,
+          drain.tickets,
+          round(drain.startMs / 1000, 1),
+          drain.drainMs === null ? `>${DRAIN_TIMEOUT_MS / 1000}` : round(drain.drainMs / 1000, 1),
+          dash(drain.ticketsPerSecond),
+          drain.ticketsPerSecond === null
+            ? '-'
+            : `${Math.round((drain.ticketsPerSecond / accepted.acceptedPerSecond) * 100)}%`,
+        ]),
+      ),
+    );
+  }
   const cpuRows = [
     ...platform.map((l) => ({ label: `platform C=${l.concurrency}`, ops: l.load.accepted, cpu: l.cpu })),
+    ...drains.map((d) => ({
+      label: `routing after C=${d.concurrency}`,
+      ops: d.drain.tickets,
+      cpu: d.drain.cpu,
+    })),
     ...floor.map((l) => ({ label: `floor C=${l.concurrency}`, ops: l.committed, cpu: l.cpu })),
   ];
   for (const row of cpuRows) {
@@ -556,6 +722,7 @@ function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel
     console.log('');
     const pgRows = [
       ...platform.map((l) => ({ label: `platform C=${l.concurrency}`, work: l.postgres })),
+      ...drains.map((d) => ({ label: `routing after C=${d.concurrency}`, work: d.drain.postgres })),
       ...floor.map((l) => ({ label: `floor C=${l.concurrency}`, work: l.postgres })),
     ];
     console.log(

@@ -1,4 +1,11 @@
+import { escapeLiteral } from 'pg';
 import type { EntityManager } from 'typeorm';
+
+/** pg's own conversion of a parameter to its text form (Dates, arrays, JSON, Buffers); `pg/lib/*` is exported. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { prepareValue } = require('pg/lib/utils') as {
+  prepareValue(value: unknown): string | Buffer | null | undefined;
+};
 
 /** Postgres allows 65,535 parameters in one statement. */
 const MAX_PARAMETERS = 65_535;
@@ -52,4 +59,24 @@ export async function insertRows<R = never>(
     if (Array.isArray(result)) returned.push(...(result as R[]));
   }
   return returned;
+}
+
+/**
+ * The rows as one multi-row INSERT with its values inlined as quoted literals, for a simple-protocol query
+ * that sends several statements in one round trip (`BufferedTx.flush`). Each value is turned into text as
+ * pg does for a parameter and quoted with `escapeLiteral`; like a parameter (sent untyped), the literal
+ * takes the type of its target column. Nothing here is interpreted as SQL but the table, the columns and
+ * the suffix, which are the code's own constants.
+ */
+export function insertStatement(insert: DeferredInsert, rows: readonly unknown[][]): string {
+  const tuples = rows.map((row) => `(${row.map(sqlLiteral).join(', ')})`);
+  return `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`;
+}
+
+/** A value as a quoted SQL literal (or NULL), in the text form pg would send it as a parameter. */
+export function sqlLiteral(value: unknown): string {
+  const text = prepareValue(value);
+  if (text === null || text === undefined) return 'NULL';
+  if (Buffer.isBuffer(text)) return `'\\x${text.toString('hex')}'`;
+  return escapeLiteral(text);
 }

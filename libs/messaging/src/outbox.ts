@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@closeloop/observability';
 import { quoteIdent } from '@closeloop/persistence';
 import { rejectUnknownFields, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
-import { DeferredInsert, insertRows } from './deferred-insert';
+import { DeferredInsert, insertRows, insertStatement } from './deferred-insert';
 
 /** An event ready for the outbox: its envelope, and the envelope as the JSON text stored and published. */
 export interface OutboxEvent<T extends object = object> {
@@ -57,11 +57,16 @@ export class OutboxWriter {
 
   /** Writes events in multi-row statements, in the order given (`seq` follows the VALUES order). */
   async insert(manager: EntityManager, events: readonly OutboxEvent[]): Promise<void> {
-    await insertRows(
-      manager,
-      this.rows,
-      events.map(({ envelope, json }) => [envelope.id, envelope.type, json]),
-    );
+    await insertRows(manager, this.rows, this.values(events));
+  }
+
+  /** The INSERT of `insert` with its values inlined, to send with other statements in one round trip. */
+  insertStatement(events: readonly OutboxEvent[]): string {
+    return insertStatement(this.rows, this.values(events));
+  }
+
+  private values(events: readonly OutboxEvent[]): unknown[][] {
+    return events.map(({ envelope, json }) => [envelope.id, envelope.type, json]);
   }
 
   /** Builds and writes one event at once (`event` + `insert`). */

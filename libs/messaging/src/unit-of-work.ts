@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
-import { insertRows, type DeferredInsert } from './deferred-insert';
+import { insertStatement, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
@@ -76,14 +76,19 @@ export class BufferedTx implements Tx {
   }
 
   /**
-   * Writes the deferred rows (statement by statement, by the inserts' `order`, then in the order first
-   * used), then the outbox rows.
+   * Writes the deferred rows (by the inserts' `order`, then in the order first used), then the outbox rows:
+   * one multi-row statement each, all sent in one round trip (a simple-protocol query of several
+   * statements, values inlined as literals). Postgres runs them in order inside the transaction and stops
+   * at the first that fails, whose error is the one thrown (a unique violation names its constraint as
+   * before). On a busy machine each round trip is a wait for the CPU on both sides: a group of submissions
+   * went from five statements here to one (decision 0015).
    */
   async flush(): Promise<void> {
     const inserts = [...this.deferred.keys()].sort((a, b) => a.order - b.order);
-    for (const insert of inserts) await insertRows(this.manager, insert, this.deferred.get(insert) ?? []);
+    const statements = inserts.map((insert) => insertStatement(insert, this.deferred.get(insert) ?? []));
     this.deferred.clear();
-    if (this.events.length > 0) await this.outbox.insert(this.manager, this.events.splice(0));
+    if (this.events.length > 0) statements.push(this.outbox.insertStatement(this.events.splice(0)));
+    if (statements.length > 0) await this.manager.query(statements.join(';\n'));
   }
 }
 

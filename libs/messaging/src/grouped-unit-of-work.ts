@@ -48,9 +48,11 @@ interface Item {
  * throws, or the deferred inserts fail, the group is rolled back and every item is run again alone in a
  * transaction of its own: one bad item fails only its own caller. Work must therefore be safe to run
  * twice up to its commit (database work through `tx` only; nothing sent or changed outside before it
- * resolves). The same when Postgres refuses the COMMIT (a deferred constraint): the group was rolled back.
- * But when the connection fails during the COMMIT, its outcome is unknown and running the items again could
- * store them twice: every item of the group is rejected with that error, as UnitOfWork.run would do.
+ * resolves). The deferred rows, the outbox rows and the COMMIT go in one round trip; when Postgres refuses
+ * any of them (a unique violation, a deferred constraint) the group was rolled back, and the same holds.
+ * But when the connection fails on that last round trip, the outcome is unknown and running the items
+ * again could store them twice: every item of the group is rejected with that error, as UnitOfWork.run
+ * would do.
  *
  * Suited to short transactions on a hot path (intake's submissions); a slow item delays its group.
  */
@@ -136,7 +138,6 @@ export class GroupedUnitOfWork {
       try {
         await prepare(tx, items);
         for (const item of items) results.push(await item.work(tx));
-        await tx.flush();
       } catch (error) {
         this.log.debug(
           { ...errorFields(error), items: items.length },
@@ -146,8 +147,13 @@ export class GroupedUnitOfWork {
         return false;
       }
       try {
-        await runner.commitTransaction();
+        // The deferred rows, the outbox rows and the COMMIT in one round trip (see commitInOneTrip for
+        // why TypeORM's commitTransaction is not called; the runner is only released after this).
+        await tx.flushAndCommit();
       } catch (error) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        // Postgres refused a row or the COMMIT: nothing was stored, the items may run alone. A failed
+        // connection leaves the outcome unknown.
         if (refusedByServer(error)) return false;
         for (const item of items) item.reject(error);
         return true;

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
 import { insertStatement, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
@@ -84,11 +84,49 @@ export class BufferedTx implements Tx {
    * went from five statements here to one (decision 0015).
    */
   async flush(): Promise<void> {
+    const statements = this.takeStatements();
+    if (statements.length > 0) await this.manager.query(statements.join(';\n'));
+  }
+
+  /**
+   * `flush`, then COMMIT, in the same round trip. When a statement fails, Postgres skips the rest (the
+   * COMMIT too) and the transaction is left aborted: the caller rolls it back. When the COMMIT itself is
+   * refused, Postgres has rolled back already (a ROLLBACK after it only warns).
+   */
+  async flushAndCommit(): Promise<void> {
+    await this.manager.query([...this.takeStatements(), 'COMMIT'].join(';\n'));
+  }
+
+  private takeStatements(): string[] {
     const inserts = [...this.deferred.keys()].sort((a, b) => a.order - b.order);
     const statements = inserts.map((insert) => insertStatement(insert, this.deferred.get(insert) ?? []));
     this.deferred.clear();
     if (this.events.length > 0) statements.push(this.outbox.insertStatement(this.events.splice(0)));
-    if (statements.length > 0) await this.manager.query(statements.join(';\n'));
+    return statements;
+  }
+}
+
+/**
+ * Runs `work` inside a transaction on `runner` (connected, no transaction yet) and commits it with the
+ * transaction's rows in one round trip (`flushAndCommit`). TypeORM's `commitTransaction` is not called: it
+ * would send a COMMIT of its own. The runner then still counts a transaction as open, so it must only be
+ * released afterwards, never used again (no entity subscribers listen for commits here). On any failure
+ * the transaction is rolled back and the error thrown.
+ */
+export async function commitInOneTrip<T>(
+  runner: QueryRunner,
+  outbox: OutboxWriter,
+  work: (tx: BufferedTx) => Promise<T>,
+): Promise<{ result: T; emitted: boolean }> {
+  await runner.startTransaction();
+  const tx = new BufferedTx(runner.manager, outbox);
+  try {
+    const result = await work(tx);
+    await tx.flushAndCommit();
+    return { result, emitted: tx.emitted };
+  } catch (error) {
+    await runner.rollbackTransaction().catch(() => undefined);
+    throw error;
   }
 }
 
@@ -101,12 +139,13 @@ export async function runInTransaction<T>(
   outbox: OutboxWriter,
   work: (tx: BufferedTx) => Promise<T>,
 ): Promise<{ result: T; emitted: boolean }> {
-  return dataSource.transaction(async (manager) => {
-    const tx = new BufferedTx(manager, outbox);
-    const result = await work(tx);
-    await tx.flush();
-    return { result, emitted: tx.emitted };
-  });
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    return await commitInOneTrip(runner, outbox, work);
+  } finally {
+    await runner.release();
+  }
 }
 
 /** Runs work in one transaction; events emitted through `tx.publish` commit with it (outbox). */

@@ -55,12 +55,16 @@ export class FeedbackService {
     const receivedAt = checkReceivedAt(input.receivedAt, recordedAt, await this.settings.get('recording'));
     // I3: the number carries the day the ticket was recorded, even for a feedback received earlier.
     const date = businessDate(recordedAt, numbering.timeZone);
-    const ticketNo = formatTicketNo(date, await this.allocator.next(date), numbering.minDigits);
+    // The number is drawn while the transaction begins and looks the customer up (one round trip less to
+    // wait for); the work takes it once it needs it. A failed draw fails this submission alone.
+    const drawn = this.allocator.next(date).then((n) => formatTicketNo(date, n, numbering.minDigits));
+    drawn.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
 
     for (let attempt = 1; ; attempt++) {
       try {
         const created = await this.unitOfWork.run(
           async (tx) => {
+            const ticketNo = await drawn;
             const customer = await this.customers.matchOrCreate(tx, identity);
             const customerId = customer?.id ?? null;
             const id = randomUUID();
@@ -113,7 +117,12 @@ export class FeedbackService {
           { step: this.customers.lookup, input: identity },
         );
         log.info(
-          { feedbackId: created.id, ticketNo, level: created.level, channel: input.channel },
+          {
+            feedbackId: created.id,
+            ticketNo: created.ticketNo,
+            level: created.level,
+            channel: input.channel,
+          },
           'feedback recorded',
         );
         return created;

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { DeferredInsert, UnitOfWork } from './unit-of-work';
+import { openMessagingTestEnv, type MessagingTestEnv } from './testing/messaging-test-env';
+
+// Real servers on a shared 2-core machine: generous limits.
+jest.setTimeout(30_000);
+
+const COLUMNS = ['id', 'note', 'amount', 'price', 'flag', 'at', 'day', 'data', 'tags', 'raw'];
+const ROWS = new DeferredInsert('svc.typed', COLUMNS);
+const SQL_COLUMNS = COLUMNS.join(', ');
+
+/**
+ * Deferred rows are sent with their values inlined (one round trip per flush): they must arrive exactly as
+ * the same values sent as parameters do, whatever the text holds.
+ */
+describe('deferred rows inlined into one round trip, against real Postgres', () => {
+  let env: MessagingTestEnv;
+  let uow: UnitOfWork;
+
+  beforeAll(async () => {
+    env = await openMessagingTestEnv('inline', {}, { createStream: false });
+    uow = new UnitOfWork(env.dataSource, env.writer, { kick: () => undefined });
+    await env.dataSource.query(
+      `CREATE TABLE svc.typed (id uuid PRIMARY KEY, note text, amount integer, price numeric(12, 2),
+         flag boolean, at timestamptz, day date, data jsonb, tags text[], raw bytea, via text)`,
+    );
+  });
+
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  const awkward = [
+    'O\'Brien said "hi"',
+    'back\\slash \\x00 and \\N',
+    'tab\tnew\nline\r',
+    '投诉：快递 📦 未送达',
+    "'); DROP TABLE svc.typed; --",
+    '',
+  ];
+
+  function row(note: string | null, i: number): unknown[] {
+    return [
+      randomUUID(),
+      note,
+      i - 2,
+      '1234.50',
+      i % 2 === 0,
+      new Date(Date.UTC(2026, 11, 2, 3, 4, 5, i)),
+      i === 0 ? null : '2026-12-02',
+      { text: note, nested: { list: [1, 'two', null] } },
+      ['a', note ?? 'none', 'with "quote"', 'with,comma'],
+      Buffer.from([0, 39, 92, 255, i]),
+    ];
+  }
+
+  it('stores every value as a parameter would: text of any content, numbers, dates, json, arrays, bytes, null', async () => {
+    const rows = [...awkward, null].map(row);
+    await uow.run(async (tx) => {
+      for (const values of rows) tx.deferInsert(ROWS, values);
+    });
+    // The same values through parameters, as the reference.
+    for (const values of rows) {
+      await env.dataSource.query(
+        `INSERT INTO svc.typed (${SQL_COLUMNS}, via) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'param')`,
+        [randomUUID(), ...values.slice(1)],
+      );
+    }
+    const read = (via: string) =>
+      env.dataSource.query<Record<string, unknown>[]>(
+        `SELECT note, amount, price, flag, at, day::text AS day, data, tags, raw FROM svc.typed
+          WHERE via IS NOT DISTINCT FROM $1 ORDER BY at`,
+        [via === 'inline' ? null : via],
+      );
+    const inlined = await read('inline');
+    expect(inlined).toHaveLength(rows.length);
+    expect(inlined).toEqual(await read('param'));
+    expect(inlined.map((r) => r.note)).toEqual([...awkward, null]);
+    expect(
+      await env.count("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'svc' AND tablename = 'typed'"),
+    ).toBe(1);
+  });
+
+  it('stores nothing of the transaction when an inlined row breaks a constraint, and names the constraint', async () => {
+    const id = randomUUID();
+    const before = await env.count('SELECT count(*) AS n FROM svc.typed');
+    const failure = uow.run(async (tx) => {
+      await tx.manager.query(`INSERT INTO svc.typed (id, note) VALUES ($1, 'written first')`, [randomUUID()]);
+      tx.deferInsert(
+        ROWS,
+        row('first', 0).map((v, i) => (i === 0 ? id : v)),
+      );
+      tx.deferInsert(
+        ROWS,
+        row('same id', 1).map((v, i) => (i === 0 ? id : v)),
+      );
+    });
+    await expect(failure).rejects.toMatchObject({ driverError: { constraint: 'typed_pkey' } });
+    expect(await env.count('SELECT count(*) AS n FROM svc.typed')).toBe(before);
+  });
+});

@@ -4,8 +4,9 @@
  * the framework. Prints accepted/s, p50/p99 and platform/floor, checks the targets (ratio >= 0.5 with
  * p99 <= 100 ms), and writes the figures to bench/results/intake-<timestamp>.json.
  *
- * Phases run one after the other, never together: the services are stopped before the floor starts, so
- * each side has the machine (2 cores shared with Postgres and NATS) to itself. See bench/README.md.
+ * The two never run at once: at each concurrency the platform's level runs, then the floor's, while the
+ * other side idles, so each has the machine (2 cores shared with Postgres and NATS) to itself and the two
+ * figures of a ratio are measured minutes apart at most. See bench/README.md.
  */
 import 'reflect-metadata';
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -189,7 +190,12 @@ interface PlatformPhase {
   sqlPerRequest: Record<string, (SqlCount & { perRequest: number })[]>;
 }
 
-async function runPlatform(config: BenchConfig, natsPort: string): Promise<PlatformPhase> {
+async function runPlatform(
+  config: BenchConfig,
+  natsPort: string,
+  /** Runs after each level, while the services idle: the floor's level at the same C. */
+  afterLevel?: (concurrency: number) => Promise<void>,
+): Promise<PlatformPhase> {
   const routingLive = config.routing === 'during';
   log(
     `platform: starting gateway, intake${config.routing === 'off' ? '' : ', routing'} (LOG_LEVEL=warn, rate limit off; ` +
@@ -303,6 +309,7 @@ async function runPlatform(config: BenchConfig, natsPort: string): Promise<Platf
         );
       }
       for (const sample of result.errorSamples) log(`  error sample: ${sample}`);
+      await afterLevel?.(concurrency);
     }
     load.close();
     if (profileDir) {
@@ -541,12 +548,22 @@ class FloorProcess {
   }
 }
 
-async function runFloor(config: BenchConfig, natsPort: string): Promise<FloorLevel[]> {
+/** The floor, set up and warmed: one measured level at a time, between the platform's (see `main`). */
+interface FloorSession {
+  level(concurrency: number): Promise<FloorLevel>;
+  finish(): Promise<void>;
+}
+
+async function startFloor(config: BenchConfig, natsPort: string): Promise<FloorSession> {
   const database = await createFloorDatabase();
   const prefix = `benchfloor${randomBytes(4).toString('hex')}`;
   const floor = FloorProcess.start();
   const classify = classifier(() => database.name, natsPort);
-  const levels: FloorLevel[] = [];
+  const finish = async () => {
+    floor.kill();
+    await deleteTestStream(prefix).catch(() => undefined);
+    await database.drop();
+  };
   try {
     log(`floor: bare process (pid ${floor.pid}), database ${database.name}, stream ${streamNameFor(prefix)}`);
     await floor.ask(
@@ -567,7 +584,12 @@ async function runFloor(config: BenchConfig, natsPort: string): Promise<FloorLev
       await floor.ask({ kind: 'run', concurrency: config.concurrency[0], requests: config.warmup }, 'result');
       await sleep(PG_STATS_SETTLE_MS);
     }
-    for (const concurrency of config.concurrency) {
+  } catch (error) {
+    await finish();
+    throw error;
+  }
+  return {
+    async level(concurrency) {
       await checkpoint(config);
       log(`floor: C=${concurrency}, ${config.requests} transactions`);
       const pgBefore = await pgCounters(database.name);
@@ -576,24 +598,22 @@ async function runFloor(config: BenchConfig, natsPort: string): Promise<FloorLev
       const after = cpuSnapshot(classify);
       await sleep(PG_STATS_SETTLE_MS);
       const pgAfter = await pgCounters(database.name);
-      levels.push({
-        ...result,
-        cpu: cpuBetween(before, after, cpus().length),
-        postgres: pgWork(pgBefore, pgAfter, result.committed),
-      });
       log(
         `floor: C=${concurrency}: ${round(result.opsPerSecond, 1)} ops/s, p50 ${result.latency.p50Ms} ms, ` +
           `p99 ${result.latency.p99Ms} ms, errors ${formatErrors(result.errors)}, ` +
           `published ${result.published} (${result.publishErrors} failed), drained ${round(result.publishDrainMs, 1)} ms after`,
       );
-    }
-    await floor.ask({ kind: 'stop' }, 'stopped');
-  } finally {
-    floor.kill();
-    await deleteTestStream(prefix).catch(() => undefined);
-    await database.drop();
-  }
-  return levels;
+      return {
+        ...result,
+        cpu: cpuBetween(before, after, cpus().length),
+        postgres: pgWork(pgBefore, pgAfter, result.committed),
+      };
+    },
+    async finish() {
+      await floor.ask({ kind: 'stop' }, 'stopped').catch(() => undefined);
+      await finish();
+    },
+  };
 }
 
 /** Seconds the consumers needed to catch up after the level; `>180` when they had not within the wait. */
@@ -629,7 +649,7 @@ function print(config: BenchConfig, platform: PlatformLevel[], floor: FloorLevel
       `${Math.round(config.returning * 100)}% returning customers, Postgres pool ${config.poolSize} (intake and floor).`,
   );
   console.log(
-    `Load generator, services, Postgres and NATS share this machine's ${cpus().length} cores; phases ran one after the other.`,
+    `Load generator, services, Postgres and NATS share this machine's ${cpus().length} cores; at each C the platform's level ran, then the floor's.`,
   );
   console.log(
     {
@@ -772,10 +792,25 @@ async function main(): Promise<void> {
       `WARNING: the machine is already busy (load ${load[0].toFixed(2)}): figures will be lower and noisier`,
     );
   }
-  const platform: PlatformPhase = config.platform
-    ? await runPlatform(config, natsPort)
-    : { levels: [], notes: [], profiles: [], sqlPerRequest: {} };
-  const floor = config.floor ? await runFloor(config, natsPort) : [];
+  // The floor's level at each C runs right after the platform's, while the services idle (their relays
+  // poll every 200 ms): this host's speed drifts by up to 2x over minutes, and the ratio must compare
+  // neighbours, not a phase run after the other.
+  const floorSession = config.floor ? await startFloor(config, natsPort) : undefined;
+  const floor: FloorLevel[] = [];
+  let platform: PlatformPhase = { levels: [], notes: [], profiles: [], sqlPerRequest: {} };
+  try {
+    if (config.platform) {
+      platform = await runPlatform(
+        config,
+        natsPort,
+        floorSession && (async (concurrency) => void floor.push(await floorSession.level(concurrency))),
+      );
+    } else if (floorSession) {
+      for (const concurrency of config.concurrency) floor.push(await floorSession.level(concurrency));
+    }
+  } finally {
+    await floorSession?.finish();
+  }
   const comparison = print(config, platform.levels, floor);
   for (const note of platform.notes) log(`note: ${note}`);
 

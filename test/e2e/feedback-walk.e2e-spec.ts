@@ -293,6 +293,13 @@ describe('bad input gets 400 problem+json and stores nothing', () => {
       'customer.idCard',
     ],
     [
+      'a NUL character, which Postgres cannot store',
+      () => agent.post('/api/v1/feedback', feedback({ description: "late\u0000'); --" })),
+      400,
+      'VALIDATION_FAILED',
+      'description',
+    ],
+    [
       'an oversize field',
       () => agent.post('/api/v1/feedback', feedback({ description: 'x'.repeat(4001) })),
       400,

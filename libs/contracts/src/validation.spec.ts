@@ -108,3 +108,15 @@ describe('remembered validation metadata', () => {
     expect(() => validateContract(Base, { name: 'e', extra: 'two' })).toThrow(DomainError);
   });
 });
+
+describe('validateContract: text Postgres cannot store', () => {
+  it('names every field, at any depth, whose text holds a NUL character', () => {
+    const order = { id: 'a\u0000b', lines: [{ qty: 1 }] };
+    expect(fieldsOf(() => validateContract(Order, order))).toEqual(['id']);
+    const bad = { ...opened(), ticketNo: '2025\u0000', due: { at: '2025-01-02T10:00:00.000Z\u0000' } };
+    expect(fieldsOf(() => validateContract(Opened, bad))).toEqual(
+      expect.arrayContaining(['ticketNo', 'due.at']),
+    );
+    expect(validateContract(Opened, { ...opened(), ticketNo: 'tab\tand\nnewline' })).toBeInstanceOf(Opened);
+  });
+});

@@ -19,10 +19,26 @@ export function validateContract<T extends object>(cls: ClassConstructor<T>, pla
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   });
-  if (errors.length > 0) {
-    throw new DomainError('VALIDATION_FAILED', undefined, flattenValidationErrors(errors));
-  }
+  const fields = flattenValidationErrors(errors);
+  nulCharacters(plain, '', fields);
+  if (fields.length > 0) throw new DomainError('VALIDATION_FAILED', undefined, fields);
   return instance;
+}
+
+/**
+ * Postgres stores no NUL character (U+0000) in text, so a string holding one is refused here, field by
+ * field, instead of failing later in a statement as an internal error.
+ */
+function nulCharacters(value: unknown, path: string, out: FieldError[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000'))
+      out.push({ field: path, message: 'must not contain a NUL character (U+0000)' });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  for (const [key, item] of Object.entries(value) as [string, unknown][]) {
+    nulCharacters(item, path ? `${path}.${key}` : key, out);
+  }
 }
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {

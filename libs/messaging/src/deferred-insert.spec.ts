@@ -20,6 +20,10 @@ describe('inlined values of a deferred insert (one round trip per flush)', () =>
     );
   });
 
+  it('refuses a NUL character, which Postgres cannot store and which would cut the query text short', () => {
+    expect(() => sqlLiteral("abc\u0000'); DROP TABLE t; --")).toThrow(/NUL/);
+  });
+
   it('builds one multi-row INSERT with the suffix', () => {
     const insert = new DeferredInsert('svc.keys', ['key', 'owner'], 'ON CONFLICT DO NOTHING');
     expect(

@@ -78,5 +78,9 @@ export function sqlLiteral(value: unknown): string {
   const text = prepareValue(value);
   if (text === null || text === undefined) return 'NULL';
   if (Buffer.isBuffer(text)) return `'\\x${text.toString('hex')}'`;
+  // Postgres stores no NUL in text, and would refuse it as a parameter too; inlined, it would end the
+  // query text early. Refuse it here, with the same meaning.
+  if (text.includes('\u0000'))
+    throw new Error('a text value holds a NUL character, which Postgres cannot store');
   return escapeLiteral(text);
 }

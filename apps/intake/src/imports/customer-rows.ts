@@ -68,6 +68,7 @@ export function prepareCustomers(
   const errors: RowError[] = [];
   for (const { line, values } of rows) {
     const problems = new RowErrors(line);
+    problems.refuseNulCharacters(values);
     const text = (column: string) => values[column]?.trim() ?? '';
     const externalId = text('externalId');
     const source = text('externalSource') || 'default';

@@ -99,6 +99,42 @@ describe('preparing customer rows', () => {
     );
     expect(errors).toEqual([{ line: 2, field: 'storeId', message: 'is not one of your stores' }]);
   });
+
+  it('refuses a cell holding a NUL character (Postgres cannot store it) and keeps the row out', () => {
+    const { prepared, errors } = prepareCustomers(
+      [
+        { line: 2, values: { phone: '13800138000', externalId: 'C-1\u0000' } },
+        { line: 3, values: { phone: '13800138001', externalId: 'C-2' } },
+      ],
+      cipher,
+      null,
+      shanghai,
+    );
+    expect(errors).toEqual([{ line: 2, field: 'externalId', message: 'contains a NUL character (U+0000)' }]);
+    expect(prepared.map((row) => row.line)).toEqual([3]);
+    const orders = prepareOrders(
+      [
+        {
+          line: 2,
+          values: {
+            externalOrderId: 'SO\u0000',
+            customerPhone: '13800138000',
+            orderedAt: '2026-11-02',
+            amountFen: '1',
+          },
+        },
+      ],
+      cipher,
+      null,
+      shanghai,
+    );
+    expect(orders.errors).toContainEqual({
+      line: 2,
+      field: 'externalOrderId',
+      message: 'contains a NUL character (U+0000)',
+    });
+    expect(orders.prepared).toEqual([]);
+  });
 });
 
 describe('preparing order rows', () => {

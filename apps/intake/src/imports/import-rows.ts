@@ -30,6 +30,13 @@ export class RowErrors {
     return this.errors.length > 0;
   }
 
+  /** Postgres stores no NUL character (U+0000) in text: a cell holding one is refused, the row kept out. */
+  refuseNulCharacters(values: Readonly<Record<string, string | undefined>>): void {
+    for (const [column, value] of Object.entries(values)) {
+      if (value?.includes('\u0000')) this.add(column, 'contains a NUL character (U+0000)');
+    }
+  }
+
   list(): RowError[] {
     return this.errors;
   }

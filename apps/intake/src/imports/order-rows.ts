@@ -44,6 +44,7 @@ export function prepareOrders(
   const errors: RowError[] = [];
   for (const { line, values } of rows) {
     const problems = new RowErrors(line);
+    problems.refuseNulCharacters(values);
     const text = (column: string) => values[column]?.trim() ?? '';
     const externalOrderId = text('externalOrderId');
     if (!externalOrderId || externalOrderId.length > 64)

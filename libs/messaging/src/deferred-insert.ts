@@ -63,7 +63,7 @@ export async function insertRows<R = never>(
 
 /**
  * The rows as one multi-row INSERT with its values inlined as quoted literals, for a simple-protocol query
- * that sends several statements in one round trip (`BufferedTx.flush`). Each value is turned into text as
+ * that sends several statements in one round trip (`BufferedTx.flushAndCommit`). Each value is turned into text as
  * pg does for a parameter and quoted with `escapeLiteral`; like a parameter (sent untyped), the literal
  * takes the type of its target column. Nothing here is interpreted as SQL but the table, the columns and
  * the suffix, which are the code's own constants.

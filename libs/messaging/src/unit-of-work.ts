@@ -30,7 +30,7 @@ export interface Tx {
 
 /**
  * The transaction handed to work: events are validated and enveloped when published, and written to the
- * outbox together with the deferred rows in multi-row statements at `flush`, just before the commit.
+ * outbox together with the deferred rows in multi-row statements with the commit (`flushAndCommit`).
  * Shared by the items of a group and by the events of a consumer batch.
  */
 export class BufferedTx implements Tx {
@@ -76,22 +76,14 @@ export class BufferedTx implements Tx {
   }
 
   /**
-   * Writes the deferred rows (by the inserts' `order`, then in the order first used), then the outbox rows:
-   * one multi-row statement each, all sent in one round trip (a simple-protocol query of several
-   * statements, values inlined as literals). Postgres runs them in order inside the transaction and stops
-   * at the first that fails, whose error is the one thrown (a unique violation names its constraint as
-   * before). On a busy machine each round trip is a wait for the CPU on both sides: a group of submissions
-   * went from five statements here to one (decision 0015).
-   */
-  async flush(): Promise<void> {
-    const statements = this.takeStatements();
-    if (statements.length > 0) await this.manager.query(statements.join(';\n'));
-  }
-
-  /**
-   * `flush`, then COMMIT, in the same round trip. When a statement fails, Postgres skips the rest (the
-   * COMMIT too) and the transaction is left aborted: the caller rolls it back. When the COMMIT itself is
-   * refused, Postgres has rolled back already (a ROLLBACK after it only warns).
+   * Writes the deferred rows (by the inserts' `order`, then in the order first used), then the outbox rows,
+   * and commits: one multi-row statement each and the COMMIT, all sent in one round trip (a
+   * simple-protocol query of several statements, values inlined as literals). On a busy machine each round
+   * trip is a wait for the CPU on both sides: a group of submissions went from six round trips here to one
+   * (decision 0015). Postgres runs the statements in order and stops at the first that fails, whose error
+   * is the one thrown (a unique violation names its constraint as before); the COMMIT is skipped then and
+   * the transaction left aborted: the caller rolls it back. When the COMMIT itself is refused, Postgres
+   * has rolled back already (a ROLLBACK after it only warns).
    */
   async flushAndCommit(): Promise<void> {
     await this.manager.query([...this.takeStatements(), 'COMMIT'].join(';\n'));
@@ -113,7 +105,7 @@ export class BufferedTx implements Tx {
  * released afterwards, never used again (no entity subscribers listen for commits here). On any failure
  * the transaction is rolled back and the error thrown.
  */
-export async function commitInOneTrip<T>(
+async function commitInOneTrip<T>(
   runner: QueryRunner,
   outbox: OutboxWriter,
   work: (tx: BufferedTx) => Promise<T>,
@@ -131,7 +123,7 @@ export async function commitInOneTrip<T>(
 }
 
 /**
- * Runs `work` in one transaction on its own pooled connection, with a BufferedTx flushed before the commit.
+ * Runs `work` in one transaction on its own pooled connection; its rows are written with the commit.
  * Returns the work's result and whether it emitted events.
  */
 export async function runInTransaction<T>(

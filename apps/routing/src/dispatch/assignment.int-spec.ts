@@ -368,6 +368,25 @@ describe('assignment strategies', () => {
     await openTickets([three]);
     expect((await tickets([three.ticketNo]))[0].assignee).toBe(second);
   });
+
+  it('tickets published together for a staffed and an unstaffed department: assigned there, queued here', async () => {
+    // Who is on shift is read once per transaction for all departments: a consumer batch mixing the two
+    // must still tell them apart.
+    const [agentId] = await team('mix', 'round_robin', [{ capacity: 10 }]);
+    await routeCategory('product.feature_request', 'mix');
+    const list = Array.from({ length: 6 }, (_, i) =>
+      feedback(i % 2 === 0 ? 'product.feature_request' : 'experience.price'),
+    );
+    await openTickets(list);
+    const byNo = new Map((await tickets(list.map((f) => f.ticketNo))).map((row) => [row.ticket_no, row]));
+    list.forEach((f, i) => {
+      expect(byNo.get(f.ticketNo)).toMatchObject(
+        i % 2 === 0
+          ? { department: 'mix', assignee: agentId, status: 'assigned' }
+          : { department: 'finance', assignee: null },
+      );
+    });
+  });
 });
 
 describe('the queue', () => {

@@ -4,6 +4,9 @@ import { DeferredInsert, type Tx } from '@closeloop/messaging';
 import type { AssignmentStrategy, Availability, Role, TicketStatus } from '@closeloop/contracts';
 import type { Candidate } from './assignment-strategy';
 
+/** An agent who may take tickets now: active, with the agent role, on shift, with capacity. */
+const MAY_TAKE_TICKETS = `active AND availability = 'on_shift' AND 'agent' = ANY(roles) AND capacity > 0`;
+
 /** Statuses in which a ticket is not in its agent's load any more (R6): resolved or beyond. */
 export const OUT_OF_LOAD: readonly TicketStatus[] = ['resolved', 'confirmed', 'archived', 'closed'];
 /** Statuses a ticket never leaves (a resolved ticket may still be reopened by an objection). */
@@ -152,11 +155,18 @@ export class AssignmentRepository {
   async candidates(manager: EntityManager, department: string): Promise<Omit<Candidate, 'load'>[]> {
     const rows: { user_id: string; skill_ids: string[]; capacity: number }[] = await manager.query(
       `SELECT user_id, skill_ids, capacity FROM routing.org_agents
-        WHERE $1 = ANY(department_ids) AND active AND availability = 'on_shift' AND 'agent' = ANY(roles)
-          AND capacity > 0`,
+        WHERE $1 = ANY(department_ids) AND ${MAY_TAKE_TICKETS}`,
       [department],
     );
     return rows.map((row) => ({ userId: row.user_id, skillIds: row.skill_ids, capacity: row.capacity }));
+  }
+
+  /** The departments where some agent may take tickets now (as `candidates`, for all departments at once). */
+  async staffedDepartments(manager: EntityManager): Promise<Set<string>> {
+    const rows: { department: string }[] = await manager.query(
+      `SELECT DISTINCT unnest(department_ids) AS department FROM routing.org_agents WHERE ${MAY_TAKE_TICKETS}`,
+    );
+    return new Set(rows.map((row) => row.department));
   }
 
   /** Whether any open ticket waits in the department's queue (no locks: a cheap first look). */

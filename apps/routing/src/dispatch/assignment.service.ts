@@ -19,7 +19,7 @@ const UNKNOWN_DEPARTMENT: DepartmentConfig = { strategy: 'round_robin', preferPr
 /** How long a process reuses its read of which departments are active (as settings are cached). */
 const DEPARTMENT_STATES_MS = 5_000;
 /** Per transaction: whether a department had anyone to take tickets when first looked at. */
-const CANDIDATES_SEEN = Symbol('candidates seen');
+const STAFFED = Symbol('departments with anyone on shift');
 /** Queued tickets looked at per round of a drain (a drain goes on while rounds assign something). */
 const QUEUE_BATCH = 50;
 
@@ -240,15 +240,13 @@ export class AssignmentService {
     return choice.agentId;
   }
 
-  /** Whether anyone may take the department's tickets now, read once per transaction. */
+  /**
+   * Whether anyone may take the department's tickets now. Read once per transaction for every department
+   * (one statement, where a batch spread over several departments sent one each).
+   */
   private async anyCandidate(tx: Tx, department: string): Promise<boolean> {
-    const seen = tx.local(CANDIDATES_SEEN, () => new Map<string, boolean>());
-    let any = seen.get(department);
-    if (any === undefined) {
-      any = (await this.repository.candidates(tx.manager, department)).length > 0;
-      seen.set(department, any);
-    }
-    return any;
+    const staffed = tx.local(STAFFED, () => this.repository.staffedDepartments(tx.manager));
+    return (await staffed).has(department);
   }
 
   /**

@@ -50,17 +50,7 @@ const feedback = (category: string, overrides?: Partial<FeedbackReceivedV1>) =>
 const envelope = (type: EventType, data: object, id?: string) => org.envelope(type, data, id);
 const publish = (...envelopes: { id: string; type: EventType }[]) => org.publish(...envelopes);
 
-async function openTickets(list: FeedbackReceivedV1[]): Promise<void> {
-  await publish(...list.map((data) => envelope('feedback.received.v1', data)));
-  await pollUntil(
-    () =>
-      db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = ANY($1)`, [
-        list.map((f) => f.ticketNo),
-      ]),
-    (rows) => rows.length === list.length,
-    { what: `${list.length} tickets dispatched` },
-  );
-}
+const openTickets = (list: FeedbackReceivedV1[]) => org.openTickets(db, list);
 
 interface Row {
   ticket_no: string;
@@ -84,18 +74,7 @@ function countBy(rows: Row[]): Record<string, number> {
 type DirectoryEvent = OrgDepartmentChangedV1 | OrgAgentChangedV1 | OrgSkillChangedV1;
 
 /** Publishes directory events as the gateway would and waits until routing has handled them. */
-async function directory(...events: DirectoryEvent[]): Promise<void> {
-  const envelopes = org.directoryEnvelopes(events);
-  await publish(...envelopes);
-  await pollUntil(
-    () =>
-      db.query(`SELECT 1 FROM routing.inbox WHERE consumer LIKE 'routing-org-%' AND event_id = ANY($1)`, [
-        envelopes.map((e) => e.id),
-      ]),
-    (rows) => rows.length === envelopes.length,
-    { what: 'directory events handled' },
-  );
-}
+const directory = (...events: DirectoryEvent[]) => org.applyDirectory(db, ...events);
 
 async function routeCategory(
   category: string,

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RoutingAssignmentRpc, type Caller, type FeedbackReceivedV1 } from '@closeloop/contracts';
-import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import {
   OrgFixtures,
   putDispatchRules,
@@ -24,15 +24,8 @@ let env: RoutingWithOrg;
 const [onShift, away] = [randomUUID(), randomUUID()];
 const admin = staffCaller(['admin']);
 
-async function open(overrides: Partial<FeedbackReceivedV1> = {}): Promise<void> {
-  const data = org.feedback('general.inquiry', overrides);
-  await org.publish(org.envelope('feedback.received.v1', data));
-  await pollUntil(
-    () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
-    (rows) => rows.length === 1,
-    { what: `ticket ${data.ticketNo}` },
-  );
-}
+const open = (overrides: Partial<FeedbackReceivedV1> = {}) =>
+  org.openTicket(db, org.feedback('general.inquiry', overrides));
 
 const workload = (caller: Caller, department?: string) =>
   routing.rpc.request(RoutingAssignmentRpc.workload, { caller, ...(department ? { department } : {}) });

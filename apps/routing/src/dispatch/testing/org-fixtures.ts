@@ -169,18 +169,26 @@ export class OrgFixtures {
     );
   }
 
-  /** Publishes directory events as the gateway would and waits until routing has handled every one. */
   /** Publishes a `feedback.received.v1` and waits until routing has opened and dispatched its ticket. */
   async openTicket(db: TestDatabase, data: FeedbackReceivedV1): Promise<string> {
-    await this.publish(this.envelope('feedback.received.v1', data));
-    await pollUntil(
-      () => db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [data.ticketNo]),
-      (rows) => rows.length === 1,
-      { what: `ticket ${data.ticketNo}` },
-    );
+    await this.openTickets(db, [data]);
     return data.ticketNo;
   }
 
+  /** Publishes these `feedback.received.v1` at once and waits until routing has dispatched every ticket. */
+  async openTickets(db: TestDatabase, list: FeedbackReceivedV1[]): Promise<void> {
+    await this.publish(...list.map((data) => this.envelope('feedback.received.v1', data)));
+    await pollUntil(
+      () =>
+        db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = ANY($1)`, [
+          list.map((f) => f.ticketNo),
+        ]),
+      (rows) => rows.length === list.length,
+      { what: `${list.length} tickets dispatched` },
+    );
+  }
+
+  /** Publishes directory events as the gateway would and waits until routing has handled every one. */
   async applyDirectory(
     db: TestDatabase,
     ...events: (OrgDepartmentChangedV1 | OrgAgentChangedV1 | OrgSkillChangedV1)[]

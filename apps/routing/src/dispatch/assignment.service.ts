@@ -18,7 +18,7 @@ const log = createLogger('assignment');
 const UNKNOWN_DEPARTMENT: DepartmentConfig = { strategy: 'round_robin', preferPreviousAgent: true };
 /** How long a process reuses its read of which departments are active (as settings are cached). */
 const DEPARTMENT_STATES_MS = 5_000;
-/** Per transaction: whether a department had anyone to take tickets when first looked at. */
+/** Per transaction: the departments that had anyone to take tickets when first looked at. */
 const STAFFED = Symbol('departments with anyone on shift');
 /** Queued tickets looked at per round of a drain (a drain goes on while rounds assign something). */
 const QUEUE_BATCH = 50;
@@ -255,11 +255,10 @@ export class AssignmentService {
    */
   async drain(tx: Tx, departments: string[]): Promise<number> {
     const busy: string[] = [];
+    // Read now, not the transaction's first look (anyCandidate): the change being drained for is in it.
+    const staffed = await this.repository.staffedDepartments(tx.manager);
     for (const department of [...new Set(departments)].sort()) {
-      if (
-        (await this.repository.hasQueue(tx.manager, department)) &&
-        (await this.repository.candidates(tx.manager, department)).length > 0
-      ) {
+      if (staffed.has(department) && (await this.repository.hasQueue(tx.manager, department))) {
         busy.push(department);
       }
     }

@@ -147,7 +147,7 @@ export class GroupedUnitOfWork {
         return false;
       }
       try {
-        // The deferred rows, the outbox rows and the COMMIT in one round trip (see commitInOneTrip for
+        // The deferred rows, the outbox rows and the COMMIT in one round trip (see runInTransaction for
         // why TypeORM's commitTransaction is not called; the runner is only released after this).
         await tx.flushAndCommit();
       } catch (error) {

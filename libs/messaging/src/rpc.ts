@@ -22,7 +22,7 @@ import {
   type RpcReply,
   type ServiceName,
 } from '@closeloop/contracts';
-import { NO_OBSERVER, type MessagingObserver } from './observer';
+import { NO_OBSERVER, type MessagingObserver, type RpcOutcome } from './observer';
 
 /**
  * Serves request/reply commands for one service. Every replica subscribes in the service's queue group, so
@@ -71,7 +71,7 @@ export class RpcServer {
     const started = performance.now();
     await runWithContext({ correlationId }, async () => {
       let reply: RpcReply<Res>;
-      let outcome: 'ok' | 'refused' | 'failed' = 'ok';
+      let outcome: RpcOutcome = 'ok';
       try {
         let body: unknown;
         try {

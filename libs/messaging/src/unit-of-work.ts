@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
 import { insertStatement, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
@@ -99,32 +99,13 @@ export class BufferedTx implements Tx {
 }
 
 /**
- * Runs `work` inside a transaction on `runner` (connected, no transaction yet) and commits it with the
- * transaction's rows in one round trip (`flushAndCommit`). TypeORM's `commitTransaction` is not called: it
- * would send a COMMIT of its own. The runner then still counts a transaction as open, so it must only be
- * released afterwards, never used again (no entity subscribers listen for commits here). On any failure
- * the transaction is rolled back and the error thrown.
- */
-async function commitInOneTrip<T>(
-  runner: QueryRunner,
-  outbox: OutboxWriter,
-  work: (tx: BufferedTx) => Promise<T>,
-): Promise<{ result: T; emitted: boolean }> {
-  await runner.startTransaction();
-  const tx = new BufferedTx(runner.manager, outbox);
-  try {
-    const result = await work(tx);
-    await tx.flushAndCommit();
-    return { result, emitted: tx.emitted };
-  } catch (error) {
-    await runner.rollbackTransaction().catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * Runs `work` in one transaction on its own pooled connection; its rows are written with the commit.
- * Returns the work's result and whether it emitted events.
+ * Runs `work` in one transaction on its own pooled connection and commits it with the transaction's rows
+ * in one round trip (`flushAndCommit`); on any failure rolls back and throws. Returns the work's result and
+ * whether it emitted events.
+ *
+ * TypeORM's `commitTransaction` is not called: it would send a COMMIT of its own. The runner then still
+ * counts a transaction as open, so it is only released afterwards, never used again (no entity subscribers
+ * listen for commits here). GroupedUnitOfWork commits its groups the same way.
  */
 export async function runInTransaction<T>(
   dataSource: DataSource,
@@ -134,7 +115,16 @@ export async function runInTransaction<T>(
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
-    return await commitInOneTrip(runner, outbox, work);
+    await runner.startTransaction();
+    const tx = new BufferedTx(runner.manager, outbox);
+    try {
+      const result = await work(tx);
+      await tx.flushAndCommit();
+      return { result, emitted: tx.emitted };
+    } catch (error) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
   } finally {
     await runner.release();
   }

@@ -3,7 +3,7 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { quoteIdent } from '@closeloop/persistence';
-import type { MessagingObserver } from '@closeloop/messaging';
+import type { MessagingObserver, RpcOutcome, SettledOutcome } from '@closeloop/messaging';
 import { createLogger, errorFields } from '@closeloop/observability';
 
 const log = createLogger('metrics');
@@ -101,42 +101,42 @@ export class ServiceMetrics implements MessagingObserver {
         if (row) this.set(row.oldest ?? 0);
       },
     });
-    const deadLetters = read('dead letters', async ({ dataSource, schema, consumers }) => {
-      const rows = await dataSource.query<{ consumer: string; waiting: number }[]>(
-        `SELECT consumer, count(*)::int AS waiting FROM ${quoteIdent(schema)}.dead_letters
-          WHERE replayed_at IS NULL GROUP BY consumer`,
-      );
-      // Every consumer of the service, 0 when it has none waiting (an alert on > 0 needs the series).
-      const waiting = new Map(consumers().map((c) => [c.name, 0]));
-      for (const row of rows) waiting.set(row.consumer, row.waiting);
-      return [...waiting].map(([consumer, count]) => ({ consumer, waiting: count }));
-    });
-    new Gauge({
-      name: 'closeloop_dead_letters_waiting',
-      help: "Dead letters not replayed yet, per consumer (the service's, same on every replica; npm run cli -- dlq)",
-      labelNames: ['consumer'],
-      registers,
-      collect: async function (this: Gauge<'consumer'>) {
-        const rows = await deadLetters();
-        if (!rows) return;
-        this.reset();
-        for (const row of rows) this.set({ consumer: row.consumer }, row.waiting);
-      },
-    });
-    const backlog = read('consumer backlog', async ({ consumers }) =>
-      Promise.all(consumers().map(async (c) => ({ name: c.name, pending: await c.pending() }))),
+    // One series per consumer of the service, set afresh at each scrape.
+    const perConsumer = (name: string, help: string, rows: () => Promise<Map<string, number> | undefined>) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['consumer'],
+        registers,
+        collect: async function (this: Gauge<'consumer'>) {
+          const values = await rows();
+          if (!values) return;
+          this.reset();
+          for (const [consumer, value] of values) this.set({ consumer }, value);
+        },
+      });
+    perConsumer(
+      'closeloop_dead_letters_waiting',
+      "Dead letters not replayed yet, per consumer (the service's, same on every replica; npm run cli -- dlq)",
+      read('dead letters', async ({ dataSource, schema, consumers }) => {
+        const rows = await dataSource.query<{ consumer: string; waiting: number }[]>(
+          `SELECT consumer, count(*)::int AS waiting FROM ${quoteIdent(schema)}.dead_letters
+            WHERE replayed_at IS NULL GROUP BY consumer`,
+        );
+        // Every consumer of the service, 0 when it has none waiting (an alert on > 0 needs the series).
+        const waiting = new Map(consumers().map((c) => [c.name, 0]));
+        for (const row of rows) waiting.set(row.consumer, row.waiting);
+        return waiting;
+      }),
     );
-    new Gauge({
-      name: 'closeloop_consumer_pending_events',
-      help: 'Events of a durable consumer not acknowledged yet, waiting or in flight (shared by the replicas)',
-      labelNames: ['consumer'],
-      registers,
-      collect: async function (this: Gauge<'consumer'>) {
-        const rows = await backlog();
-        if (!rows) return;
-        for (const row of rows) this.set({ consumer: row.name }, row.pending);
-      },
-    });
+    perConsumer(
+      'closeloop_consumer_pending_events',
+      'Events of a durable consumer not acknowledged yet, waiting or in flight (shared by the replicas)',
+      read('consumer backlog', async ({ consumers }) => {
+        const pending = await Promise.all(consumers().map(async (c) => [c.name, await c.pending()] as const));
+        return new Map(pending);
+      }),
+    );
   }
 
   /** Called once the data source and consumers exist (PlatformLifecycle). */
@@ -144,15 +144,11 @@ export class ServiceMetrics implements MessagingObserver {
     this.sources = sources;
   }
 
-  rpcAnswered(method: string, outcome: 'ok' | 'refused' | 'failed', seconds: number): void {
+  rpcAnswered(method: string, outcome: RpcOutcome, seconds: number): void {
     this.rpcDuration.observe({ method, outcome }, seconds);
   }
 
-  eventSettled(
-    consumer: string,
-    type: string,
-    outcome: 'handled' | 'duplicate' | 'ignored' | 'retried' | 'dead_lettered',
-  ): void {
+  eventSettled(consumer: string, type: string, outcome: SettledOutcome): void {
     this.events.inc({ consumer, type, outcome });
   }
 

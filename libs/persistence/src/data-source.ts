@@ -13,6 +13,11 @@ export interface ServiceDataSourceOptions {
   applicationName: string;
 }
 
+/** The `application_name` a running service's connections carry (tools look for it in pg_stat_activity). */
+export function serviceApplicationName(service: string): string {
+  return `closeloop-${service}`;
+}
+
 /** One data source per service schema; never `synchronize`: the schema changes only through migrations. */
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
   const config: DataSourceOptions = {

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import 'reflect-metadata';
+import type { FastifyInstance } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
@@ -11,6 +11,7 @@ import {
   errorFields,
   runWithContext,
 } from '@closeloop/observability';
+import { ServiceMetrics } from './metrics';
 import { ProblemFilter } from './problem';
 
 export interface BootstrapOptions {
@@ -23,8 +24,6 @@ export interface BootstrapOptions {
   trustProxy?: string;
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
-
-import { ServiceMetrics } from './metrics';
 
 const log = createLogger('bootstrap');
 

@@ -14,7 +14,7 @@ import { DataSource } from 'typeorm';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, errorFields } from '@closeloop/observability';
-import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
+import { createServiceDataSource, runMigrationsLocked, serviceApplicationName } from '@closeloop/persistence';
 import {
   connectNats,
   defaultMessagingConfig,
@@ -221,7 +221,7 @@ export class PlatformModule {
               entities: options.entities,
               migrations: options.migrations,
               poolSize: options.env.PG_POOL_SIZE,
-              applicationName: `closeloop-${options.service}`,
+              applicationName: serviceApplicationName(options.service),
             });
             await dataSource.initialize();
             const applied = await runMigrationsLocked(dataSource, options.schema);

@@ -1,4 +1,4 @@
-import { createServiceDataSource } from '@closeloop/persistence';
+import { createServiceDataSource, serviceApplicationName } from '@closeloop/persistence';
 import type { IntakeEnv } from '../intake.env';
 import { intakePersistence } from '../intake.persistence';
 import { PiiCipher, piiCipherFromEnv } from './pii-cipher';
@@ -57,7 +57,8 @@ export async function runPiiRehash(env: IntakeEnv, argv: string[]): Promise<numb
   try {
     const [{ running }] = await dataSource.query<{ running: number }[]>(
       `SELECT count(*)::int AS running FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name = 'closeloop-intake'`,
+        WHERE datname = current_database() AND application_name = $1`,
+      [serviceApplicationName('intake')],
     );
     if (running > 0 && !argv.includes('--force')) {
       console.error(`pii:rehash: intake is running (${running} connections): stop every replica first`);

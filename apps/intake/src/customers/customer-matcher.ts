@@ -50,6 +50,7 @@ interface KnownCustomer {
  */
 type ContactBook = Map<string, KnownCustomer | null>;
 const CONTACT_BOOK = Symbol('contact book');
+const bookOf = (tx: Tx): ContactBook => tx.local<ContactBook>(CONTACT_BOOK, () => new Map());
 const keyOf = (contact: { kind: string; hash: string }) => contactKey(contact.kind, contact.hash);
 
 /** I5: one customer, one record. Finds the customer a feedback belongs to, or creates a minimal one. */
@@ -95,7 +96,7 @@ export class CustomerMatcher {
     identity: CustomerIdentity,
   ): Promise<{ id: string; segment: Segment | null } | null> {
     if (identity.contacts.length === 0 && !identity.externalId) return null;
-    const book = tx.local<ContactBook>(CONTACT_BOOK, () => new Map());
+    const book = bookOf(tx);
     if (identity.contacts.some((contact) => !book.has(keyOf(contact)))) {
       await this.lookUp(tx, [identity]);
     }
@@ -136,7 +137,7 @@ export class CustomerMatcher {
    * order), so an erasure or merge cannot change them before this transaction commits.
    */
   private async lookUp(tx: Tx, identities: readonly CustomerIdentity[]): Promise<void> {
-    const book = tx.local<ContactBook>(CONTACT_BOOK, () => new Map());
+    const book = bookOf(tx);
     const asked = new Map<string, { kind: string; hash: string }>();
     for (const contact of identities.flatMap((identity) => identity.contacts)) {
       const key = keyOf(contact);

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { normaliseName } from './contact-normalizer';
 import type { PiiCipher } from './pii-cipher';
-import { walkLocked } from './pii-walk';
+import { setColumnByIds, walkLocked } from './pii-walk';
 
 export interface RehashProgress {
   table: string;
@@ -70,7 +70,7 @@ export async function rehashPii(
       },
       batchSize,
       async (manager, rows) => {
-        const changed: { id: string; hash: string }[] = [];
+        const changed: { id: string; value: string }[] = [];
         for (const row of rows) {
           const value = target.normalise(current.decrypt(row.enc));
           const wanted = next.lookupHash(row.scope, value);
@@ -78,13 +78,13 @@ export async function rehashPii(
           if (row.hash !== current.lookupHash(row.scope, value)) {
             throw new UnknownHashError(`${target.label} ${row.id}: the hash is under neither key`);
           }
-          changed.push({ id: row.id, hash: wanted });
+          changed.push({ id: row.id, value: wanted });
         }
         if (changed.length > 0) {
-          await manager.query(
-            `UPDATE intake.${target.table} AS t SET ${target.hash} = v.hash
-               FROM unnest($1::uuid[], $2::char(64)[]) AS v(id, hash) WHERE t.id = v.id`,
-            [changed.map((row) => row.id), changed.map((row) => row.hash)],
+          await setColumnByIds(
+            manager,
+            { table: target.table, column: target.hash, type: 'char(64)' },
+            changed,
           );
         }
         return changed.length;

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { PiiCipher } from './pii-cipher';
-import { walkLocked } from './pii-walk';
+import { setColumnByIds, walkLocked } from './pii-walk';
 
 export interface RotationProgress {
   table: string;
@@ -38,10 +38,10 @@ export async function rotatePii(
       },
       batchSize,
       async (manager, rows) => {
-        await manager.query(
-          `UPDATE intake.${table} AS t SET ${column} = v.enc
-           FROM unnest($1::uuid[], $2::text[]) AS v(id, enc) WHERE t.id = v.id`,
-          [rows.map((row) => row.id), rows.map((row) => cipher.encrypt(cipher.decrypt(row.enc)))],
+        await setColumnByIds(
+          manager,
+          { table, column, type: 'text' },
+          rows.map((row) => ({ id: row.id, value: cipher.encrypt(cipher.decrypt(row.enc)) })),
         );
         return rows.length;
       },

@@ -31,3 +31,16 @@ export async function walkLocked<R extends { id: string }>(
     onProgress?.(changed);
   }
 }
+
+/** Sets one column of a batch of rows, each to its own value, in one statement (`type`: the column's SQL type). */
+export async function setColumnByIds(
+  manager: EntityManager,
+  target: { table: string; column: string; type: string },
+  rows: { id: string; value: string }[],
+): Promise<void> {
+  await manager.query(
+    `UPDATE intake.${target.table} AS t SET ${target.column} = v.value
+       FROM unnest($1::uuid[], $2::${target.type}[]) AS v(id, value) WHERE t.id = v.id`,
+    [rows.map((row) => row.id), rows.map((row) => row.value)],
+  );
+}

@@ -160,9 +160,10 @@ async function login(baseUrl: string): Promise<string> {
   return response.body.accessToken;
 }
 
-async function outboxPending(platform: RunningPlatform): Promise<number> {
+/** Outbox rows not yet published, in these services' schemas (intake's by default). */
+async function outboxPending(platform: RunningPlatform, schemas = ['intake']): Promise<number> {
   const [row] = await platform.db.query<{ n: string }>(
-    'SELECT count(*) AS n FROM intake.outbox WHERE sent_at IS NULL',
+    `SELECT ${schemas.map((schema) => `(SELECT count(*) FROM ${schema}.outbox WHERE sent_at IS NULL)`).join(' + ')} AS n`,
   );
   return Number(row.n);
 }
@@ -372,15 +373,6 @@ async function runPlatform(
 /** Messages the stream's durable consumers have not been given yet, and those plus the unacknowledged. */
 type ConsumerCounts = () => Promise<{ undelivered: number; total: number }>;
 
-/** Rows in both services' outboxes not yet published. */
-async function outboxesPending(platform: RunningPlatform): Promise<number> {
-  const [row] = await platform.db.query<{ n: string }>(
-    `SELECT (SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL)
-          + (SELECT count(*) FROM routing.outbox WHERE sent_at IS NULL) AS n`,
-  );
-  return Number(row.n);
-}
-
 /**
  * `--routing after`: starts routing on the level's backlog (its durable consumer kept every
  * `feedback.received.v1` while it was stopped) and measures how fast it opens the tickets with the machine
@@ -417,7 +409,8 @@ async function drainWithRouting(
   watching = false;
   await watcher;
   let end: { at: bigint; cpu: ReturnType<typeof cpuSnapshot> } | undefined;
-  const drained = async () => (await consumerCounts()).total === 0 && (await outboxesPending(platform)) === 0;
+  const drained = async () =>
+    (await consumerCounts()).total === 0 && (await outboxPending(platform, ['intake', 'routing'])) === 0;
   const settled =
     drainStart === undefined
       ? null

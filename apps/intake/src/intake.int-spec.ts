@@ -68,6 +68,75 @@ it('has entities and migrations in agreement (no pending migration)', async () =
   expect(await pendingSchemaChanges(replicas[0].dataSource)).toEqual([]);
 });
 
+describe('references from contacts and external ids to customers (decision 0016: statement triggers)', () => {
+  const customer = async () => {
+    const id = randomUUID();
+    await db.query(`INSERT INTO intake.customers (id, segment) VALUES ($1, 'new')`, [id]);
+    return id;
+  };
+  const contact = (customerId: string, hash = randomUUID().replace(/-/g, '').padEnd(64, '0')) =>
+    `('${randomUUID()}', '${customerId}', 'phone', '${hash}', 'enc')`;
+  const contactsOf = async (customerId: string) =>
+    (
+      await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM intake.customer_contacts WHERE customer_id = $1',
+        [customerId],
+      )
+    )[0].n;
+
+  it('refuses a statement that names a missing customer, whole, with SQLSTATE 23503', async () => {
+    const known = await customer();
+    const missing = randomUUID();
+    const insert = db.query(
+      `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
+       VALUES ${contact(known)}, ${contact(missing)}`,
+    );
+    await expect(insert).rejects.toMatchObject({ code: '23503' });
+    expect(await contactsOf(known)).toBe(0); // the good row of the statement is not written either
+    await expect(
+      db.query(
+        `INSERT INTO intake.customer_external_ids (source, external_id, customer_id) VALUES ('crm', $1, $2)`,
+        [randomUUID(), missing],
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+  });
+
+  it('refuses moving a contact to a missing customer and accepts moving it to an existing one', async () => {
+    const [from, to] = [await customer(), await customer()];
+    await db.query(
+      `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc) VALUES ${contact(from)}`,
+    );
+    await expect(
+      db.query('UPDATE intake.customer_contacts SET customer_id = $2 WHERE customer_id = $1', [
+        from,
+        randomUUID(),
+      ]),
+    ).rejects.toMatchObject({ code: '23503' });
+    await db.query('UPDATE intake.customer_contacts SET customer_id = $2 WHERE customer_id = $1', [from, to]);
+    expect([await contactsOf(from), await contactsOf(to)]).toEqual([0, 1]);
+  });
+
+  it("removes a deleted customer's contacts and external ids (as ON DELETE CASCADE did)", async () => {
+    const [gone, kept] = [await customer(), await customer()];
+    await db.query(
+      `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
+       VALUES ${contact(gone)}, ${contact(kept)}`,
+    );
+    await db.query(
+      `INSERT INTO intake.customer_external_ids (source, external_id, customer_id) VALUES ('crm', $1, $2)`,
+      [randomUUID(), gone],
+    );
+    await db.query('DELETE FROM intake.customers WHERE id = $1', [gone]);
+    const [left] = await db.query<{ contacts: number; external: number }>(
+      `SELECT (SELECT count(*)::int FROM intake.customer_contacts WHERE customer_id = $1) AS contacts,
+              (SELECT count(*)::int FROM intake.customer_external_ids WHERE customer_id = $1) AS external`,
+      [gone],
+    );
+    expect(left).toEqual({ contacts: 0, external: 0 });
+    expect(await contactsOf(kept)).toBe(1);
+  });
+});
+
 it('gives 300 concurrent submissions on two replicas 300 distinct, gap-free ticket numbers of today', async () => {
   const replies = await Promise.all(
     Array.from({ length: 300 }, (_, i) => submit(feedback(), undefined, i % 2)),

@@ -21,6 +21,7 @@ import { PartialCustomerIndexes1796158651296 } from './migrations/1796158651296-
 import { BatchAuditRows1796167300000 } from './migrations/1796167300000-BatchAuditRows';
 import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-ImportCommittedLines';
 import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentColumns';
+import { StatementCustomerReferences1796180000000 } from './migrations/1796180000000-StatementCustomerReferences';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -53,5 +54,6 @@ export const intakePersistence = {
     BatchAuditRows1796167300000,
     ImportCommittedLines1796170000000,
     ConsentColumns1796170100000,
+    StatementCustomerReferences1796180000000,
   ],
 };

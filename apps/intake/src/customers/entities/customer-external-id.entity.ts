@@ -14,8 +14,12 @@ export class CustomerExternalIdEntity {
   @Column({ name: 'customer_id', type: 'uuid' })
   customerId!: string;
 
-  @ManyToOne(() => CustomerEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'customer_external_ids_customer_fk' })
+  /**
+   * No foreign key constraint: a statement trigger checks the reference (migration
+   * StatementCustomerReferences, decision 0016), one query per statement instead of one per row.
+   */
+  @ManyToOne(() => CustomerEntity, { createForeignKeyConstraints: false })
+  @JoinColumn({ name: 'customer_id' })
   customer?: CustomerEntity;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -66,6 +66,11 @@ export function prepareCustomers(
 ): { prepared: PreparedCustomer[]; errors: RowError[] } {
   const prepared: PreparedCustomer[] = [];
   const errors: RowError[] = [];
+  // Values to encrypt, all at once after the loop (PiiCipher.encryptMany, decision 0016); each prepared row
+  // holds the positions of its values in this list until then.
+  const plain: string[] = [];
+  const seal = (value: string) => plain.push(value) - 1;
+  const sealed: { row: PreparedCustomer; name: number; idNumber: number; contacts: number[] }[] = [];
   for (const { line, values } of rows) {
     const problems = new RowErrors(line);
     problems.refuseNulCharacters(values);
@@ -78,17 +83,17 @@ export function prepareCustomers(
     if (!CUSTOMER_KINDS.includes(kind)) problems.add('kind', 'must be person or company');
     const name = text('name');
     if (name.length > 100) problems.add('name', 'is longer than 100 characters');
-    const contacts: PreparedCustomer['contacts'] = [];
+    const contacts: { kind: 'phone' | 'email'; hash: string; value: string }[] = [];
     for (const raw of split(text('phone'))) {
       const e164 = phoneE164(raw);
       if (e164 === null) problems.add('phone', 'is not a valid phone number');
-      else contacts.push({ kind: 'phone', hash: cipher.lookupHash('phone', e164), enc: e164 });
+      else contacts.push({ kind: 'phone', hash: cipher.lookupHash('phone', e164), value: e164 });
     }
     for (const raw of split(text('email'))) {
       if (!EMAIL.test(raw) || raw.length > 254) problems.add('email', 'is not an e-mail address');
       else {
         const value = normaliseEmail(raw).value;
-        contacts.push({ kind: 'email', hash: cipher.lookupHash('email', value), enc: value });
+        contacts.push({ kind: 'email', hash: cipher.lookupHash('email', value), value });
       }
     }
     if (!externalId && contacts.length === 0 && !problems.any()) {
@@ -126,19 +131,33 @@ export function prepareCustomers(
       errors.push(...problems.list());
       continue;
     }
-    prepared.push({
+    const unique = dedupe(contacts);
+    const row: PreparedCustomer = {
       line,
       externalId: externalId ? { source, externalId } : null,
       kind,
-      nameEnc: name ? cipher.encrypt(name) : null,
+      nameEnc: null,
       nameHash: name ? cipher.lookupHash('name', normaliseName(name)) : null,
-      idNumberEnc: idNumber ? cipher.encrypt(idNumber) : null,
+      idNumberEnc: null,
       idNumberHash: idNumber ? cipher.lookupHash('id_number', idNumber) : null,
       storeId,
       accountManagerId,
-      contacts: dedupe(contacts).map((c) => ({ ...c, enc: cipher.encrypt(c.enc) })),
+      contacts: unique.map((c) => ({ kind: c.kind, hash: c.hash, enc: '' })),
       consents,
+    };
+    prepared.push(row);
+    sealed.push({
+      row,
+      name: name ? seal(name) : -1,
+      idNumber: idNumber ? seal(idNumber) : -1,
+      contacts: unique.map((c) => seal(c.value)),
     });
+  }
+  const encrypted = cipher.encryptMany(plain);
+  for (const { row, name, idNumber, contacts } of sealed) {
+    if (name >= 0) row.nameEnc = encrypted[name];
+    if (idNumber >= 0) row.idNumberEnc = encrypted[idNumber];
+    contacts.forEach((at, i) => (row.contacts[i].enc = encrypted[at]));
   }
   return { prepared, errors };
 }

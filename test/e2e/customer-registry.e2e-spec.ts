@@ -303,7 +303,7 @@ describe('erasure everywhere (X1)', () => {
     );
     const stored = await platform.db.query<{ v: string }>(
       `SELECT value_enc AS v FROM intake.customer_contacts WHERE customer_id = $1
-       UNION ALL SELECT value_hash FROM intake.customer_contacts WHERE customer_id = $1
+       UNION ALL SELECT encode(value_hash, 'hex') FROM intake.customer_contacts WHERE customer_id = $1
        UNION ALL SELECT name_enc FROM intake.customers WHERE id = $1
        UNION ALL SELECT id_number_enc FROM intake.customers WHERE id = $1`,
       [customerId],

@@ -233,7 +233,7 @@ describe('erasure on request', () => {
     ].map((row) => row.v);
     const hashes = (
       await platform.db.query<{ h: string }>(
-        'SELECT value_hash AS h FROM intake.customer_contacts WHERE customer_id = $1',
+        "SELECT encode(value_hash, 'hex') AS h FROM intake.customer_contacts WHERE customer_id = $1",
         [customerId],
       )
     ).map((row) => row.h);

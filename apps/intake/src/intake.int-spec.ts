@@ -74,8 +74,8 @@ describe('references from contacts and external ids to customers (decision 0016:
     await db.query(`INSERT INTO intake.customers (id, segment) VALUES ($1, 'new')`, [id]);
     return id;
   };
-  const contact = (customerId: string, hash = randomUUID().replace(/-/g, '').padEnd(64, '0')) =>
-    `('${randomUUID()}', '${customerId}', 'phone', '${hash}', 'enc')`;
+  const contact = (customerId: string) =>
+    `('${randomUUID()}', '${customerId}', 'phone', gen_random_uuid()::text::bytea, 'enc')`;
   const contactsOf = async (customerId: string) =>
     (
       await db.query<{ n: number }>(

@@ -22,6 +22,7 @@ import { BatchAuditRows1796167300000 } from './migrations/1796167300000-BatchAud
 import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-ImportCommittedLines';
 import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentColumns';
 import { StatementCustomerReferences1796180000000 } from './migrations/1796180000000-StatementCustomerReferences';
+import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-BinaryKeyedHashes';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -55,5 +56,6 @@ export const intakePersistence = {
     ImportCommittedLines1796170000000,
     ConsentColumns1796170100000,
     StatementCustomerReferences1796180000000,
+    BinaryKeyedHashes1796180100000,
   ],
 };

@@ -5,6 +5,7 @@ import { DeferredInsert, type GroupStep, type Tx } from '@closeloop/messaging';
 import type { FeedbackCustomerDto, Segment } from '@closeloop/contracts';
 import { contactKey, normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { PiiCipher } from './pii-cipher';
+import { hashBytes } from './keyed-hash';
 
 /** A concurrent request registered the same new contact first; the caller retries its transaction. */
 export class ContactRaceError extends Error {
@@ -147,12 +148,13 @@ export class CustomerMatcher {
     const contacts = [...asked.values()];
     const rows: { kind: string; value_hash: string; id: string; live: boolean; segment: Segment | null }[] =
       await tx.manager.query(
-        `SELECT k.kind, k.value_hash, c.id, c.segment, (c.erased_at IS NULL AND c.merged_into IS NULL) AS live
+        `SELECT k.kind, encode(k.value_hash, 'hex') AS value_hash, c.id, c.segment,
+                (c.erased_at IS NULL AND c.merged_into IS NULL) AS live
            FROM intake.customer_contacts k JOIN intake.customers c ON c.id = k.customer_id
-          WHERE (k.kind, k.value_hash) IN (SELECT * FROM unnest($1::varchar[], $2::char(64)[]))
+          WHERE (k.kind, k.value_hash) IN (SELECT * FROM unnest($1::varchar[], $2::bytea[]))
           ORDER BY c.id
             FOR SHARE OF c`,
-        [contacts.map((c) => c.kind), contacts.map((c) => c.hash)],
+        [contacts.map((c) => c.kind), contacts.map((c) => hashBytes(c.hash))],
       );
     for (const key of asked.keys()) book.set(key, null);
     for (const row of rows) {
@@ -204,7 +206,7 @@ export class CustomerMatcher {
       randomUUID(),
       customer.id,
       contact.kind,
-      contact.hash,
+      hashBytes(contact.hash),
       this.cipher.encrypt(contact.value),
     ];
     if (customer.createdHere) {
@@ -212,7 +214,7 @@ export class CustomerMatcher {
     } else {
       const inserted: unknown[] = await tx.manager.query(
         `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, value_hash) DO NOTHING RETURNING id`,
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (value_hash) DO NOTHING RETURNING id`,
         values,
       );
       // A new customer whose contact was just taken by a concurrent request: retry and join that one.

@@ -17,6 +17,7 @@ import {
   consentsOfRow,
   type StoredConsent,
 } from './consent-columns';
+import { hashBytes } from './keyed-hash';
 
 /** Per-customer figures (customer_activity), as stored. */
 export interface StoredActivity {
@@ -154,7 +155,7 @@ export class CustomerRepository {
       value_enc: string;
       value_hash: string;
     }[] = await db.query(
-      `SELECT id, customer_id, kind, value_enc, value_hash FROM intake.customer_contacts
+      `SELECT id, customer_id, kind, value_enc, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts
          WHERE customer_id = ANY($1::uuid[]) ORDER BY kind DESC, created_at, id`,
       [ids],
     );
@@ -220,7 +221,7 @@ export class CustomerRepository {
       `SELECT DISTINCT customer_id FROM intake.customer_contacts
        WHERE kind = $1 AND value_hash = $2 AND ($3::uuid IS NULL OR customer_id > $3::uuid)
        ORDER BY customer_id LIMIT $4`,
-      [kind, hash, afterId, limit],
+      [kind, hashBytes(hash), afterId, limit],
     );
     return rows.map((row) => row.customer_id);
   }
@@ -264,9 +265,9 @@ export class CustomerRepository {
   ): Promise<{ customerId: string; kind: ContactKind; hash: string }[]> {
     if (contacts.length === 0) return [];
     const rows: { customer_id: string; kind: ContactKind; value_hash: string }[] = await manager.query(
-      `SELECT customer_id, kind, value_hash FROM intake.customer_contacts
-       WHERE (kind, value_hash) IN (SELECT * FROM unnest($1::varchar[], $2::char(64)[]))`,
-      [contacts.map((c) => c.kind), contacts.map((c) => c.hash)],
+      `SELECT customer_id, kind, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts
+       WHERE (kind, value_hash) IN (SELECT * FROM unnest($1::varchar[], $2::bytea[]))`,
+      [contacts.map((c) => c.kind), contacts.map((c) => hashBytes(c.hash))],
     );
     return rows.map((row) => ({ customerId: row.customer_id, kind: row.kind, hash: row.value_hash }));
   }
@@ -301,9 +302,9 @@ export class CustomerRepository {
         customer.id,
         customer.kind,
         customer.nameEnc,
-        customer.nameHash,
+        hashBytes(customer.nameHash),
         customer.idNumberEnc,
-        customer.idNumberHash,
+        hashBytes(customer.idNumberHash),
         customer.storeId,
         customer.accountManagerId,
         customer.idempotencyKey,
@@ -327,7 +328,7 @@ export class CustomerRepository {
     const sets: string[] = [];
     const params: unknown[] = [id, at];
     for (const [key, value] of Object.entries(changes) as [keyof CustomerRow, unknown][]) {
-      params.push(value);
+      params.push(key === 'nameHash' || key === 'idNumberHash' ? hashBytes(value as string | null) : value);
       sets.push(`${columns[key]} = $${params.length}`);
     }
     await manager.query(
@@ -347,13 +348,13 @@ export class CustomerRepository {
     const inserted: { value_hash: string }[] = await manager.query(
       `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
        SELECT v.id, $1, v.kind, v.hash, v.enc
-       FROM unnest($2::uuid[], $3::varchar[], $4::char(64)[], $5::text[]) AS v(id, kind, hash, enc)
-       ON CONFLICT (kind, value_hash) DO NOTHING RETURNING value_hash`,
+       FROM unnest($2::uuid[], $3::varchar[], $4::bytea[], $5::text[]) AS v(id, kind, hash, enc)
+       ON CONFLICT (value_hash) DO NOTHING RETURNING encode(value_hash, 'hex') AS value_hash`,
       [
         customerId,
         contacts.map((c) => c.id),
         contacts.map((c) => c.kind),
-        contacts.map((c) => c.hash),
+        contacts.map((c) => hashBytes(c.hash)),
         contacts.map((c) => c.valueEnc),
       ],
     );
@@ -364,9 +365,9 @@ export class CustomerRepository {
   async removeContacts(manager: EntityManager, customerId: string, hashes: string[]): Promise<number> {
     const rows = returnedRows(
       await manager.query(
-        `DELETE FROM intake.customer_contacts WHERE customer_id = $1 AND value_hash = ANY($2::char(64)[])
+        `DELETE FROM intake.customer_contacts WHERE customer_id = $1 AND value_hash = ANY($2::bytea[])
        RETURNING id`,
-        [customerId, hashes],
+        [customerId, hashes.map((hash) => hashBytes(hash))],
       ),
     );
     return rows.length;

@@ -232,7 +232,9 @@ describe('key rotation (X1)', () => {
          UNION ALL SELECT name_enc FROM intake.customers WHERE name_enc IS NOT NULL`,
       );
     expect((await encrypted()).every((row) => row.enc.startsWith('old:'))).toBe(true);
-    const hashesBefore = await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id');
+    const hashesBefore = await db.query(
+      "SELECT id, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts ORDER BY id",
+    );
 
     const cipher = new PiiCipher(KEYS, 'new', hmac);
     const progress: number[] = [];
@@ -245,9 +247,11 @@ describe('key rotation (X1)', () => {
     expect(rows.every((row) => row.enc.startsWith('new:'))).toBe(true);
     expect(totals.customer_contacts + totals.customers + totals['customers.id_number']).toBe(rows.length);
     expect(progress.length).toBeGreaterThan(2); // several batches
-    expect(await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id')).toEqual(
-      hashesBefore,
-    );
+    expect(
+      await db.query(
+        "SELECT id, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts ORDER BY id",
+      ),
+    ).toEqual(hashesBefore);
 
     const snapshot = JSON.stringify(await encrypted());
     expect(await rotatePii(intake.dataSource, cipher, { batchSize: 3 })).toEqual({
@@ -301,7 +305,7 @@ describe('HMAC key rotation (X1, offline rehash)', () => {
       Number(n),
     );
     const contacts = await db.query<{ kind: string; value_hash: string; value_enc: string }>(
-      'SELECT kind, value_hash, value_enc FROM intake.customer_contacts',
+      "SELECT kind, encode(value_hash, 'hex') AS value_hash, value_enc FROM intake.customer_contacts",
     );
     for (const row of contacts) {
       expect(row.value_hash).toBe(next.lookupHash(row.kind, next.decrypt(row.value_enc)));
@@ -339,14 +343,21 @@ describe('HMAC key rotation (X1, offline rehash)', () => {
     const [victim] = await db.query<{ id: string }>(
       'SELECT id FROM intake.customer_contacts ORDER BY id LIMIT 1',
     );
-    await db.query(`UPDATE intake.customer_contacts SET value_hash = repeat('0', 64) WHERE id = $1`, [
-      victim.id,
-    ]);
-    const before = await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id');
+    await db.query(
+      `UPDATE intake.customer_contacts SET value_hash = decode(repeat('0', 64), 'hex') WHERE id = $1`,
+      [victim.id],
+    );
+    const before = await db.query(
+      "SELECT id, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts ORDER BY id",
+    );
     const third = new PiiCipher(KEYS, 'new', randomBytes(32));
     await expect(rehashPii(intake.dataSource, next, third, { batchSize: 4 })).rejects.toThrow(
       UnknownHashError,
     );
-    expect(await db.query('SELECT id, value_hash FROM intake.customer_contacts ORDER BY id')).toEqual(before);
+    expect(
+      await db.query(
+        "SELECT id, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts ORDER BY id",
+      ),
+    ).toEqual(before);
   });
 });

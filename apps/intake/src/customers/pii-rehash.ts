@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { normaliseName } from './contact-normalizer';
 import type { PiiCipher } from './pii-cipher';
+import { hashBytes } from './keyed-hash';
 import { setColumnByIds, walkLocked } from './pii-walk';
 
 export interface RehashProgress {
@@ -65,12 +66,12 @@ export async function rehashPii(
       dataSource,
       {
         table: target.table,
-        columns: `${target.scope} AS scope, ${target.hash} AS hash, ${target.enc} AS enc`,
+        columns: `${target.scope} AS scope, encode(${target.hash}, 'hex') AS hash, ${target.enc} AS enc`,
         where: `${target.enc} IS NOT NULL AND ${target.hash} IS NOT NULL`,
       },
       batchSize,
       async (manager, rows) => {
-        const changed: { id: string; value: string }[] = [];
+        const changed: { id: string; value: Buffer }[] = [];
         for (const row of rows) {
           const value = target.normalise(current.decrypt(row.enc));
           const wanted = next.lookupHash(row.scope, value);
@@ -78,14 +79,10 @@ export async function rehashPii(
           if (row.hash !== current.lookupHash(row.scope, value)) {
             throw new UnknownHashError(`${target.label} ${row.id}: the hash is under neither key`);
           }
-          changed.push({ id: row.id, value: wanted });
+          changed.push({ id: row.id, value: hashBytes(wanted) });
         }
         if (changed.length > 0) {
-          await setColumnByIds(
-            manager,
-            { table: target.table, column: target.hash, type: 'char(64)' },
-            changed,
-          );
+          await setColumnByIds(manager, { table: target.table, column: target.hash, type: 'bytea' }, changed);
         }
         return changed.length;
       },

@@ -36,7 +36,7 @@ export async function walkLocked<R extends { id: string }>(
 export async function setColumnByIds(
   manager: EntityManager,
   target: { table: string; column: string; type: string },
-  rows: { id: string; value: string }[],
+  rows: { id: string; value: string | Buffer }[],
 ): Promise<void> {
   await manager.query(
     `UPDATE intake.${target.table} AS t SET ${target.column} = v.value

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { CONSENT_PURPOSES } from '@closeloop/contracts';
 import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
 import { contactKey } from '../customers/contact-normalizer';
+import { byteaInput } from '../customers/keyed-hash';
 import type { PiiCipher } from '../customers/pii-cipher';
 import { csvRows, type CsvBatch } from './csv-batches';
 import { prepareCustomers, type PreparedCustomer } from './customer-rows';
@@ -102,16 +103,16 @@ export function prepareCustomerBatch(
       candidateId,
       row.kind,
       row.nameEnc,
-      row.nameHash,
+      hashInput(row.nameHash),
       row.idNumberEnc,
-      row.idNumberHash,
+      hashInput(row.idNumberHash),
       row.storeId,
       row.accountManagerId,
       row.externalId?.source ?? null,
       row.externalId?.externalId ?? null,
     ]);
     for (const c of row.contacts) {
-      contacts += copyLine([String(row.line), timeOrderedUuid(), c.kind, c.hash, c.enc]);
+      contacts += copyLine([String(row.line), timeOrderedUuid(), c.kind, byteaInput(c.hash), c.enc]);
     }
     for (const c of row.consents) {
       consents += copyLine([
@@ -124,6 +125,8 @@ export function prepareCustomerBatch(
   }
   return { read, errors, rows, copy: { customers, contacts, consents }, direct: null };
 }
+
+const hashInput = (hex: string | null) => (hex === null ? null : byteaInput(hex));
 
 /** Whether two rows of the batch share an external id or a contact (then they are one customer: I5). */
 function sharesKeys(prepared: PreparedCustomer[]): boolean {
@@ -153,7 +156,7 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
   const created: string[] = [];
   let customers = '';
   let externalIds = '';
-  const contactRows: { kind: string; hash: string; line: string }[] = [];
+  const contactRows: { hash: string; line: string }[] = [];
   for (const row of prepared) {
     const id = timeOrderedUuid();
     created.push(id);
@@ -161,9 +164,9 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
       id,
       row.kind,
       row.nameEnc,
-      row.nameHash,
+      hashInput(row.nameHash),
       row.idNumberEnc,
-      row.idNumberHash,
+      hashInput(row.idNumberHash),
       row.storeId,
       row.accountManagerId,
       'new',
@@ -180,18 +183,16 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
     customers += copyLine(values);
     for (const c of row.contacts) {
       contactRows.push({
-        kind: c.kind,
         hash: c.hash,
-        line: copyLine([timeOrderedUuid(), id, c.kind, c.hash, c.enc]),
+        line: copyLine([timeOrderedUuid(), id, c.kind, byteaInput(c.hash), c.enc]),
       });
     }
     if (row.externalId) {
       externalIds += copyLine([row.externalId.source, row.externalId.externalId, id]);
     }
   }
-  contactRows.sort((a, b) =>
-    a.kind === b.kind ? (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0) : a.kind < b.kind ? -1 : 1,
-  );
+  // Hex of equal length sorts as the bytes do: the order of the unique index on the hash.
+  contactRows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   let contacts = '';
   for (const c of contactRows) contacts += c.line;
   return { customers, contacts, externalIds, created };

@@ -52,9 +52,9 @@ export interface ImportWriteHint {
  */
 const STAGING = `
   CREATE TEMP TABLE import_customers (line int PRIMARY KEY, candidate_id uuid NOT NULL, kind varchar NOT NULL,
-    name_enc text, name_hash char(64), id_number_enc text, id_number_hash char(64), store_id varchar,
+    name_enc text, name_hash bytea, id_number_enc text, id_number_hash bytea, store_id varchar,
     account_manager_id uuid, ext_source varchar, ext_id varchar) ON COMMIT DROP;
-  CREATE TEMP TABLE import_contacts (line int NOT NULL, id uuid NOT NULL, kind varchar NOT NULL, hash char(64) NOT NULL,
+  CREATE TEMP TABLE import_contacts (line int NOT NULL, id uuid NOT NULL, kind varchar NOT NULL, hash bytea NOT NULL,
     enc text NOT NULL) ON COMMIT DROP;
   CREATE TEMP TABLE import_consents (line int NOT NULL, purpose varchar NOT NULL, granted boolean NOT NULL,
     given_at timestamptz) ON COMMIT DROP;
@@ -179,10 +179,10 @@ export class CustomerImportWriter {
     // keyed hash is the one index that takes them at random places.
     const contacts = await client.query(
       `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-       SELECT DISTINCT ON (c.kind, c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
+       SELECT DISTINCT ON (c.hash) c.id, a.customer_id, c.kind, c.hash, c.enc
        FROM import_contacts c JOIN import_assign a USING (line)
-       ORDER BY c.kind, c.hash, c.line
-       ${onConflict('ON CONFLICT (kind, value_hash) DO NOTHING')}`,
+       ORDER BY c.hash, c.line
+       ${onConflict('ON CONFLICT (value_hash) DO NOTHING')}`,
     );
     if (contacts.rowCount !== assigned.newContacts) return false;
     const externalIds = await client.query(
@@ -233,8 +233,8 @@ export class CustomerImportWriter {
          CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_external_ids e
            WHERE e.source = s.ext_source AND e.external_id = s.ext_id OFFSET 0) e
        UNION ALL
-       SELECT 'c', c.kind, c.hash, x.customer_id
-         FROM (SELECT kind, hash FROM import_contacts ORDER BY kind, hash OFFSET 0) c
+       SELECT 'c', c.kind, encode(c.hash, 'hex'), x.customer_id
+         FROM (SELECT kind, hash FROM import_contacts ORDER BY hash OFFSET 0) c
          CROSS JOIN LATERAL (SELECT customer_id FROM intake.customer_contacts x
            WHERE x.kind = c.kind AND x.value_hash = c.hash OFFSET 0) x`,
     );

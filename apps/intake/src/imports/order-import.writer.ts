@@ -6,6 +6,7 @@ import { OrderService } from '../orders/order.service';
 import type { RowError } from './import-rows';
 import type { BatchOutcome } from './customer-import.writer';
 import type { PreparedOrder } from './order-rows';
+import { hashBytes } from '../customers/keyed-hash';
 
 /**
  * One batch of prepared order rows: each names its customer (external id, phone or e-mail, through the
@@ -77,7 +78,7 @@ export class OrderImportWriter {
   private async customers(tx: Tx, rows: PreparedOrder[]): Promise<(string | undefined)[]> {
     const found: { i: number; customer_id: string }[] = await tx.manager.query(
       `SELECT v.i, COALESCE(e.customer_id, p.customer_id, m.customer_id) AS customer_id
-       FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::char(64)[], $5::char(64)[])
+       FROM unnest($1::int[], $2::varchar[], $3::varchar[], $4::bytea[], $5::bytea[])
          AS v(i, source, external_id, phone_hash, email_hash)
        LEFT JOIN intake.customer_external_ids e ON e.source = v.source AND e.external_id = v.external_id
        LEFT JOIN intake.customer_contacts p ON p.kind = 'phone' AND p.value_hash = v.phone_hash
@@ -86,8 +87,8 @@ export class OrderImportWriter {
         rows.map((_, i) => i),
         rows.map((r) => r.customer.externalId?.source ?? null),
         rows.map((r) => r.customer.externalId?.externalId ?? null),
-        rows.map((r) => r.customer.phoneHash ?? null),
-        rows.map((r) => r.customer.emailHash ?? null),
+        rows.map((r) => hashBytes(r.customer.phoneHash ?? null)),
+        rows.map((r) => hashBytes(r.customer.emailHash ?? null)),
       ],
     );
     const result: (string | undefined)[] = [];

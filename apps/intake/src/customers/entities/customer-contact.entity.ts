@@ -1,9 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { CustomerEntity } from './customer.entity';
+import { HASH_COLUMN } from '../keyed-hash';
 
 /** A phone or e-mail of a customer: encrypted value, and the keyed hash it is found by (I5, X1). */
 @Entity({ name: 'customer_contacts' })
-@Index('customer_contacts_lookup_uq', ['kind', 'valueHash'], { unique: true })
+// Hashes are keyed by kind (PiiCipher.lookupHash): the hash alone is unique (decision 0016).
+@Index('customer_contacts_lookup_uq', ['valueHash'], { unique: true })
 @Index('customer_contacts_customer_idx', ['customerId'])
 export class CustomerContactEntity {
   @PrimaryColumn('uuid')
@@ -23,7 +25,7 @@ export class CustomerContactEntity {
   @Column({ type: 'varchar', length: 8 })
   kind!: 'phone' | 'email';
 
-  @Column({ name: 'value_hash', type: 'char', length: 64 })
+  @Column({ name: 'value_hash', type: 'bytea', transformer: HASH_COLUMN })
   valueHash!: string;
 
   @Column({ name: 'value_enc', type: 'text' })

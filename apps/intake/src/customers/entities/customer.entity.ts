@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { ConsentChannel, Segment } from '@closeloop/contracts';
+import { HASH_COLUMN } from '../keyed-hash';
 
 /**
  * I5: one record per customer, person or company. Personal values (name, ID number) are encrypted (X1);
@@ -28,14 +29,14 @@ export class CustomerEntity {
   nameEnc!: string | null;
 
   /** Keyed hash of the normalised name (duplicate detection: same name and store). */
-  @Column({ name: 'name_hash', type: 'char', length: 64, nullable: true })
+  @Column({ name: 'name_hash', type: 'bytea', nullable: true, transformer: HASH_COLUMN })
   nameHash!: string | null;
 
   /** Mainland resident ID number, encrypted like contacts (X1). */
   @Column({ name: 'id_number_enc', type: 'text', nullable: true })
   idNumberEnc!: string | null;
 
-  @Column({ name: 'id_number_hash', type: 'char', length: 64, nullable: true })
+  @Column({ name: 'id_number_hash', type: 'bytea', nullable: true, transformer: HASH_COLUMN })
   idNumberHash!: string | null;
 
   @Column({ name: 'store_id', type: 'varchar', length: 64, nullable: true })

@@ -4,17 +4,12 @@ import type { ValueTransformer } from 'typeorm';
  * X1 keyed hashes (PiiCipher.lookupHash, HMAC-SHA256) are 64 hexadecimal characters in code (map keys, sets,
  * comparisons) and their 32 bytes in Postgres (`bytea`, decision 0016). These convert at the boundary:
  * a hash goes to a query as a Buffer (pg sends it as bytea; `sqlLiteral` inlines it as `'\x…'`), and a
- * query reads it back with `encode(column, 'hex')`.
+ * query reads it back with `encode(column, 'hex')`; COPY text carries `\\x…` (customer-batch.ts).
  */
 export function hashBytes(hex: string): Buffer;
 export function hashBytes(hex: string | null): Buffer | null;
 export function hashBytes(hex: string | null): Buffer | null {
   return hex === null ? null : Buffer.from(hex, 'hex');
-}
-
-/** A hash in bytea's hex input form, `\x…` (in COPY text, copyLine escapes its backslash). */
-export function byteaInput(hex: string): string {
-  return `\\x${hex}`;
 }
 
 /** Entity columns holding a keyed hash: hex in the entity, bytea in the table. */

@@ -1,16 +1,10 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createSecretKey,
-  type KeyObject,
-  randomFillSync,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hash, randomFillSync } from 'node:crypto';
 import { DEV_PII_HMAC_KEY, DEV_PII_KEYS, type IntakeEnv } from '../intake.env';
 import { GcmBatchEncryptor } from './gcm-batch';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const SHA256_BLOCK = 64;
 
 /**
  * X1: contacts are stored encrypted (AES-256-GCM, the key id kept with each value so keys can rotate) and
@@ -28,15 +22,28 @@ export class PiiCipher {
   /** The active key's batch encryptor (its GHASH tables), made on the first batch. */
   private batch: GcmBatchEncryptor | null = null;
 
-  /** The HMAC key as a key object: createHmac then skips copying and checking raw key bytes per call. */
-  private readonly hmacKey: KeyObject;
+  /**
+   * HMAC-SHA256 (RFC 2104) as two one-shot SHA-256 digests over the key XOR ipad / opad blocks, computed
+   * once (decision 0016): `createHmac` costs a key object and four native calls per value, and a bulk
+   * import hashes three values per customer. `inner` is ipad-key followed by room for the message; `outer`
+   * is opad-key followed by the inner digest. pii-cipher.spec.ts compares with `createHmac`.
+   */
+  private inner: Buffer;
+  private readonly outer: Buffer;
 
   constructor(
     keySpec: string,
     private readonly activeKeyId: string,
     hmacKey: Buffer,
   ) {
-    this.hmacKey = createSecretKey(hmacKey);
+    const key = Buffer.alloc(SHA256_BLOCK);
+    (hmacKey.length > SHA256_BLOCK ? createHash('sha256').update(hmacKey).digest() : hmacKey).copy(key);
+    this.inner = Buffer.alloc(SHA256_BLOCK + 256);
+    this.outer = Buffer.alloc(SHA256_BLOCK + 32);
+    for (let i = 0; i < SHA256_BLOCK; i++) {
+      this.inner[i] = key[i] ^ 0x36;
+      this.outer[i] = key[i] ^ 0x5c;
+    }
     for (const pair of keySpec.split(',')) {
       const [id, b64] = pair.split(':');
       const key = Buffer.from(b64, 'base64');
@@ -133,7 +140,15 @@ export class PiiCipher {
 
   /** Keyed hash of a normalised value, scoped by kind so a phone and an e-mail never collide. */
   lookupHash(kind: string, normalised: string): string {
-    return createHmac('sha256', this.hmacKey).update(`${kind}\u0000${normalised}`).digest('hex');
+    const message = `${kind}\u0000${normalised}`;
+    if (SHA256_BLOCK + message.length * 3 > this.inner.length) {
+      const larger = Buffer.alloc(SHA256_BLOCK + message.length * 3); // UTF-8: at most 3 bytes per unit
+      this.inner.copy(larger, 0, 0, SHA256_BLOCK);
+      this.inner = larger;
+    }
+    const length = this.inner.write(message, SHA256_BLOCK, 'utf8');
+    hash('sha256', this.inner.subarray(0, SHA256_BLOCK + length), 'buffer').copy(this.outer, SHA256_BLOCK);
+    return hash('sha256', this.outer, 'hex');
   }
 }
 

@@ -2,14 +2,77 @@
  * The pure parts of a customer import batch: COPY text escaping, time-ordered ids, and the in-memory
  * assignment of rows to customers (I5) that both the optimistic and the looked-up path use.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { contactKey } from '../customers/contact-normalizer';
-import { copyLine, externalKey, timeOrderedUuid, type PreparedCustomerBatch } from './customer-batch';
+import { PiiCipher } from '../customers/pii-cipher';
+import {
+  externalKey,
+  prepareCustomerBatch,
+  timeOrderedUuid,
+  type PreparedCustomerBatch,
+} from './customer-batch';
 import { assignRows } from './customer-import.writer';
+import type { RawRow } from './import-rows';
 
-describe('copyLine', () => {
-  it('writes tab-separated text with \\N for null and escapes backslash, tab and line breaks', () => {
-    expect(copyLine(['1', null, 'a\\b', 'c\td', 'e\nf\rg'])).toBe('1\t\\N\ta\\\\b\tc\\td\te\\nf\\rg\n');
+/** COPY text format read back: rows of fields, `\\N` as null, backslash escapes undone. */
+function readCopy(text: string): (string | null)[][] {
+  const unescape = (field: string) =>
+    field === '\\N'
+      ? null
+      : field.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => line.split('\t').map(unescape));
+}
+
+describe('COPY text of a batch', () => {
+  const cipher = new PiiCipher(`k1:${randomBytes(32).toString('base64')}`, 'k1', randomBytes(32));
+  const rows: RawRow[] = [
+    {
+      line: 2,
+      values: { externalId: 'x\\1\ty', storeId: 'store\\a\nb\rc', phone: '13800138000', name: '王小明' },
+    },
+    { line: 3, values: { email: 'Z.Li@Example.com', consentCallbacks: 'yes' } },
+  ];
+  const options = { stores: null, timeZone: 'Asia/Shanghai' };
+
+  it('escapes free text (store ids, external ids), writes hashes as bytea hex and nulls as \\N', () => {
+    const direct = prepareCustomerBatch(rows, cipher, {
+      ...options,
+      direct: { now: '2026-12-02T00:00:00.000Z', actor: null },
+    }).direct!;
+    const [first, second] = readCopy(direct.customers);
+    expect(first.slice(1, 9)).toEqual([
+      'person',
+      expect.stringMatching(/^k1:/),
+      `\\x${cipher.lookupHash('name', '王小明')}`,
+      null,
+      null,
+      'store\\a\nb\rc',
+      null,
+      'new',
+    ]);
+    expect(second[2]).toBeNull(); // no name
+    expect(readCopy(direct.externalIds)).toEqual([['default', 'x\\1\ty', direct.created[0]]]);
+    const contacts = readCopy(direct.contacts);
+    expect(contacts.map((c) => c[3])).toEqual(
+      expect.arrayContaining([
+        `\\x${cipher.lookupHash('phone', '+8613800138000')}`,
+        `\\x${cipher.lookupHash('email', 'z.li@example.com')}`,
+      ]),
+    );
+    expect(contacts.map((c) => cipher.decrypt(c[4]!)).sort()).toEqual(['+8613800138000', 'z.li@example.com']);
+  });
+
+  it('gives the staging form the same values, by line', () => {
+    const staged = prepareCustomerBatch(rows, cipher, { ...options, direct: null });
+    const customers = readCopy(staged.copy.customers);
+    expect(customers.map((c) => [c[0], c[7], c[9], c[10]])).toEqual([
+      ['2', 'store\\a\nb\rc', 'default', 'x\\1\ty'],
+      ['3', null, null, null],
+    ]);
+    expect(readCopy(staged.copy.consents)).toEqual([['3', 'callbacks', 't', null]]);
   });
 });
 

@@ -2,7 +2,6 @@ import { randomFillSync } from 'node:crypto';
 import { CONSENT_PURPOSES } from '@closeloop/contracts';
 import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
 import { contactKey } from '../customers/contact-normalizer';
-import { byteaInput } from '../customers/keyed-hash';
 import type { PiiCipher } from '../customers/pii-cipher';
 import { csvRows, type CsvBatch } from './csv-batches';
 import { prepareCustomers, type PreparedCustomer } from './customer-rows';
@@ -91,6 +90,7 @@ export function prepareCustomerBatch(
   let consents = '';
   for (const row of prepared) {
     const candidateId = timeOrderedUuid();
+    const source = row.externalId?.source ?? null;
     rows.push({
       line: row.line,
       candidateId,
@@ -98,35 +98,19 @@ export function prepareCustomerBatch(
       contacts: row.contacts.map((c) => contactKey(c.kind, c.hash)),
       firstContactKind: row.contacts[0]?.kind ?? null,
     });
-    customers += copyLine([
-      String(row.line),
-      candidateId,
-      row.kind,
-      row.nameEnc,
-      hashInput(row.nameHash),
-      row.idNumberEnc,
-      hashInput(row.idNumberHash),
-      row.storeId,
-      row.accountManagerId,
-      row.externalId?.source ?? null,
-      row.externalId?.externalId ?? null,
-    ]);
+    customers +=
+      `${row.line}\t${candidateId}\t${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t` +
+      `${plain(row.idNumberEnc)}\t${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t` +
+      `${plain(row.accountManagerId)}\t${plain(source)}\t${copyText(row.externalId?.externalId ?? null)}\n`;
     for (const c of row.contacts) {
-      contacts += copyLine([String(row.line), timeOrderedUuid(), c.kind, byteaInput(c.hash), c.enc]);
+      contacts += `${row.line}\t${timeOrderedUuid()}\t${c.kind}\t${copyHash(c.hash)}\t${c.enc}\n`;
     }
     for (const c of row.consents) {
-      consents += copyLine([
-        String(row.line),
-        c.purpose,
-        c.granted ? 't' : 'f',
-        c.givenAt ? c.givenAt.toISOString() : null,
-      ]);
+      consents += `${row.line}\t${c.purpose}\t${c.granted ? 't' : 'f'}\t${plain(c.givenAt?.toISOString() ?? null)}\n`;
     }
   }
   return { read, errors, rows, copy: { customers, contacts, consents }, direct: null };
 }
-
-const hashInput = (hex: string | null) => (hex === null ? null : byteaInput(hex));
 
 /** Whether two rows of the batch share an external id or a contact (then they are one customer: I5). */
 function sharesKeys(prepared: PreparedCustomer[]): boolean {
@@ -160,35 +144,25 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
   for (const row of prepared) {
     const id = timeOrderedUuid();
     created.push(id);
-    const values = [
-      id,
-      row.kind,
-      row.nameEnc,
-      hashInput(row.nameHash),
-      row.idNumberEnc,
-      hashInput(row.idNumberHash),
-      row.storeId,
-      row.accountManagerId,
-      'new',
-      at.now,
-      at.now,
-      at.now,
-    ];
+    let line =
+      `${id}\t${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t${plain(row.idNumberEnc)}\t` +
+      `${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t${plain(row.accountManagerId)}\tnew\t` +
+      `${at.now}\t${at.now}\t${at.now}`;
     for (const purpose of CONSENT_PURPOSES) {
       const c = row.consents.find((consent) => consent.purpose === purpose);
-      if (c) {
-        values.push(c.granted ? 't' : 'f', 'import', c.givenAt ? c.givenAt.toISOString() : at.now, at.actor);
-      } else values.push(null, null, null, null);
+      line += c
+        ? `\t${c.granted ? 't' : 'f'}\timport\t${c.givenAt ? c.givenAt.toISOString() : at.now}\t${plain(at.actor)}`
+        : '\t\\N\t\\N\t\\N\t\\N';
     }
-    customers += copyLine(values);
+    customers += `${line}\n`;
     for (const c of row.contacts) {
       contactRows.push({
         hash: c.hash,
-        line: copyLine([timeOrderedUuid(), id, c.kind, byteaInput(c.hash), c.enc]),
+        line: `${timeOrderedUuid()}\t${id}\t${c.kind}\t${copyHash(c.hash)}\t${c.enc}\n`,
       });
     }
     if (row.externalId) {
-      externalIds += copyLine([row.externalId.source, row.externalId.externalId, id]);
+      externalIds += `${row.externalId.source}\t${copyText(row.externalId.externalId)}\t${id}\n`;
     }
   }
   // Hex of equal length sorts as the bytes do: the order of the unique index on the hash.
@@ -224,18 +198,16 @@ export function timeOrderedUuid(now = Date.now()): string {
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 
-/** One row of COPY text format: tab separated, `\N` for null, backslash escapes. */
-export function copyLine(values: (string | null)[]): string {
-  let line = '';
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (i > 0) line += '\t';
-    if (value === null) line += '\\N';
-    else if (NEEDS_ESCAPE.test(value)) line += value.replace(/[\\\n\r\t]/g, escapeChar);
-    else line += value;
-  }
-  return `${line}\n`;
-}
+/**
+ * COPY text fields of a batch. Most values can go as they are: ids and dates the code made, base64
+ * ciphertexts behind a key id (`[A-Za-z0-9_-]+`, intake.env), hex hashes, validated sources and kinds.
+ * Only free text (store ids, external ids) is escaped. Null is `\N`.
+ */
+const plain = (value: string | null): string => (value === null ? '\\N' : value);
+const copyText = (value: string | null): string =>
+  value === null ? '\\N' : NEEDS_ESCAPE.test(value) ? value.replace(/[\\\n\r\t]/g, escapeChar) : value;
+/** A keyed hash as bytea hex input (`\x…`), its backslash escaped for COPY text (keyed-hash.ts). */
+const copyHash = (hex: string | null): string => (hex === null ? '\\N' : `\\\\x${hex}`);
 
 function escapeChar(char: string): string {
   switch (char) {

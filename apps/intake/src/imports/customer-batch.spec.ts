@@ -15,7 +15,8 @@ import { assignRows } from './customer-import.writer';
 import type { RawRow } from './import-rows';
 
 /** COPY text format read back: rows of fields, `\\N` as null, backslash escapes undone. */
-function readCopy(text: string): (string | null)[][] {
+function readCopy(bytes: Buffer): (string | null)[][] {
+  const text = bytes.toString('utf8');
   const unescape = (field: string) =>
     field === '\\N'
       ? null
@@ -98,7 +99,7 @@ describe('assignRows (I5)', () => {
     read: rows.length,
     errors: [],
     rows,
-    copy: { customers: '', contacts: '', consents: '' },
+    copy: { customers: Buffer.alloc(0), contacts: Buffer.alloc(0), consents: Buffer.alloc(0) },
     direct: null,
   });
 

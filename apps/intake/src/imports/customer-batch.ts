@@ -34,15 +34,15 @@ export interface PreparedCustomerBatch {
   read: number;
   errors: RowError[];
   rows: CustomerRowKeys[];
-  copy: { customers: Buffer; contacts: Buffer; consents: Buffer };
+  copy: { customers: string; contacts: string; consents: string };
   direct: DirectRows | null;
 }
 
 /** COPY text of the real tables for a batch of new customers only (columns: DIRECT_*_COLUMNS). */
 export interface DirectRows {
-  customers: Buffer;
-  contacts: Buffer;
-  externalIds: Buffer;
+  customers: string;
+  contacts: string;
+  externalIds: string;
   /** The new customers' ids, in file order. */
   created: string[];
 }
@@ -83,7 +83,7 @@ export function prepareCustomerBatch(
   const read = raw.length;
   const { prepared, errors } = prepareCustomers(raw, cipher, options.stores, instantParser(options.timeZone));
   const direct = options.direct && !sharesKeys(prepared) ? directRows(prepared, options.direct) : null;
-  if (direct) return { read, errors, rows: [], copy: NO_STAGING_ROWS(), direct };
+  if (direct) return { read, errors, rows: [], copy: { customers: '', contacts: '', consents: '' }, direct };
   const rows: CustomerRowKeys[] = [];
   let customers = '';
   let contacts = '';
@@ -100,8 +100,8 @@ export function prepareCustomerBatch(
     });
     customers +=
       `${row.line}\t${candidateId}\t${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t` +
-      `${plain(row.idNumberEnc)}\t${copyHash(row.idNumberHash)}\t${freeText(row.storeId)}\t` +
-      `${plain(row.accountManagerId)}\t${plain(source)}\t${freeText(row.externalId?.externalId ?? null)}\n`;
+      `${plain(row.idNumberEnc)}\t${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t` +
+      `${plain(row.accountManagerId)}\t${plain(source)}\t${copyText(row.externalId?.externalId ?? null)}\n`;
     for (const c of row.contacts) {
       contacts += `${row.line}\t${timeOrderedUuid()}\t${c.kind}\t${copyHash(c.hash)}\t${c.enc}\n`;
     }
@@ -109,13 +109,7 @@ export function prepareCustomerBatch(
       consents += `${row.line}\t${c.purpose}\t${c.granted ? 't' : 'f'}\t${plain(c.givenAt?.toISOString() ?? null)}\n`;
     }
   }
-  return {
-    read,
-    errors,
-    rows,
-    copy: { customers: encoded(customers), contacts: encoded(contacts), consents: encoded(consents) },
-    direct: null,
-  };
+  return { read, errors, rows, copy: { customers, contacts, consents }, direct: null };
 }
 
 /** Whether two rows of the batch share an external id or a contact (then they are one customer: I5). */
@@ -152,7 +146,7 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
     created.push(id);
     let line =
       `${id}\t${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t${plain(row.idNumberEnc)}\t` +
-      `${copyHash(row.idNumberHash)}\t${freeText(row.storeId)}\t${plain(row.accountManagerId)}\tnew\t` +
+      `${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t${plain(row.accountManagerId)}\tnew\t` +
       `${at.now}\t${at.now}\t${at.now}`;
     for (const purpose of CONSENT_PURPOSES) {
       const c = row.consents.find((consent) => consent.purpose === purpose);
@@ -168,58 +162,14 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
       });
     }
     if (row.externalId) {
-      externalIds += `${row.externalId.source}\t${freeText(row.externalId.externalId)}\t${id}\n`;
+      externalIds += `${row.externalId.source}\t${copyText(row.externalId.externalId)}\t${id}\n`;
     }
   }
   // Hex of equal length sorts as the bytes do: the order of the unique index on the hash.
   contactRows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   let contacts = '';
   for (const c of contactRows) contacts += c.line;
-  return {
-    customers: encoded(customers),
-    contacts: encoded(contacts),
-    externalIds: encoded(externalIds),
-    created,
-  };
-}
-
-const NO_STAGING_ROWS = () => ({ customers: encoded(''), contacts: encoded(''), consents: encoded('') });
-
-/**
- * COPY text as UTF-8 in a buffer with its own memory (never a slice of Node's shared pool), so the worker
- * hands it over without a copy (`batchTransferList`) and the writer sends it to Postgres as it is. As strings,
- * a batch's text was flattened and copied twice on its way to the main thread, then encoded there.
- */
-function encoded(text: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
-}
-
-/** The memory of a prepared batch's COPY buffers, for postMessage's transfer list. */
-export function batchTransferList(batch: PreparedCustomerBatch): ArrayBuffer[] {
-  const buffers = [batch.copy.customers, batch.copy.contacts, batch.copy.consents];
-  if (batch.direct) buffers.push(batch.direct.customers, batch.direct.contacts, batch.direct.externalIds);
-  return [...new Set(buffers.map((b) => b.buffer as ArrayBuffer))];
-}
-
-/** A batch that crossed from a worker: its COPY text arrives as Uint8Arrays; Buffers again, no copy. */
-export function receivedBatch(batch: PreparedCustomerBatch): PreparedCustomerBatch {
-  const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return {
-    ...batch,
-    copy: {
-      customers: buffer(batch.copy.customers),
-      contacts: buffer(batch.copy.contacts),
-      consents: buffer(batch.copy.consents),
-    },
-    direct: batch.direct && {
-      ...batch.direct,
-      customers: buffer(batch.direct.customers),
-      contacts: buffer(batch.direct.contacts),
-      externalIds: buffer(batch.direct.externalIds),
-    },
-  };
+  return { customers, contacts, externalIds, created };
 }
 
 let randomPool = Buffer.alloc(0);
@@ -254,7 +204,7 @@ const NEEDS_ESCAPE = /[\\\n\r\t]/;
  * Only free text (store ids, external ids) is escaped. Null is `\N`.
  */
 const plain = (value: string | null): string => (value === null ? '\\N' : value);
-const freeText = (value: string | null): string =>
+const copyText = (value: string | null): string =>
   value === null ? '\\N' : NEEDS_ESCAPE.test(value) ? value.replace(/[\\\n\r\t]/g, escapeChar) : value;
 /** A keyed hash as bytea hex input (`\x…`), its backslash escaped for COPY text (keyed-hash.ts). */
 const copyHash = (hex: string | null): string => (hex === null ? '\\N' : `\\\\x${hex}`);

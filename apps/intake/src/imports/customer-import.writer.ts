@@ -310,7 +310,7 @@ export function assignRows(batch: PreparedCustomerBatch, owners: Map<string, str
 }
 
 /** COPY ... FROM STDIN of text already in COPY format (nothing to send: nothing done). */
-async function copy(client: PoolClient, target: string, text: string | Buffer): Promise<void> {
+async function copy(client: PoolClient, target: string, text: string): Promise<void> {
   if (text.length === 0) return;
   await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
 }

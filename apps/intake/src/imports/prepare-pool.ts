@@ -8,12 +8,7 @@ import { createLogger } from '@closeloop/observability';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
-import {
-  prepareCustomerBatch,
-  receivedBatch,
-  type PreparedCustomerBatch,
-  type PrepareOptions,
-} from './customer-batch';
+import { prepareCustomerBatch, type PreparedCustomerBatch, type PrepareOptions } from './customer-batch';
 import type { CsvBatch } from './csv-batches';
 import type { RawRow } from './import-rows';
 
@@ -119,7 +114,7 @@ export class PreparePool implements OnApplicationShutdown {
       const waiting = entry.pending.get(reply.id);
       if (!waiting) return;
       entry.pending.delete(reply.id);
-      if (reply.batch) waiting.resolve(receivedBatch(reply.batch));
+      if (reply.batch) waiting.resolve(reply.batch);
       else if (reply.code) waiting.reject(new DomainError(reply.code as ErrorCode, reply.error));
       else waiting.reject(new Error(`preparing a batch failed: ${reply.error ?? 'unknown error'}`));
     });

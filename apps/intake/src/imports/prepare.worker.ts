@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PiiCipher } from '../customers/pii-cipher';
-import { batchTransferList, prepareCustomerBatch } from './customer-batch';
+import { prepareCustomerBatch } from './customer-batch';
 import { DomainError } from '@closeloop/contracts';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './prepare-pool';
 
@@ -14,11 +14,11 @@ const cipher = new PiiCipher(data.keys, data.activeKey, Buffer.from(data.hmacKey
 
 parentPort!.on('message', (request: PrepareRequest) => {
   let reply: PrepareReply;
-  let transfer: ArrayBuffer[] = [];
   try {
-    const batch = prepareCustomerBatch(request.input, cipher, request.options);
-    reply = { id: request.id, batch };
-    transfer = batchTransferList(batch); // moved, not copied: this thread keeps nothing of it
+    reply = {
+      id: request.id,
+      batch: prepareCustomerBatch(request.input, cipher, request.options),
+    };
   } catch (error) {
     // The message only: a stack or a value of the row must not travel (no personal data in logs). A
     // DomainError (an unreadable csv record) keeps its code: the import fails with it, as on the main thread.
@@ -28,5 +28,5 @@ parentPort!.on('message', (request: PrepareRequest) => {
       code: error instanceof DomainError ? error.code : undefined,
     };
   }
-  parentPort!.postMessage(reply, transfer);
+  parentPort!.postMessage(reply);
 });

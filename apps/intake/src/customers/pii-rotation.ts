@@ -38,10 +38,12 @@ export async function rotatePii(
       },
       batchSize,
       async (manager, rows) => {
+        // The batch's values encrypted in one call (encryptMany, decision 0016), each with its own IV.
+        const sealed = cipher.encryptMany(rows.map((row) => cipher.decrypt(row.enc)));
         await setColumnByIds(
           manager,
           { table, column, type: 'text' },
-          rows.map((row) => ({ id: row.id, value: cipher.encrypt(cipher.decrypt(row.enc)) })),
+          rows.map((row, i) => ({ id: row.id, value: sealed[i] })),
         );
         return rows.length;
       },

@@ -5,7 +5,7 @@
  * measures the idempotent re-run (it must add nothing). CPU per process from /proc, as bench/intake does.
  *
  *   npm run bench:import                  build, then 1,000,000 rows
- *   node dist/bench/import/main.js --rows 100000 --format csv
+ *   node dist/bench/import/main.js --rows 100000 --format xlsx
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +15,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import ExcelJS from 'exceljs';
 import { connectNats, RpcClient } from '@closeloop/messaging';
 import { ImportRpc, type Caller, type ImportView } from '@closeloop/contracts';
 import { ADMIN, Api, startPlatform, type RunningPlatform } from '@closeloop/testing';
@@ -22,6 +23,12 @@ import { cpuBetween, cpuSnapshot, type CpuReport } from '../intake/cpu';
 import { cpuTable, table } from '../intake/report';
 
 const TARGET_SECONDS = 60;
+
+type Format = 'csv' | 'xlsx';
+const CONTENT_TYPES: Record<Format, string> = {
+  csv: 'text/csv',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
 const OPERATOR: Caller = {
   userId: '00000000-0000-4000-8000-000000000002',
   roles: ['admin'],
@@ -65,20 +72,56 @@ const PREFIXES = [
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华';
 
+const HEADER = [
+  'externalSource',
+  'externalId',
+  'name',
+  'phone',
+  'email',
+  'storeId',
+  'consentCallbacks',
+  'consentMarketing',
+];
+
+/** Row i of the file: unique phone, e-mail and CRM id, a name, a store, consents. */
+function customerRow(i: number, salt: string): string[] {
+  const name = `${SURNAMES[i % SURNAMES.length]}${GIVEN[(i * 7) % GIVEN.length]}${i % 3 ? GIVEN[(i * 13) % GIVEN.length] : ''}`;
+  // A valid prefix + 8 digits: unique per row (rows < 10^8).
+  const phone = `${PREFIXES[i % PREFIXES.length]}${String(i).padStart(8, '0')}`;
+  return [
+    'crm',
+    `${salt}-${i}`,
+    name,
+    phone,
+    `u${i}.${salt}@example.com`,
+    `store-${i % 200}`,
+    i % 2 ? 'yes' : 'no',
+    i % 5 ? 'no' : 'yes',
+  ];
+}
+
+/** The same rows as an xlsx workbook (one worksheet), written as a stream by exceljs. */
+async function generateXlsx(file: string, rows: number): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: false });
+  const sheet = workbook.addWorksheet('customers');
+  sheet.addRow(HEADER).commit();
+  const salt = randomBytes(3).toString('hex');
+  for (let i = 0; i < rows; i++) sheet.addRow(customerRow(i, salt)).commit();
+  sheet.commit();
+  await workbook.commit();
+}
+
 /** A customer file like a CRM export: unique phones, e-mails and CRM ids, names, stores, consents. */
 async function generate(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  await write('externalSource,externalId,name,phone,email,storeId,consentCallbacks,consentMarketing\n');
+  await write(`${HEADER.join(',')}\n`);
   const salt = randomBytes(3).toString('hex');
   let buffer = '';
   for (let i = 0; i < rows; i++) {
-    const name = `${SURNAMES[i % SURNAMES.length]}${GIVEN[(i * 7) % GIVEN.length]}${i % 3 ? GIVEN[(i * 13) % GIVEN.length] : ''}`;
-    // A valid prefix + 8 digits: unique per row (rows < 10^8).
-    const phone = `${PREFIXES[i % PREFIXES.length]}${String(i).padStart(8, '0')}`;
-    buffer += `crm,${salt}-${i},${name},${phone},u${i}.${salt}@example.com,store-${i % 200},${i % 2 ? 'yes' : 'no'},${i % 5 ? 'no' : 'yes'}\n`;
+    buffer += `${customerRow(i, salt).join(',')}\n`;
     if (buffer.length > 1 << 20) {
       await write(buffer);
       buffer = '';
@@ -92,10 +135,11 @@ async function generate(file: string, rows: number): Promise<void> {
  * The file as a client sends it: one streamed POST /api/v1/imports through the gateway, which forwards it to
  * intake in chunks (several in flight) and commits it with its SHA-256.
  */
-async function upload(api: Api, file: string): Promise<string> {
-  const response = await fetch(`${api.baseUrl}/api/v1/imports?kind=customers&format=csv&fileName=bench.csv`, {
+async function upload(api: Api, file: string, format: Format): Promise<string> {
+  const query = `kind=customers&format=${format}&fileName=bench.${format}`;
+  const response = await fetch(`${api.baseUrl}/api/v1/imports?${query}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'text/csv' },
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': CONTENT_TYPES[format] },
     body: Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
     duplex: 'half',
   });
@@ -135,13 +179,14 @@ async function runOnce(
   api: Api,
   rpc: RpcClient,
   file: string,
+  format: Format,
   classify: Parameters<typeof cpuSnapshot>[0],
 ): Promise<RunFigures> {
   log(`${label}: uploading and importing`);
   const before = cpuSnapshot(classify);
   const loadBefore = loadavg()[0];
   const started = process.hrtime.bigint();
-  const id = await upload(api, file);
+  const id = await upload(api, file, format);
   const uploaded = process.hrtime.bigint();
   const view = await waitDone(rpc, id);
   const done = process.hrtime.bigint();
@@ -173,6 +218,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rows: { type: 'string', default: process.env.BENCH_ROWS ?? '1000000' },
+      format: { type: 'string', default: 'csv' },
       keep: { type: 'boolean' },
     },
   });
@@ -181,10 +227,12 @@ async function main(): Promise<void> {
   process.env.NATS_URL ??= 'nats://127.0.0.1:4222';
   const dir = join(tmpdir(), `closeloop-bench-import-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'customers.csv');
+  const format = values.format as Format;
+  if (!(format in CONTENT_TYPES)) throw new Error(`--format must be csv or xlsx, not ${format}`);
+  const file = join(dir, `customers.${format}`);
   log(`generating ${rows} rows`);
   const genStart = Date.now();
-  await generate(file, rows);
+  await (format === 'csv' ? generate(file, rows) : generateXlsx(file, rows));
   log(
     `generated ${(statSync(file).size / 1e6).toFixed(1)} MB in ${((Date.now() - genStart) / 1000).toFixed(1)} s`,
   );
@@ -223,14 +271,14 @@ async function main(): Promise<void> {
   const rpc = new RpcClient(nc, platform.prefix, 120_000);
   try {
     const api = await new Api(platform.gatewayUrl).login(ADMIN.email, ADMIN.password);
-    const first = await runOnce('first run', platform, api, rpc, file, classify);
-    const second = await runOnce('re-run of the same file', platform, api, rpc, file, classify);
+    const first = await runOnce('first run', platform, api, rpc, file, format, classify);
+    const second = await runOnce('re-run of the same file', platform, api, rpc, file, format, classify);
     const [counts] = await platform.db.query<{ customers: number; contacts: number }>(
       `SELECT (SELECT count(*)::int FROM intake.customers) AS customers,
               (SELECT count(*)::int FROM intake.customer_contacts) AS contacts`,
     );
     console.log(
-      `\nbench/import: ${rows.toLocaleString('en')} customers (${(statSync(file).size / 1e6).toFixed(1)} MB csv), ${cpus().length} cores\n`,
+      `\nbench/import: ${rows.toLocaleString('en')} customers (${(statSync(file).size / 1e6).toFixed(1)} MB ${format}), ${cpus().length} cores\n`,
     );
     console.log(
       table(

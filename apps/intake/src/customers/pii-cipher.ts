@@ -4,6 +4,8 @@ import { GcmBatchEncryptor } from './gcm-batch';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** IVs drawn from the system's random source at a time (4,096). */
+const IV_POOL_BYTES = IV_BYTES * 4096;
 const SHA256_BLOCK = 64;
 
 /**
@@ -64,28 +66,17 @@ export class PiiCipher {
   }
 
   encrypt(plaintext: string): string {
-    const iv = this.nextIv();
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [
-      this.activeKeyId,
-      iv.toString('base64'),
-      cipher.getAuthTag().toString('base64'),
-      ciphertext.toString('base64'),
-    ].join(':');
+    return this.encryptMany([plaintext])[0];
   }
 
   /**
-   * `encrypt` of many values at once, in the same stored form (decision 0016): one native AES call for the
-   * whole batch instead of a cipher object per value. Each value gets its own fresh random IV.
+   * `encrypt` of many values at once (decision 0016): one native AES call for the whole batch (imports,
+   * `pii:rotate`) instead of a cipher object per value. Each value gets its own random IV.
    */
   encryptMany(plaintexts: readonly string[]): string[] {
     if (plaintexts.length === 0) return [];
     this.batch ??= new GcmBatchEncryptor(this.keys.get(this.activeKeyId)!);
-    const { bytes, starts, ends } = this.batch.encrypt(
-      plaintexts,
-      randomFillSync(Buffer.allocUnsafe(plaintexts.length * IV_BYTES)),
-    );
+    const { bytes, starts, ends } = this.batch.encrypt(plaintexts, this.nextIvs(plaintexts.length));
     const stored = new Array<string>(plaintexts.length);
     for (let i = 0; i < plaintexts.length; i++) {
       const at = starts[i];
@@ -108,19 +99,22 @@ export class PiiCipher {
     );
   }
 
-  private nextIv(): Buffer {
-    if (this.ivOffset + IV_BYTES > this.ivPool.length) {
-      this.ivPool = randomFillSync(Buffer.allocUnsafe(IV_BYTES * 4096));
+  /** `count` fresh IVs, back to back: from the pool, or drawn at once for a batch larger than it. */
+  private nextIvs(count: number): Buffer {
+    const bytes = count * IV_BYTES;
+    if (bytes > IV_POOL_BYTES) return randomFillSync(Buffer.allocUnsafe(bytes));
+    if (this.ivOffset + bytes > this.ivPool.length) {
+      this.ivPool = randomFillSync(Buffer.allocUnsafe(IV_POOL_BYTES));
       this.ivOffset = 0;
     }
-    const iv = this.ivPool.subarray(this.ivOffset, this.ivOffset + IV_BYTES);
-    this.ivOffset += IV_BYTES;
-    return iv;
+    const ivs = this.ivPool.subarray(this.ivOffset, this.ivOffset + bytes);
+    this.ivOffset += bytes;
+    return ivs;
   }
 
   /** Binary form for files (import uploads): `<keyId length><keyId><iv><tag><ciphertext>`. */
   encryptBytes(plain: Buffer): Buffer {
-    const iv = this.nextIv();
+    const iv = this.nextIvs(1);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv);
     const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
     const keyId = Buffer.from(this.activeKeyId, 'utf8');

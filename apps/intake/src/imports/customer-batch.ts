@@ -99,11 +99,10 @@ export function prepareCustomerBatch(
       firstContactKind: row.contacts[0]?.kind ?? null,
     });
     customers +=
-      `${row.line}\t${candidateId}\t${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t` +
-      `${plain(row.idNumberEnc)}\t${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t` +
-      `${plain(row.accountManagerId)}\t${plain(source)}\t${copyText(row.externalId?.externalId ?? null)}\n`;
+      `${row.line}\t${candidateId}\t${customerFields(row)}\t` +
+      `${plain(source)}\t${copyText(row.externalId?.externalId ?? null)}\n`;
     for (const c of row.contacts) {
-      contacts += `${row.line}\t${timeOrderedUuid()}\t${c.kind}\t${copyHash(c.hash)}\t${c.enc}\n`;
+      contacts += `${row.line}\t${timeOrderedUuid()}\t${contactFields(c)}\n`;
     }
     for (const c of row.consents) {
       consents += `${row.line}\t${c.purpose}\t${c.granted ? 't' : 'f'}\t${plain(c.givenAt?.toISOString() ?? null)}\n`;
@@ -144,10 +143,7 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
   for (const row of prepared) {
     const id = timeOrderedUuid();
     created.push(id);
-    let line =
-      `${id}\t${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t${plain(row.idNumberEnc)}\t` +
-      `${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t${plain(row.accountManagerId)}\tnew\t` +
-      `${at.now}\t${at.now}\t${at.now}`;
+    let line = `${id}\t${customerFields(row)}\tnew\t${at.now}\t${at.now}\t${at.now}`;
     for (const purpose of CONSENT_PURPOSES) {
       const c = row.consents.find((consent) => consent.purpose === purpose);
       line += c
@@ -158,7 +154,7 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
     for (const c of row.contacts) {
       contactRows.push({
         hash: c.hash,
-        line: `${timeOrderedUuid()}\t${id}\t${c.kind}\t${copyHash(c.hash)}\t${c.enc}\n`,
+        line: `${timeOrderedUuid()}\t${id}\t${contactFields(c)}\n`,
       });
     }
     if (row.externalId) {
@@ -208,6 +204,15 @@ const copyText = (value: string | null): string =>
   value === null ? '\\N' : NEEDS_ESCAPE.test(value) ? value.replace(/[\\\n\r\t]/g, escapeChar) : value;
 /** A keyed hash as bytea hex input (`\x…`), its backslash escaped for COPY text (keyed-hash.ts). */
 const copyHash = (hex: string | null): string => (hex === null ? '\\N' : `\\\\x${hex}`);
+
+/** kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id: in both forms. */
+const customerFields = (row: PreparedCustomer): string =>
+  `${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t${plain(row.idNumberEnc)}\t` +
+  `${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t${plain(row.accountManagerId)}`;
+
+/** kind, hash, enc of a contact: in both forms. */
+const contactFields = (c: PreparedCustomer['contacts'][number]): string =>
+  `${c.kind}\t${copyHash(c.hash)}\t${c.enc}`;
 
 function escapeChar(char: string): string {
   switch (char) {

@@ -52,10 +52,7 @@ export async function insertRows<R = never>(
       params.push(...row);
       return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
     });
-    const result: unknown = await manager.query(
-      `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`,
-      params,
-    );
+    const result: unknown = await manager.query(insertSql(insert, tuples), params);
     if (Array.isArray(result)) returned.push(...(result as R[]));
   }
   return returned;
@@ -69,7 +66,14 @@ export async function insertRows<R = never>(
  * the suffix, which are the code's own constants.
  */
 export function insertStatement(insert: DeferredInsert, rows: readonly unknown[][]): string {
-  const tuples = rows.map((row) => `(${row.map(sqlLiteral).join(', ')})`);
+  return insertSql(
+    insert,
+    rows.map((row) => `(${row.map(sqlLiteral).join(', ')})`),
+  );
+}
+
+/** The statement for these value tuples (placeholders or literals). */
+function insertSql(insert: DeferredInsert, tuples: string[]): string {
   return `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`;
 }
 

@@ -17,15 +17,21 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import ExcelJS from 'exceljs';
 import { connectNats, RpcClient } from '@closeloop/messaging';
-import { ImportRpc, type Caller, type ImportView } from '@closeloop/contracts';
+import {
+  IMPORT_FORMATS,
+  ImportRpc,
+  type Caller,
+  type ImportFormat,
+  type ImportView,
+} from '@closeloop/contracts';
 import { ADMIN, Api, startPlatform, type RunningPlatform } from '@closeloop/testing';
 import { cpuBetween, cpuSnapshot, type CpuReport } from '../intake/cpu';
 import { cpuTable, table } from '../intake/report';
 
 const TARGET_SECONDS = 60;
 
-type Format = 'csv' | 'xlsx';
-const CONTENT_TYPES: Record<Format, string> = {
+/** The media type a client sends each import format as. */
+const CONTENT_TYPES: Record<ImportFormat, string> = {
   csv: 'text/csv',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
@@ -135,7 +141,7 @@ async function generate(file: string, rows: number): Promise<void> {
  * The file as a client sends it: one streamed POST /api/v1/imports through the gateway, which forwards it to
  * intake in chunks (several in flight) and commits it with its SHA-256.
  */
-async function upload(api: Api, file: string, format: Format): Promise<string> {
+async function upload(api: Api, file: string, format: ImportFormat): Promise<string> {
   const query = `kind=customers&format=${format}&fileName=bench.${format}`;
   const response = await fetch(`${api.baseUrl}/api/v1/imports?${query}`, {
     method: 'POST',
@@ -179,7 +185,7 @@ async function runOnce(
   api: Api,
   rpc: RpcClient,
   file: string,
-  format: Format,
+  format: ImportFormat,
   classify: Parameters<typeof cpuSnapshot>[0],
 ): Promise<RunFigures> {
   log(`${label}: uploading and importing`);
@@ -227,8 +233,10 @@ async function main(): Promise<void> {
   process.env.NATS_URL ??= 'nats://127.0.0.1:4222';
   const dir = join(tmpdir(), `closeloop-bench-import-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const format = values.format as Format;
-  if (!(format in CONTENT_TYPES)) throw new Error(`--format must be csv or xlsx, not ${format}`);
+  const format = values.format as ImportFormat;
+  if (!IMPORT_FORMATS.includes(format)) {
+    throw new Error(`--format must be one of ${IMPORT_FORMATS.join(', ')}, not ${format}`);
+  }
   const file = join(dir, `customers.${format}`);
   log(`generating ${rows} rows`);
   const genStart = Date.now();

@@ -45,8 +45,7 @@ export class StatementCustomerReferences1796180000000 implements MigrationInterf
     await queryRunner.query(
       `CREATE FUNCTION "intake"."delete_customer_references"() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         DELETE FROM "intake"."customer_contacts" WHERE customer_id IN (SELECT id FROM gone);
-         DELETE FROM "intake"."customer_external_ids" WHERE customer_id IN (SELECT id FROM gone);
+         ${REFERRING.map(({ table }) => `DELETE FROM "intake"."${table}" WHERE customer_id IN (SELECT id FROM gone);`).join('\n         ')}
          RETURN NULL;
        END $$`,
     );

@@ -2,8 +2,8 @@
 // e2e (the built platform driven through the gateway's HTTP API). See docs/testing.md.
 const swc = ['@swc/jest', JSON.parse(require('fs').readFileSync(__dirname + '/.swcrc', 'utf8'))];
 const moduleNameMapper = {
-  '^@closeloop/(contracts|messaging|persistence|observability|calendar|runtime)$': '<rootDir>/libs/$1/src',
-  '^@closeloop/(contracts|messaging|persistence|observability|calendar|runtime)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@closeloop/(contracts|messaging|persistence|observability|calendar|runtime|scheduling)$': '<rootDir>/libs/$1/src',
+  '^@closeloop/(contracts|messaging|persistence|observability|calendar|runtime|scheduling)/(.*)$': '<rootDir>/libs/$1/src/$2',
   '^@closeloop/testing$': '<rootDir>/test/harness',
   '^@closeloop/testing/(.*)$': '<rootDir>/test/harness/$1',
 };
@@ -24,7 +24,7 @@ module.exports = {
     {
       ...base,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts', '<rootDir>/test/security/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
     },

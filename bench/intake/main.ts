@@ -786,7 +786,7 @@ async function main(): Promise<void> {
     );
   }
   // The floor's level at each C runs right after the platform's, while the services idle (their relays
-  // poll every 200 ms): this host's speed drifts by up to 2x over minutes, and the ratio must compare
+  // poll every 200 ms): this host's speed drifts over minutes (bench/README.md), and the ratio must compare
   // neighbours, not a phase run after the other.
   const floorSession = config.floor ? await startFloor(config, natsPort) : undefined;
   const floor: FloorLevel[] = [];

@@ -9,8 +9,8 @@ type Metadata = ReturnType<Lookup>[number];
  *
  * class-validator 0.15 recomputes it on every object it validates: it filters the class's rules and walks
  * every class it knows (`prototype instanceof`) to find inherited ones, then groups them by property. With
- * the few hundred contract classes of this platform that was 3 to 7 % of the gateway's, intake's and
- * routing's CPU in the intake bench (docs/benchmarks.md). The answer depends only on the registered
+ * the few hundred contract classes of this platform that showed in the gateway's, intake's and
+ * routing's CPU profiles (see docs/decisions/0013). The answer depends only on the registered
  * metadata and the arguments, so it is kept per class and arguments, and forgotten whenever a rule or
  * schema is registered (decorators of a class loaded later). The arrays handed out are the library's own
  * results, which it only reads.

@@ -26,7 +26,7 @@ export async function connectNats(url: string, name: string, auth: NatsAuth = {}
     reconnectTimeWait: 500,
     timeout: 5_000,
     // Otherwise every request (RPC, JetStream publish and API call) builds an Error with a stack trace up
-    // front, in case it times out: 8 % of the gateway's CPU in the bench. Errors still say what failed.
+    // front, in case it times out (see docs/decisions/0008). Errors still say what failed.
     noAsyncTraces: true,
   });
   void (async () => {

@@ -32,7 +32,7 @@ export class OutboxWriter {
    * A field the contract does not declare fails the transaction (no phone or name can reach partners by a
    * spread). The values are not validated again here: our code built the payload with the contract's type
    * from validated input, and every consumer validates what it receives (decision 0008). Full validation
-   * here cost 8 % of intake's and 12 % of routing's CPU.
+   * here was a large share of every service's CPU (see docs/decisions/0008).
    */
   event<T extends object>(
     definition: EventDefinition<T>,

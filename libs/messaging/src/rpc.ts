@@ -123,7 +123,7 @@ interface OutgoingRequest {
  * Replies come to one subscription on this client's own inbox (`<inbox>.<n>`), like nats.js's muxed
  * requests, and requests are written together once per turn of the event loop: under load, the requests
  * of many HTTP connections go to NATS in one socket write instead of one write each (on loopback every
- * write also runs the receiver's network stack: 16 % of the gateway's CPU in the bench profiles). nats.js's
+ * write also runs the receiver's network stack: see docs/decisions/0008). nats.js's
  * own request() also built an Error with a stack trace for every completed request.
  */
 export class RpcClient {

@@ -12,7 +12,7 @@ export class CallerThrottlerGuard extends ThrottlerGuard {
 
   /**
    * The limit's key as plain text: the library hashes it with SHA-256 for every request and limit (to
-   * bound key length in shared stores); ours is in memory and short. 2.7 % of the gateway's CPU.
+   * bound key length in shared stores); ours is in memory and short (see docs/decisions/0008).
    */
   protected override generateKey(context: ExecutionContext, tracker: string, name: string): string {
     return `${context.getClass().name}-${context.getHandler().name}-${name}-${tracker}`;

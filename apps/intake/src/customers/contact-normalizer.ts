@@ -32,7 +32,7 @@ export function phoneE164(raw: string): string | null {
 }
 
 /**
- * Bulk imports normalise millions of mainland mobiles, and libphonenumber costs ~15 µs each. Whether an
+ * Bulk imports normalise millions of mainland mobiles, and libphonenumber is costly per number. Whether an
  * 11-digit mainland mobile is valid depends only on its leading digits (the number ranges the regulator
  * assigned), so the verdict of libphonenumber is remembered per 7-digit prefix (at most a few thousand) and
  * the answer is the same as libphonenumber's (contact-normalizer.spec.ts checks that on random numbers).

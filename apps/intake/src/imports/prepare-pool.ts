@@ -106,7 +106,7 @@ export class PreparePool implements OnApplicationShutdown {
     const worker = new Worker(workerFile(), {
       workerData: data,
       // A batch allocates tens of MB of short-lived strings: a larger young generation means fewer
-      // scavenges (garbage collection was 23 % of the worker's time with V8's default).
+      // scavenges (see docs/decisions/0012 for the sizes tried).
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     const entry: PoolWorker = { worker, pending: new Map() };

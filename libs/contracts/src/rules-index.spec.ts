@@ -94,8 +94,11 @@ function sourceFiles(dir: string): string[] {
 
 /** shared/ sits beside the repository in CI (../shared) and beside the worktrees' folder on a workstation. */
 function catalogue(): string | undefined {
-  const candidates = [process.env.RULES_CATALOGUE, join(ROOT, '../shared/product/rules.md')];
-  candidates.push(join(ROOT, '../../shared/product/rules.md'));
+  const candidates = [
+    process.env.RULES_CATALOGUE,
+    join(ROOT, '../shared/product/rules.md'),
+    join(ROOT, '../../shared/product/rules.md'),
+  ];
   return candidates.find((path): path is string => !!path && existsSync(path));
 }
 

@@ -73,7 +73,7 @@ async function orphans(table: keyof typeof REFERRING): Promise<number> {
 }
 
 /** Waits until the statement running on `client` either waits for a lock or has ended. */
-async function blockedOrDone(client: Client, done: () => boolean): Promise<'blocked' | 'done'> {
+async function blockedOrDone(client: Client, done: () => boolean): Promise<string> {
   const pid = (client as unknown as { processID: number }).processID;
   return pollUntil(
     async () => {

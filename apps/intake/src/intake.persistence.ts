@@ -23,6 +23,7 @@ import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-Im
 import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentColumns';
 import { StatementCustomerReferences1796180000000 } from './migrations/1796180000000-StatementCustomerReferences';
 import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-BinaryKeyedHashes';
+import { LockingCustomerReferences1796190000000 } from './migrations/1796190000000-LockingCustomerReferences';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -57,5 +58,6 @@ export const intakePersistence = {
     ConsentColumns1796170100000,
     StatementCustomerReferences1796180000000,
     BinaryKeyedHashes1796180100000,
+    LockingCustomerReferences1796190000000,
   ],
 };

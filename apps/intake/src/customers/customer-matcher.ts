@@ -185,7 +185,9 @@ export class CustomerMatcher {
    */
   private async create(tx: Tx, identity: CustomerIdentity): Promise<KnownCustomer> {
     const id = randomUUID();
-    const name = identity.name ? this.cipher.encrypt(identity.name) : null;
+    const name = identity.name
+      ? this.cipher.encrypt(identity.name, { column: 'customers.name_enc', rowId: id })
+      : null;
     if (identity.externalId) {
       await tx.manager.query(`INSERT INTO intake.customers (id, name_enc) VALUES ($1, $2)`, [id, name]);
       return { id, live: true, segment: null, createdHere: false };
@@ -202,12 +204,13 @@ export class CustomerMatcher {
     contact: CustomerIdentity['contacts'][number],
     isNew: boolean,
   ): Promise<void> {
+    const contactId = randomUUID();
     const values = [
-      randomUUID(),
+      contactId,
       customer.id,
       contact.kind,
       hashBytes(contact.hash),
-      this.cipher.encrypt(contact.value),
+      this.cipher.encrypt(contact.value, { column: 'customer_contacts.value_enc', rowId: contactId }),
     ];
     if (customer.createdHere) {
       tx.deferInsert(INSERT_CONTACT, values);

@@ -44,9 +44,18 @@ export class CustomerMergeRepository {
   /**
    * Moves everything of `from` to `to` (both rows locked by the caller): contacts, external ids, orders,
    * feedback, consents (the later answer per purpose wins), figures (summed; latest dates and satisfaction),
-   * the personal fields the survivor lacks. `from` keeps no personal data and points at `to`.
+   * the personal fields the survivor lacks (`adopted`: the duplicate's ciphertexts encrypted again for the
+   * survivor's row, null where the survivor keeps its own). Contacts move as rows, keeping their ids, so
+   * their ciphertexts (bound to the contact's id, decision 0017) stay valid. `from` keeps no personal data
+   * and points at `to`.
    */
-  async move(manager: EntityManager, from: string, to: string, at: Date): Promise<void> {
+  async move(
+    manager: EntityManager,
+    from: string,
+    to: string,
+    at: Date,
+    adopted: { nameEnc: string | null; idNumberEnc: string | null },
+  ): Promise<void> {
     for (const table of ['customer_contacts', 'customer_external_ids', 'orders', 'feedback']) {
       await manager.query(`UPDATE intake.${table} SET customer_id = $2 WHERE customer_id = $1`, [from, to]);
     }
@@ -93,14 +102,14 @@ export class CustomerMergeRepository {
     // of the two, so the cooperation is counted from the earlier registration.
     await manager.query(
       `UPDATE intake.customers s SET
-         name_enc = COALESCE(s.name_enc, d.name_enc), name_hash = COALESCE(s.name_hash, d.name_hash),
-         id_number_enc = COALESCE(s.id_number_enc, d.id_number_enc),
+         name_enc = COALESCE(s.name_enc, $4), name_hash = COALESCE(s.name_hash, d.name_hash),
+         id_number_enc = COALESCE(s.id_number_enc, $5),
          id_number_hash = COALESCE(s.id_number_hash, d.id_number_hash),
          store_id = COALESCE(s.store_id, d.store_id),
          account_manager_id = COALESCE(s.account_manager_id, d.account_manager_id),
          created_at = LEAST(s.created_at, d.created_at), version = s.version + 1, updated_at = $3
        FROM intake.customers d WHERE s.id = $2 AND d.id = $1`,
-      [from, to, at],
+      [from, to, at, adopted.nameEnc, adopted.idNumberEnc],
     );
     await manager.query(
       `UPDATE intake.customers SET merged_into = $2, merged_at = $3, name_enc = NULL, name_hash = NULL,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import {
@@ -16,6 +16,7 @@ import { CustomerMergeRepository } from './customer-merge.repository';
 import { personalFields } from './customer.presenter';
 import { CustomerRepository } from './customer.repository';
 import { CustomersService } from './customers.service';
+import { PiiCipher, type PiiColumn } from './pii-cipher';
 
 const log = createLogger('customer-merge');
 
@@ -34,6 +35,7 @@ export class CustomerMergeService {
     private readonly reader: CustomersService,
     private readonly audit: AuditRepository,
     private readonly segments: SegmentService,
+    @Inject(PiiCipher) private readonly cipher: PiiCipher,
   ) {}
 
   async duplicates(request: DuplicatesRequest): Promise<DuplicateCandidateView[]> {
@@ -74,7 +76,19 @@ export class CustomerMergeService {
           'one of them was merged already: merge into its survivor',
         );
       }
-      await this.merges.move(tx.manager, duplicate!.id, survivor!.id, mergedAt);
+      // The survivor takes the duplicate's name and ID number where it has none: each ciphertext is bound to
+      // its row (decision 0017), so it is encrypted again for the survivor's row.
+      const adopt = (column: PiiColumn, mine: string | null, theirs: string | null) =>
+        mine !== null || theirs === null
+          ? null
+          : this.cipher.encrypt(this.cipher.decrypt(theirs, { column, rowId: duplicate!.id }), {
+              column,
+              rowId: survivor!.id,
+            });
+      await this.merges.move(tx.manager, duplicate!.id, survivor!.id, mergedAt, {
+        nameEnc: adopt('customers.name_enc', survivor!.nameEnc, duplicate!.nameEnc),
+        idNumberEnc: adopt('customers.id_number_enc', survivor!.idNumberEnc, duplicate!.idNumberEnc),
+      });
       for (const [customer, fields] of [
         [survivor!, personalFields(duplicate!)],
         [duplicate!, personalFields(duplicate!)],

@@ -65,14 +65,15 @@ export class CustomerRegistryService {
     }
     const contacts = this.contacts(input.phones ?? [], input.emails ?? [], 'phones');
     const externalIds = dedupeExternalIds(input.externalIds ?? []);
+    // The id comes first: the name and ID number are encrypted bound to it (decision 0017).
+    const id = randomUUID();
     const row: CustomerRow = {
       kind: input.kind ?? 'person',
-      ...this.nameColumns(input.name ?? null),
-      ...this.idNumberColumns(input.idNumber ?? null),
+      ...this.nameColumns(id, input.name ?? null),
+      ...this.idNumberColumns(id, input.idNumber ?? null),
       storeId: input.storeId ?? null,
       accountManagerId: input.accountManagerId ?? null,
     };
-    const id = randomUUID();
     const now = new Date();
     try {
       await this.unitOfWork.run(async (tx) => {
@@ -120,17 +121,16 @@ export class CustomerRegistryService {
       changes.removeEmails ?? [],
       'removePhones',
     );
-    const columns: Partial<CustomerRow> = {};
-    if (changes.kind !== undefined) columns.kind = changes.kind;
-    if (changes.name !== undefined) Object.assign(columns, this.nameColumns(changes.name));
-    if (changes.idNumber !== undefined) Object.assign(columns, this.idNumberColumns(changes.idNumber));
-    if (changes.storeId !== undefined) {
-      requireStoreInScope(caller, changes.storeId, 'storeId');
-      columns.storeId = changes.storeId;
-    }
-    if (changes.accountManagerId !== undefined) columns.accountManagerId = changes.accountManagerId;
+    if (changes.storeId !== undefined) requireStoreInScope(caller, changes.storeId, 'storeId');
     const fields = changedFields({ ...changes });
     const id = await this.customers.resolve(request.id);
+    // The name and ID number are encrypted bound to the customer's id (decision 0017).
+    const columns: Partial<CustomerRow> = {};
+    if (changes.kind !== undefined) columns.kind = changes.kind;
+    if (changes.name !== undefined) Object.assign(columns, this.nameColumns(id, changes.name));
+    if (changes.idNumber !== undefined) Object.assign(columns, this.idNumberColumns(id, changes.idNumber));
+    if (changes.storeId !== undefined) columns.storeId = changes.storeId;
+    if (changes.accountManagerId !== undefined) columns.accountManagerId = changes.accountManagerId;
     await this.unitOfWork.run(async (tx) => {
       const current = this.reader.requireVisible(caller, await this.customers.load(id, tx.manager, true));
       const etag = versionEtag(current.version);
@@ -173,12 +173,15 @@ export class CustomerRegistryService {
     return this.presenter.view(this.reader.requireVisible(caller, await this.customers.load(id)), false);
   }
 
-  /** Normalised, hashed and encrypted contacts; invalid ones are field errors (`phones.1`). */
+  /**
+   * Normalised, hashed and encrypted contacts; invalid ones are field errors (`phones.1`). Each gets its row
+   * id here, since its ciphertext is bound to it (decision 0017).
+   */
   private contacts(
     phones: string[],
     emails: string[],
     phoneField: string,
-  ): (NewContact & { value: string })[] {
+  ): (NewContact & { id: string; value: string })[] {
     const errors: FieldError[] = [];
     const normalised: NormalisedContact[] = [];
     phones.forEach((raw, i) => {
@@ -200,22 +203,26 @@ export class CustomerRegistryService {
         valueEnc: '',
       }))
       .filter((contact) => !seen.has(contact.hash) && seen.add(contact.hash))
-      .map((contact) => ({ ...contact, valueEnc: this.cipher.encrypt(contact.value) }));
+      .map((contact) => {
+        const id = randomUUID();
+        const place = { column: 'customer_contacts.value_enc', rowId: id } as const;
+        return { ...contact, id, valueEnc: this.cipher.encrypt(contact.value, place) };
+      });
   }
 
-  private nameColumns(name: string | null): Pick<CustomerRow, 'nameEnc' | 'nameHash'> {
+  private nameColumns(id: string, name: string | null): Pick<CustomerRow, 'nameEnc' | 'nameHash'> {
     if (name === null) return { nameEnc: null, nameHash: null };
     return {
-      nameEnc: this.cipher.encrypt(name),
+      nameEnc: this.cipher.encrypt(name, { column: 'customers.name_enc', rowId: id }),
       nameHash: this.cipher.lookupHash('name', normaliseName(name)),
     };
   }
 
-  private idNumberColumns(raw: string | null): Pick<CustomerRow, 'idNumberEnc' | 'idNumberHash'> {
+  private idNumberColumns(id: string, raw: string | null): Pick<CustomerRow, 'idNumberEnc' | 'idNumberHash'> {
     if (raw === null) return { idNumberEnc: null, idNumberHash: null };
     const value = normaliseIdNumber(raw);
     return {
-      idNumberEnc: this.cipher.encrypt(value),
+      idNumberEnc: this.cipher.encrypt(value, { column: 'customers.id_number_enc', rowId: id }),
       idNumberHash: this.cipher.lookupHash('id_number', value),
     };
   }
@@ -247,12 +254,12 @@ export class CustomerRegistryService {
   }
 
   /** A concurrent writer took a contact between the check and the insert: the same 409. */
-  private async addContacts(manager: EntityManager, id: string, contacts: NewContact[]): Promise<void> {
-    const taken = await this.customers.addContacts(
-      manager,
-      id,
-      contacts.map((c) => ({ ...c, id: randomUUID() })),
-    );
+  private async addContacts(
+    manager: EntityManager,
+    id: string,
+    contacts: (NewContact & { id: string })[],
+  ): Promise<void> {
+    const taken = await this.customers.addContacts(manager, id, contacts);
     if (taken.length > 0) throw new DomainError('CUSTOMER.CONTACT_TAKEN', 'a contact was taken meanwhile');
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CustomerView } from '@closeloop/contracts';
 import type { StoredCustomer } from './customer.repository';
 import { maskEmail, maskIdNumber, maskName, maskPhone } from './masking';
-import { PiiCipher } from './pii-cipher';
+import { PiiCipher, type PiiPlace } from './pii-cipher';
 
 /** X1: a stored customer as the API shows it, masked unless an audited read asked for clear values. */
 @Injectable()
@@ -10,9 +10,9 @@ export class CustomerPresenter {
   constructor(@Inject(PiiCipher) private readonly cipher: PiiCipher) {}
 
   view(customer: StoredCustomer, unmasked: boolean): CustomerView {
-    const clear = (enc: string | null, mask: (value: string) => string) => {
+    const clear = (enc: string | null, place: PiiPlace, mask: (value: string) => string) => {
       if (enc === null) return null;
-      const value = this.cipher.decrypt(enc);
+      const value = this.cipher.decrypt(enc, place);
       return unmasked ? value : mask(value);
     };
     const { activity } = customer;
@@ -20,13 +20,21 @@ export class CustomerPresenter {
     return {
       id: customer.id,
       kind: customer.kind,
-      name: clear(customer.nameEnc, maskName),
+      name: clear(customer.nameEnc, { column: 'customers.name_enc', rowId: customer.id }, maskName),
       contacts: customer.contacts.map((contact) => ({
         kind: contact.kind,
-        value: clear(contact.valueEnc, contact.kind === 'phone' ? maskPhone : maskEmail)!,
+        value: clear(
+          contact.valueEnc,
+          { column: 'customer_contacts.value_enc', rowId: contact.id },
+          contact.kind === 'phone' ? maskPhone : maskEmail,
+        )!,
       })),
       externalIds: customer.externalIds,
-      idNumber: clear(customer.idNumberEnc, maskIdNumber),
+      idNumber: clear(
+        customer.idNumberEnc,
+        { column: 'customers.id_number_enc', rowId: customer.id },
+        maskIdNumber,
+      ),
       storeId: customer.storeId,
       accountManagerId: customer.accountManagerId,
       consents: customer.consents.map((consent) => ({

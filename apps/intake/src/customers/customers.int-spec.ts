@@ -231,7 +231,8 @@ describe('key rotation (X1)', () => {
         `SELECT value_enc AS enc FROM intake.customer_contacts
          UNION ALL SELECT name_enc FROM intake.customers WHERE name_enc IS NOT NULL`,
       );
-    expect((await encrypted()).every((row) => row.enc.startsWith('old:'))).toBe(true);
+    // Written bound to their rows (`+2`, decision 0017).
+    expect((await encrypted()).every((row) => row.enc.startsWith('old+2:'))).toBe(true);
     const hashesBefore = await db.query(
       "SELECT id, encode(value_hash, 'hex') AS value_hash FROM intake.customer_contacts ORDER BY id",
     );
@@ -244,7 +245,7 @@ describe('key rotation (X1)', () => {
     });
     const rows = await encrypted();
     expect(rows.length).toBeGreaterThan(10);
-    expect(rows.every((row) => row.enc.startsWith('new:'))).toBe(true);
+    expect(rows.every((row) => row.enc.startsWith('new+2:'))).toBe(true);
     expect(totals.customer_contacts + totals.customers + totals['customers.id_number']).toBe(rows.length);
     expect(progress.length).toBeGreaterThan(2); // several batches
     expect(
@@ -304,11 +305,12 @@ describe('HMAC key rotation (X1, offline rehash)', () => {
     expect(totals.customer_contacts + totals['customers.name'] + totals['customers.id_number']).toBe(
       Number(n),
     );
-    const contacts = await db.query<{ kind: string; value_hash: string; value_enc: string }>(
-      "SELECT kind, encode(value_hash, 'hex') AS value_hash, value_enc FROM intake.customer_contacts",
+    const contacts = await db.query<{ id: string; kind: string; value_hash: string; value_enc: string }>(
+      "SELECT id, kind, encode(value_hash, 'hex') AS value_hash, value_enc FROM intake.customer_contacts",
     );
     for (const row of contacts) {
-      expect(row.value_hash).toBe(next.lookupHash(row.kind, next.decrypt(row.value_enc)));
+      const place = { column: 'customer_contacts.value_enc', rowId: row.id } as const;
+      expect(row.value_hash).toBe(next.lookupHash(row.kind, next.decrypt(row.value_enc, place)));
     }
     // Resumable and idempotent: everything is under the next key already.
     expect(await rehashPii(intake.dataSource, current, next, { batchSize: 4 })).toEqual({

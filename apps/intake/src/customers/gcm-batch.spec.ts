@@ -2,13 +2,14 @@ import { createCipheriv, randomBytes, randomInt } from 'node:crypto';
 import { GcmBatchEncryptor } from './gcm-batch';
 
 /** IV, tag and ciphertext of each value as the batch encryptor laid them out. */
-function batchParts(key: Buffer, values: string[], ivs: Buffer): Buffer[] {
-  const { bytes, starts, ends } = new GcmBatchEncryptor(key).encrypt(values, ivs);
+function batchParts(key: Buffer, values: string[], ivs: Buffer, aads?: string[]): Buffer[] {
+  const { bytes, starts, ends } = new GcmBatchEncryptor(key).encrypt(values, ivs, aads);
   return values.map((_, i) => bytes.subarray(starts[i], ends[i]));
 }
 
-function nodeParts(key: Buffer, value: string, iv: Buffer): Buffer {
+function nodeParts(key: Buffer, value: string, iv: Buffer, aad?: string): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
+  if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
 }
@@ -37,6 +38,18 @@ describe('GcmBatchEncryptor (decision 0016)', () => {
     const parts = batchParts(key, values, ivs);
     const differing = values.filter(
       (value, i) => !parts[i].equals(nodeParts(key, value, ivs.subarray(12 * i, 12 * i + 12))),
+    );
+    expect(differing).toEqual([]);
+  });
+
+  it("is byte for byte Node's aes-256-gcm with associated data of 0 to 100 characters", () => {
+    const key = randomBytes(32);
+    const values = Array.from({ length: 2000 }, () => randomText(randomInt(120)));
+    const aads = values.map((_, i) => randomText(i % 101));
+    const ivs = randomBytes(12 * values.length);
+    const parts = batchParts(key, values, ivs, aads);
+    const differing = values.filter(
+      (value, i) => !parts[i].equals(nodeParts(key, value, ivs.subarray(12 * i, 12 * i + 12), aads[i])),
     );
     expect(differing).toEqual([]);
   });

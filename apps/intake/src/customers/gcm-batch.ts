@@ -2,17 +2,20 @@ import { createCipheriv } from 'node:crypto';
 
 /**
  * AES-256-GCM (NIST SP 800-38D) for many short values at once, byte for byte what `crypto`'s
- * `aes-256-gcm` gives for the same key, IV and plaintext (gcm-batch.spec.ts compares them on random
- * values). Why (decision 0016): through Node, every value costs a cipher object, a key schedule and four
- * native calls, about 8 µs on a slow host, and a bulk import encrypts three values per customer. Here the
- * AES part of a whole batch is ONE native call: the counter blocks of every value go through AES-256-ECB
- * (OpenSSL, AES-NI) and become the keystream; the plaintexts are XORed with it, and GHASH, a multiplication
- * in GF(2^128) by the fixed hash key H, runs in JavaScript with tables computed once per key.
+ * `aes-256-gcm` gives for the same key, IV, associated data and plaintext. Used ONLY by the import worker
+ * threads, and only after PiiCipher's start-up self-test found it equal to OpenSSL (decision 0017); every
+ * other write goes through `node:crypto`. Why it exists (decision 0016): through Node, every value costs a
+ * cipher object, a key schedule and four native calls, and a bulk import encrypts three values per customer.
+ * Here the AES part of a whole batch is ONE native call: the counter blocks of every value go through
+ * AES-256-ECB (OpenSSL, AES-NI) and become the keystream; the plaintexts are XORed with it, and GHASH, a
+ * multiplication in GF(2^128) by the fixed hash key H, runs in JavaScript with tables computed once per key.
+ * That GHASH is NOT constant time (table lookups indexed by secret state): acceptable only because it runs
+ * inside intake's own worker threads, over a file the caller uploaded, where no attacker can time it.
  * Decryption stays with Node's `aes-256-gcm`, which checks every tag: a value written here that was not
  * exact GCM would fail to decrypt, never decrypt to something else.
  *
- * Limits: 96-bit IVs (J0 = IV || 0^31 || 1), no additional authenticated data, values shorter than
- * 64 GiB (the 32-bit counter never wraps).
+ * Limits: 96-bit IVs (J0 = IV || 0^31 || 1), values and associated data shorter than 64 GiB (the 32-bit
+ * counter never wraps).
  */
 export class GcmBatchEncryptor {
   /** GHASH tables: entry 256 * j + b holds (byte b at position j) · H, as 4 big-endian words. */
@@ -29,16 +32,33 @@ export class GcmBatchEncryptor {
   }
 
   /**
-   * Encrypts each plaintext (UTF-8) under its IV, `ivs` holding 12 bytes per value. Returns, per value,
-   * its IV, tag and ciphertext as offsets into one buffer (`iv` at `start`, tag at `start + 12`,
-   * ciphertext at `start + 28` up to `end`).
+   * Encrypts each plaintext (UTF-8) under its IV, `ivs` holding 12 bytes per value, authenticating its
+   * associated data (`aads[i]`, UTF-8; none when `aads` is omitted). Returns, per value, its IV, tag and
+   * ciphertext as offsets into one buffer (`iv` at `start`, tag at `start + 12`, ciphertext at
+   * `start + 28` up to `end`).
    */
   encrypt(
     plaintexts: readonly string[],
     ivs: Buffer,
+    aads?: readonly string[],
   ): { bytes: Buffer; starts: Uint32Array; ends: Uint32Array } {
     const count = plaintexts.length;
     if (ivs.length !== count * IV_BYTES) throw new Error('one 12-byte IV per value');
+    if (aads && aads.length !== count) throw new Error('one associated data per value');
+    // Associated data of every value, back to back.
+    const aadStarts = new Uint32Array(count + 1);
+    let aadBytes: Buffer = EMPTY;
+    if (aads) {
+      let room = 0;
+      for (const aad of aads) room += aad.length * 3;
+      aadBytes = Buffer.allocUnsafe(room);
+      let written = 0;
+      for (let i = 0; i < count; i++) {
+        aadStarts[i] = written;
+        written += aadBytes.write(aads[i], written, 'utf8');
+      }
+      aadStarts[count] = written;
+    }
     let capacity = 0;
     for (const text of plaintexts) capacity += HEADER + text.length * 3; // UTF-8: at most 3 bytes per UTF-16 unit
     const bytes = Buffer.allocUnsafe(capacity);
@@ -79,15 +99,44 @@ export class GcmBatchEncryptor {
       at += 16;
       for (let k = 0; k < length; k++) bytes[dataAt + k] ^= stream[at + k];
       at += Math.ceil(length / 16) * 16;
-      this.tag(bytes, dataAt, length, stream, tagMask, ivAt + IV_BYTES);
+      const aadAt = aadStarts[i];
+      const aadLength = aads ? aadStarts[i + 1] - aadAt : 0;
+      this.tag(aadBytes, aadAt, aadLength, bytes, dataAt, length, stream, tagMask, ivAt + IV_BYTES);
     }
     return { bytes, starts, ends };
   }
 
-  /** GHASH_H(ciphertext) XOR E(J0), written at `out`. */
-  private tag(bytes: Buffer, from: number, length: number, mask: Buffer, maskAt: number, out: number): void {
+  /** GHASH_H(A, C) XOR E(J0), written at `out` (A: the associated data, C: the ciphertext). */
+  private tag(
+    aad: Buffer,
+    aadFrom: number,
+    aadLength: number,
+    bytes: Buffer,
+    from: number,
+    length: number,
+    mask: Buffer,
+    maskAt: number,
+    out: number,
+  ): void {
     const y = this.y;
     y.fill(0);
+    this.absorb(aad, aadFrom, aadLength);
+    this.absorb(bytes, from, length);
+    // Length block: 64 bits of associated data length, 64 bits of ciphertext length, in bits.
+    const aadBits = aadLength * 8;
+    const bits = length * 8;
+    y[0] ^= Math.floor(aadBits / 0x100000000);
+    y[1] ^= aadBits;
+    y[2] ^= Math.floor(bits / 0x100000000);
+    y[3] ^= bits;
+    multiply(this.table, y);
+    for (let w = 0; w < 4; w++)
+      bytes.writeUInt32BE((y[w] ^ mask.readUInt32BE(maskAt + 4 * w)) >>> 0, out + 4 * w);
+  }
+
+  /** Y := (Y XOR block) · H for each 16-byte block of `length` bytes at `from`, the last zero-padded. */
+  private absorb(bytes: Buffer, from: number, length: number): void {
+    const y = this.y;
     const end = from + length;
     for (let p = from; p < end; p += 16) {
       if (end - p >= 16) {
@@ -96,21 +145,14 @@ export class GcmBatchEncryptor {
         y[2] ^= bytes.readUInt32BE(p + 8);
         y[3] ^= bytes.readUInt32BE(p + 12);
       } else {
-        // The last, partial block, padded with zeros.
         for (let k = 0; p + k < end; k++) y[k >> 2] ^= bytes[p + k] << (24 - 8 * (k & 3));
       }
       multiply(this.table, y);
     }
-    // Length block: 64 bits of additional data length (0), 64 bits of ciphertext length, in bits.
-    const bits = length * 8;
-    y[2] ^= Math.floor(bits / 0x100000000);
-    y[3] ^= bits;
-    multiply(this.table, y);
-    for (let w = 0; w < 4; w++)
-      bytes.writeUInt32BE((y[w] ^ mask.readUInt32BE(maskAt + 4 * w)) >>> 0, out + 4 * w);
   }
 }
 
+const EMPTY = Buffer.alloc(0);
 const IV_BYTES = 12;
 /** IV and tag before each ciphertext in the output buffer. */
 const HEADER = IV_BYTES + 16;

@@ -24,6 +24,7 @@ const TARGETS = [
     table: 'customer_contacts',
     hash: 'value_hash',
     enc: 'value_enc',
+    place: 'customer_contacts.value_enc',
     scope: 'kind',
     normalise: (value: string) => value,
   },
@@ -32,6 +33,7 @@ const TARGETS = [
     table: 'customers',
     hash: 'name_hash',
     enc: 'name_enc',
+    place: 'customers.name_enc',
     scope: `'name'`,
     normalise: normaliseName,
   },
@@ -40,6 +42,7 @@ const TARGETS = [
     table: 'customers',
     hash: 'id_number_hash',
     enc: 'id_number_enc',
+    place: 'customers.id_number_enc',
     scope: `'id_number'`,
     normalise: (value: string) => value,
   },
@@ -73,7 +76,7 @@ export async function rehashPii(
       async (manager, rows) => {
         const changed: { id: string; value: Buffer }[] = [];
         for (const row of rows) {
-          const value = target.normalise(current.decrypt(row.enc));
+          const value = target.normalise(current.decrypt(row.enc, { column: target.place, rowId: row.id }));
           const wanted = next.lookupHash(row.scope, value);
           if (row.hash === wanted) continue;
           if (row.hash !== current.lookupHash(row.scope, value)) {

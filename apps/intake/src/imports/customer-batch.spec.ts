@@ -45,7 +45,7 @@ describe('COPY text of a batch', () => {
     const [first, second] = readCopy(direct.customers);
     expect(first.slice(1, 9)).toEqual([
       'person',
-      expect.stringMatching(/^k1:/),
+      expect.stringMatching(/^k1\+2:/), // bound to its row (decision 0017)
       `\\x${cipher.lookupHash('name', '王小明')}`,
       null,
       null,
@@ -62,7 +62,11 @@ describe('COPY text of a batch', () => {
         `\\x${cipher.lookupHash('email', 'z.li@example.com')}`,
       ]),
     );
-    expect(contacts.map((c) => cipher.decrypt(c[4]!)).sort()).toEqual(['+8613800138000', 'z.li@example.com']);
+    expect(
+      contacts
+        .map((c) => cipher.decrypt(c[4]!, { column: 'customer_contacts.value_enc', rowId: c[0]! }))
+        .sort(),
+    ).toEqual(['+8613800138000', 'z.li@example.com']);
   });
 
   it('gives the staging form the same values, by line', () => {

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import { CONSENT_PURPOSES } from '@closeloop/contracts';
 import { ALL_CONSENT_COLUMNS } from '../customers/consent-columns';
 import { contactKey } from '../customers/contact-normalizer';
@@ -6,6 +5,8 @@ import type { PiiCipher } from '../customers/pii-cipher';
 import { csvRows, type CsvBatch } from './csv-batches';
 import { prepareCustomers, type PreparedCustomer } from './customer-rows';
 import { instantParser, type RawRow, type RowError } from './import-rows';
+
+export { timeOrderedUuid } from './time-ordered-uuid';
 
 /**
  * What the writer needs of one valid row to decide, in memory, which customer it is (I5): its line, a fresh
@@ -89,7 +90,8 @@ export function prepareCustomerBatch(
   let contacts = '';
   let consents = '';
   for (const row of prepared) {
-    const candidateId = timeOrderedUuid();
+    // Made with the row (prepareCustomers): its name and ID number are encrypted bound to it (decision 0017).
+    const candidateId = row.id;
     const source = row.externalId?.source ?? null;
     rows.push({
       line: row.line,
@@ -102,7 +104,7 @@ export function prepareCustomerBatch(
       `${row.line}\t${candidateId}\t${customerFields(row)}\t` +
       `${plain(source)}\t${copyText(row.externalId?.externalId ?? null)}\n`;
     for (const c of row.contacts) {
-      contacts += `${row.line}\t${timeOrderedUuid()}\t${contactFields(c)}\n`;
+      contacts += `${row.line}\t${c.id}\t${contactFields(c)}\n`;
     }
     for (const c of row.consents) {
       consents += `${row.line}\t${c.purpose}\t${c.granted ? 't' : 'f'}\t${plain(c.givenAt?.toISOString() ?? null)}\n`;
@@ -141,7 +143,7 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
   let externalIds = '';
   const contactRows: { hash: string; line: string }[] = [];
   for (const row of prepared) {
-    const id = timeOrderedUuid();
+    const id = row.id;
     created.push(id);
     let line = `${id}\t${customerFields(row)}\tnew\t${at.now}\t${at.now}\t${at.now}`;
     for (const purpose of CONSENT_PURPOSES) {
@@ -154,7 +156,7 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
     for (const c of row.contacts) {
       contactRows.push({
         hash: c.hash,
-        line: `${timeOrderedUuid()}\t${id}\t${contactFields(c)}\n`,
+        line: `${c.id}\t${id}\t${contactFields(c)}\n`,
       });
     }
     if (row.externalId) {
@@ -166,30 +168,6 @@ function directRows(prepared: PreparedCustomer[], at: { now: string; actor: stri
   let contacts = '';
   for (const c of contactRows) contacts += c.line;
   return { customers, contacts, externalIds, created };
-}
-
-let randomPool = Buffer.alloc(0);
-let randomOffset = 0;
-
-/**
- * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids of imported customers
- * and contacts are time-ordered so that the primary keys and the customer-id indexes they go into grow at
- * their right edge instead of touching a random page of a million-entry index per row (decision 0010;
- * a random v4 id cost most of the import's Postgres time). The id reveals when the record was created,
- * which `created_at` holds anyway; nothing personal.
- */
-export function timeOrderedUuid(now = Date.now()): string {
-  if (randomOffset + 16 > randomPool.length) {
-    randomPool = randomFillSync(Buffer.allocUnsafe(16 * 4096));
-    randomOffset = 0;
-  }
-  const bytes = randomPool.subarray(randomOffset, randomOffset + 16);
-  randomOffset += 16;
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;

@@ -76,11 +76,16 @@ const STAGING = `
  */
 @Injectable()
 export class CustomerImportWriter {
+  /**
+   * `scope`: the importer's stores (storeScope; null: every store). A row whose identifiers belong to a
+   * customer the importer may not see (another store's) is refused as a row error and adds nothing to it.
+   */
   async write(
     manager: EntityManager,
     batch: PreparedCustomerBatch,
     actor: string | null,
     now: Date,
+    scope: string[] | null,
     hint: ImportWriteHint = { expectNew: false },
   ): Promise<BatchOutcome> {
     if (batch.rows.length === 0) return { created: [], updated: [], unchanged: 0, errors: [] };
@@ -106,7 +111,8 @@ export class CustomerImportWriter {
     }
     const owners = await this.owners(client);
     const known = owners.size;
-    const assigned = assignRows(batch, owners);
+    const hidden = await this.lockOwners(client, owners, scope);
+    const assigned = assignRows(batch, owners, hidden);
     if (!(await this.insertAll(client, assigned, actor, now, 'looked-up'))) {
       throw new BatchRaceError('an identifier was taken by a concurrent writer');
     }
@@ -224,6 +230,33 @@ export class CustomerImportWriter {
     return true;
   }
 
+  /**
+   * Locks the customers the batch's keys belong to (FOR SHARE, in id order like every writer that locks
+   * several) until the batch commits, so none is erased or merged under it, and returns those the importer
+   * may not see (X1 store scope). A key held by an erased or merged customer (a lookup that raced the
+   * erasure or merge, which then committed) is a race: the batch runs again and finds the keys where they
+   * are now (gone with the erasure: a new customer; moved by the merge: the survivor). Matching never joins
+   * an erased or merged customer (docs/privacy.md).
+   */
+  private async lockOwners(
+    client: PoolClient,
+    owners: Map<string, string>,
+    scope: string[] | null,
+  ): Promise<Set<string>> {
+    const hidden = new Set<string>();
+    if (owners.size === 0) return hidden;
+    const found = await client.query<{ id: string; store_id: string | null; live: boolean }>(
+      `SELECT id, store_id, (erased_at IS NULL AND merged_into IS NULL) AS live FROM intake.customers
+        WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`,
+      [[...new Set(owners.values())]],
+    );
+    for (const row of found.rows) {
+      if (!row.live) throw new BatchRaceError('an identifier belongs to an erased or merged customer');
+      if (scope !== null && row.store_id !== null && !scope.includes(row.store_id)) hidden.add(row.id);
+    }
+    return hidden;
+  }
+
   /** Who holds each external id and contact of the batch now (keys as in customer-batch.ts). */
   private async owners(client: PoolClient): Promise<Map<string, string>> {
     // One index probe per key (LATERAL ... OFFSET 0 keeps the planner from hashing the whole real table:
@@ -258,9 +291,14 @@ interface Assignment {
 /**
  * A row whose keys are known joins their customer (two different customers: refused, merge first); an
  * unknown row is a new customer; rows of the batch sharing a key are one customer. `owners` (key -> id)
- * is extended with what the batch adds.
+ * is extended with what the batch adds. A row whose keys belong to a customer in `hidden` (outside the
+ * importer's stores) is refused and adds nothing; the message does not say which customer (X1).
  */
-export function assignRows(batch: PreparedCustomerBatch, owners: Map<string, string>): Assignment {
+export function assignRows(
+  batch: PreparedCustomerBatch,
+  owners: Map<string, string>,
+  hidden: ReadonlySet<string> = new Set(),
+): Assignment {
   const outcome: BatchOutcome = { created: [], updated: [], unchanged: 0, errors: [] };
   let assign = '';
   let newContacts = 0;
@@ -276,6 +314,11 @@ export function assignRows(batch: PreparedCustomerBatch, owners: Map<string, str
       if (id !== undefined) known.push(id);
     }
     const customerId = known[0] ?? row.candidateId;
+    const outOfScope = keys.find((k) => hidden.has(owners.get(k) ?? ''));
+    if (outOfScope !== undefined) {
+      outcome.errors.push({ line: row.line, field: keyField(outOfScope), message: OUT_OF_SCOPE });
+      continue;
+    }
     if (known.some((id) => id !== customerId)) {
       outcome.errors.push({
         line: row.line,
@@ -307,6 +350,14 @@ export function assignRows(batch: PreparedCustomerBatch, owners: Map<string, str
   outcome.updated = [...updated];
   outcome.unchanged = unchanged.size;
   return { outcome, assign, newContacts, newExternalIds };
+}
+
+/** Says neither which customer nor which store: the importer may not see that customer (X1). */
+const OUT_OF_SCOPE = 'belongs to a customer outside your stores';
+
+/** The column a lookup key came from: `externalId`, `phone` or `email` (keys as in customer-batch.ts). */
+function keyField(key: string): string {
+  return key.startsWith('x:') ? 'externalId' : key.split(':')[1];
 }
 
 /** COPY ... FROM STDIN of text already in COPY format (nothing to send: nothing done). */

@@ -6,8 +6,9 @@ import {
   type CustomerKind,
 } from '@closeloop/contracts';
 import { normaliseEmail, normaliseIdNumber, normaliseName, phoneE164 } from '../customers/contact-normalizer';
-import type { PiiCipher } from '../customers/pii-cipher';
+import type { PiiCipher, PiiPlace } from '../customers/pii-cipher';
 import { columnsOf, flag, RowErrors, type RawRow, type RowError } from './import-rows';
+import { timeOrderedUuid } from './time-ordered-uuid';
 
 /**
  * Customer import columns (docs/imports.md). Chinese headers are accepted too. `phone` and `email` may hold
@@ -39,9 +40,14 @@ const CONSENT_COLUMNS: Record<ConsentPurpose, string> = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** A valid customer row, normalised, hashed and encrypted: nothing in clear leaves this function. */
+/**
+ * A valid customer row, normalised, hashed and encrypted: nothing in clear leaves this function. `id` is the
+ * customer's id if the row turns out to be a new customer, and each contact's `id` its row id: the
+ * ciphertexts are bound to them (decision 0017), so they are made here, before encrypting.
+ */
 export interface PreparedCustomer {
   line: number;
+  id: string;
   externalId: { source: string; externalId: string } | null;
   kind: CustomerKind;
   nameEnc: string | null;
@@ -50,7 +56,7 @@ export interface PreparedCustomer {
   idNumberHash: string | null;
   storeId: string | null;
   accountManagerId: string | null;
-  contacts: { kind: 'phone' | 'email'; hash: string; enc: string }[];
+  contacts: { id: string; kind: 'phone' | 'email'; hash: string; enc: string }[];
   consents: { purpose: ConsentPurpose; granted: boolean; givenAt: Date | null }[];
 }
 
@@ -68,8 +74,8 @@ export function prepareCustomers(
   const errors: RowError[] = [];
   // Values to encrypt, all at once after the loop (PiiCipher.encryptMany, decision 0016); each prepared row
   // holds the positions of its values in this list until then.
-  const plain: string[] = [];
-  const seal = (value: string) => plain.push(value) - 1;
+  const plain: { value: string; place: PiiPlace }[] = [];
+  const seal = (value: string, place: PiiPlace) => plain.push({ value, place }) - 1;
   const sealed: { row: PreparedCustomer; name: number; idNumber: number; contacts: number[] }[] = [];
   for (const { line, values } of rows) {
     const problems = new RowErrors(line);
@@ -132,8 +138,10 @@ export function prepareCustomers(
       continue;
     }
     const unique = dedupe(contacts);
+    const id = timeOrderedUuid();
     const row: PreparedCustomer = {
       line,
+      id,
       externalId: externalId ? { source, externalId } : null,
       kind,
       nameEnc: null,
@@ -142,15 +150,17 @@ export function prepareCustomers(
       idNumberHash: idNumber ? cipher.lookupHash('id_number', idNumber) : null,
       storeId,
       accountManagerId,
-      contacts: unique.map((c) => ({ kind: c.kind, hash: c.hash, enc: '' })),
+      contacts: unique.map((c) => ({ id: timeOrderedUuid(), kind: c.kind, hash: c.hash, enc: '' })),
       consents,
     };
     prepared.push(row);
     sealed.push({
       row,
-      name: name ? seal(name) : -1,
-      idNumber: idNumber ? seal(idNumber) : -1,
-      contacts: unique.map((c) => seal(c.value)),
+      name: name ? seal(name, { column: 'customers.name_enc', rowId: id }) : -1,
+      idNumber: idNumber ? seal(idNumber, { column: 'customers.id_number_enc', rowId: id }) : -1,
+      contacts: unique.map((c, i) =>
+        seal(c.value, { column: 'customer_contacts.value_enc', rowId: row.contacts[i].id }),
+      ),
     });
   }
   const encrypted = cipher.encryptMany(plain);

@@ -79,7 +79,12 @@ describe('preparing customer rows', () => {
     const [row] = prepared;
     expect(row.contacts.map((c) => c.kind)).toEqual(['phone', 'phone', 'email']);
     expect(JSON.stringify(row)).not.toMatch(/王小明|13800138000|a@b\.cn/);
-    expect(cipher.decrypt(row.contacts[2].enc)).toBe('a@b.cn');
+    expect(
+      cipher.decrypt(row.contacts[2].enc, {
+        column: 'customer_contacts.value_enc',
+        rowId: row.contacts[2].id,
+      }),
+    ).toBe('a@b.cn');
     expect(row.consents).toEqual([{ purpose: 'callbacks', granted: true, givenAt: null }]);
     expect(errors).toEqual([
       { line: 3, field: 'externalId', message: expect.stringContaining('needs an externalId') },

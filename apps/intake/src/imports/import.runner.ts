@@ -225,10 +225,17 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         await this.unitOfWork.run(async (tx) => {
           const outcome: BatchOutcome =
             prepared.kind === 'orders'
-              ? await this.orders.write(tx, prepared.prepared, job.createdBy, now)
+              ? await this.orders.write(tx, prepared.prepared, job.createdBy, now, job.scopeStores)
               : prepared.batch.direct
                 ? await this.customers.writeDirect(tx.manager, prepared.batch.direct)
-                : await this.customers.write(tx.manager, prepared.batch, job.createdBy, now, hint);
+                : await this.customers.write(
+                    tx.manager,
+                    prepared.batch,
+                    job.createdBy,
+                    now,
+                    job.scopeStores, // X1: rows matching customers of other stores are refused
+                    hint,
+                  );
           const errors = prepared.kind === 'customers' ? prepared.batch.errors : prepared.errors;
           const allErrors = [...errors, ...outcome.errors];
           await this.imports.addErrors(tx.manager, job.id, allErrors);

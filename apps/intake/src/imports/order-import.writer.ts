@@ -4,7 +4,7 @@ import type { Tx } from '@closeloop/messaging';
 import { OrderRepository } from '../orders/order.repository';
 import { OrderService } from '../orders/order.service';
 import type { RowError } from './import-rows';
-import type { BatchOutcome } from './customer-import.writer';
+import { BatchRaceError, type BatchOutcome } from './customer-import.writer';
 import type { PreparedOrder } from './order-rows';
 import { hashBytes } from '../customers/keyed-hash';
 
@@ -20,9 +20,20 @@ export class OrderImportWriter {
     private readonly service: OrderService,
   ) {}
 
-  async write(tx: Tx, rows: PreparedOrder[], actor: string | null, now: Date): Promise<BatchOutcome> {
+  /**
+   * `scope`: the importer's stores (storeScope; null: every store). An order naming a customer the
+   * importer may not see (another store's) is refused as a row error, like one naming no customer.
+   */
+  async write(
+    tx: Tx,
+    rows: PreparedOrder[],
+    actor: string | null,
+    now: Date,
+    scope: string[] | null,
+  ): Promise<BatchOutcome> {
     const errors: RowError[] = [];
     const customers = await this.customers(tx, rows);
+    const hidden = await this.lockCustomers(tx, customers, scope);
     const existing = new Map(
       (
         await this.orders.byExternalIds(
@@ -41,6 +52,14 @@ export class OrderImportWriter {
           line: row.line,
           field: 'customerExternalId',
           message: 'no customer has this external id, phone or e-mail',
+        });
+        continue;
+      }
+      if (hidden.has(customerId)) {
+        errors.push({
+          line: row.line,
+          field: 'customerExternalId',
+          message: 'the customer is outside your stores',
         });
         continue;
       }
@@ -72,6 +91,31 @@ export class OrderImportWriter {
     }
     const inserted = await this.service.record(tx, writes, now);
     return { created: inserted, updated: [], unchanged, errors };
+  }
+
+  /**
+   * Locks the customers the rows name (FOR SHARE, in id order) until the batch commits, so none is erased
+   * or merged under it, and returns those the importer may not see (X1). One erased or merged meanwhile (the
+   * lookup raced it) is a race: the batch runs again and finds where the identifiers are now.
+   */
+  private async lockCustomers(
+    tx: Tx,
+    customers: (string | undefined)[],
+    scope: string[] | null,
+  ): Promise<Set<string>> {
+    const hidden = new Set<string>();
+    const ids = [...new Set(customers.filter((id): id is string => id !== undefined))];
+    if (ids.length === 0) return hidden;
+    const found: { id: string; store_id: string | null; live: boolean }[] = await tx.manager.query(
+      `SELECT id, store_id, (erased_at IS NULL AND merged_into IS NULL) AS live FROM intake.customers
+        WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`,
+      [ids],
+    );
+    for (const row of found) {
+      if (!row.live) throw new BatchRaceError('an order names an erased or merged customer');
+      if (scope !== null && row.store_id !== null && !scope.includes(row.store_id)) hidden.add(row.id);
+    }
+    return hidden;
   }
 
   /** The live customer each row names (external id first, then phone, then e-mail), or undefined. */

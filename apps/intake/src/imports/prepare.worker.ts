@@ -7,10 +7,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PiiCipher } from '../customers/pii-cipher';
 import { prepareCustomerBatch } from './customer-batch';
 import { DomainError } from '@closeloop/contracts';
+import { createLogger } from '@closeloop/observability';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './prepare-pool';
 
 const data = workerData as PrepareWorkerData;
-const cipher = new PiiCipher(data.keys, data.activeKey, Buffer.from(data.hmacKey, 'base64'));
+const log = createLogger('import-worker');
+// The batch AES-GCM (decision 0016) only here, and only if its start-up self-test against OpenSSL passes
+// (decision 0017); otherwise this worker encrypts value by value through node:crypto.
+const cipher = new PiiCipher(data.keys, data.activeKey, Buffer.from(data.hmacKey, 'base64'), {
+  batch: true,
+  onSelfTestFailure: (reason) =>
+    log.error({ reason }, 'batch AES-GCM self-test failed: encrypting through node:crypto instead'),
+});
 
 parentPort!.on('message', (request: PrepareRequest) => {
   let reply: PrepareReply;

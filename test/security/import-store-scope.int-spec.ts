@@ -1,0 +1,112 @@
+/**
+ * Issue 14 point 8 (X1): an import runs with its importer's store scope. A supervisor of store s1 cannot
+ * put customers into store s2, nor add contacts, consents or orders to a customer of s2 by naming its
+ * phone: such rows are refused as row errors naming the field, never the customer, and the customer of s2
+ * is left exactly as it was (docs/imports.md).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  CustomerWriteRpc,
+  IMPORT_CHUNK_BYTES,
+  ImportRpc,
+  type Caller,
+  type ImportKind,
+} from '@closeloop/contracts';
+import {
+  createTestDatabase,
+  deleteTestStream,
+  startService,
+  testPrefix,
+  type InProcessService,
+  type TestDatabase,
+} from '@closeloop/testing';
+import { ImportRunner } from '../../apps/intake/src/imports/import.runner';
+import { IntakeModule } from '../../apps/intake/src/intake.module';
+import { IntakeEnv } from '../../apps/intake/src/intake.env';
+
+jest.setTimeout(120_000);
+
+let db: TestDatabase;
+let prefix: string;
+let intake: InProcessService;
+const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
+const s1Supervisor: Caller = { userId: randomUUID(), roles: ['supervisor'], departments: [], stores: ['s1'] };
+
+async function importCsv(kind: ImportKind, csv: string) {
+  const file = Buffer.from(csv, 'utf8');
+  const job = await intake.rpc.request(ImportRpc.begin, { caller: s1Supervisor, kind, format: 'csv' });
+  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
+  await intake.rpc.request(ImportRpc.chunk, { caller: s1Supervisor, id: job.id, seq: 0, data });
+  const sha256 = createHash('sha256').update(file).digest('hex');
+  await intake.rpc.request(ImportRpc.commit, { caller: s1Supervisor, id: job.id, chunks: 1, sha256 });
+  expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
+  const view = await intake.rpc.request(ImportRpc.get, { caller: s1Supervisor, id: job.id });
+  const errors = await intake.rpc.request(ImportRpc.errors, { caller: s1Supervisor, id: job.id });
+  return { view, errors };
+}
+
+/** What an import could have changed on a customer: its row, contacts, external ids, orders, audit. */
+async function footprint(customerId: string): Promise<unknown> {
+  return db.query(
+    `SELECT c.*, (SELECT count(*) FROM intake.customer_contacts WHERE customer_id = c.id) AS contacts,
+       (SELECT count(*) FROM intake.customer_external_ids WHERE customer_id = c.id) AS external_ids,
+       (SELECT count(*) FROM intake.orders WHERE customer_id = c.id) AS orders,
+       (SELECT count(*) FROM intake.audit_log WHERE c.id = ANY(customer_ids) OR customer_id = c.id) AS audits
+     FROM intake.customers c WHERE c.id = $1`,
+    [customerId],
+  );
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('sec_import_scope');
+  prefix = testPrefix();
+  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
+    databaseUrl: db.url,
+    prefix,
+    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
+  });
+});
+
+afterAll(async () => {
+  await intake?.close();
+  await db?.drop();
+  await deleteTestStream(prefix);
+});
+
+it("refuses a store-scoped import's rows that reach into another store, and changes nothing there", async () => {
+  const phone = '13512340001';
+  const { customer } = await intake.rpc.request(CustomerWriteRpc.create, {
+    caller: admin,
+    customer: { name: '冯十二', phones: [phone], storeId: 's2' },
+  });
+  const before = await footprint(customer.id);
+
+  const customers = await importCsv(
+    'customers',
+    [
+      'name,phone,email,storeId,consentMarketing',
+      `冯十二,${phone},feng@example.com,s1,yes`, // another store's customer, by phone
+      `冯十三,13512340002,,s2,yes`, // into another store
+      `冯十四,13512340003,,s1,yes`, // own store: fine
+    ].join('\n') + '\n',
+  );
+  expect(customers.view).toMatchObject({ status: 'done', created: 1, updated: 0, failed: 2 });
+  expect(customers.errors).toEqual([
+    { line: 2, field: 'phone', message: 'belongs to a customer outside your stores' },
+    { line: 3, field: 'storeId', message: 'is not one of your stores' },
+  ]);
+
+  const orders = await importCsv(
+    'orders',
+    `externalOrderId,customerPhone,amountFen,storeId,orderedAt\nO-1,${phone},1000,s1,2026-11-02 10:00\n`,
+  );
+  expect(orders.view).toMatchObject({ status: 'done', created: 0, failed: 1 });
+  expect(orders.errors).toEqual([
+    { line: 2, field: 'customerExternalId', message: 'the customer is outside your stores' },
+  ]);
+
+  const report = JSON.stringify([customers.errors, orders.errors]);
+  expect(report).not.toContain(customer.id);
+  expect(report).not.toContain(phone);
+  expect(await footprint(customer.id)).toEqual(before);
+});

@@ -23,6 +23,8 @@ import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-Im
 import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentColumns';
 import { StatementCustomerReferences1796180000000 } from './migrations/1796180000000-StatementCustomerReferences';
 import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-BinaryKeyedHashes';
+import { ContactSearchLimits1796672640093 } from './migrations/1796672640093-ContactSearchLimits';
+import { ContactSearchCounterEntity } from './customers/entities/contact-search-counter.entity';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -43,6 +45,7 @@ export const intakePersistence = {
     ImportJobEntity,
     ImportChunkEntity,
     ImportErrorEntity,
+    ContactSearchCounterEntity,
   ],
   migrations: [
     IntakeInitial1763900000000,
@@ -57,5 +60,6 @@ export const intakePersistence = {
     ConsentColumns1796170100000,
     StatementCustomerReferences1796180000000,
     BinaryKeyedHashes1796180100000,
+    ContactSearchLimits1796672640093,
   ],
 };

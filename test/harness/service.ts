@@ -25,7 +25,7 @@ export async function startService<E extends CommonEnv>(
     databaseUrl: string;
     prefix: string;
     env?: Record<string, string>;
-    configure?: (app: NestFastifyApplication) => void;
+    configure?: (app: NestFastifyApplication) => void | Promise<void>;
   },
 ): Promise<InProcessService> {
   const env = loadEnv(envClass, {

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsArray, IsEmail, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsArray, IsEmail, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { CommonEnv, toInt, toList } from '@closeloop/runtime';
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
@@ -81,6 +81,13 @@ export class GatewayEnv extends CommonEnv {
     message: 'each CONFIRM_LINK_PREVIOUS_SECRETS entry must be at least 32 characters',
   })
   CONFIRM_LINK_PREVIOUS_SECRETS: string[] = [];
+
+  /**
+   * The OpenAPI document and Swagger UI (`/api/docs`, `/api/docs-json`): `auto` serves them except with
+   * NODE_ENV=production, `true` always, `false` never.
+   */
+  @IsIn(['auto', 'true', 'false'])
+  API_DOCS = 'auto';
 
   /** Where customers reach the gateway: links sent to them start with this. */
   @Matches(/^https?:\/\/[^/\s]+(\/[^\s]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })

@@ -58,11 +58,36 @@ export class GatewayEnv extends CommonEnv {
   @Max(300)
   CALLER_CACHE_SECONDS = 30;
 
-  /** Token requests per minute per IP: slows password guessing. */
+  /** Token requests per minute per client IP, counted across replicas (Postgres): slows password guessing. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_RATE_LIMIT_PER_MINUTE = 20;
+
+  /** Token requests per minute per account (e-mail), counted across replicas. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE = 10;
+
+  /** Failed logins in a row that lock an account (every further this many lock it again, twice as long). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  LOGIN_MAX_FAILURES = 5;
+
+  /** The first lock's length; each next one doubles, up to LOGIN_LOCKOUT_MAX_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_SECONDS = 60;
+
+  /** The longest lock; failures older than this without a new one are forgotten. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_MAX_SECONDS = 3600;
 
   /** HMAC-SHA256 key of the customers' confirmation links (`/c/{token}`, R6). */
   @IsString()

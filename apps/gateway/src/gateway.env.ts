@@ -58,13 +58,16 @@ export class GatewayEnv extends CommonEnv {
   @Max(300)
   CALLER_CACHE_SECONDS = 30;
 
-  /** Token requests per minute per client IP, counted across replicas (Postgres): slows password guessing. */
+  /**
+   * Token requests per minute per client IP, counted across replicas (Postgres): slows password guessing. A
+   * successful login gives its attempt back (colleagues behind one NAT address).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_RATE_LIMIT_PER_MINUTE = 20;
 
-  /** Token requests per minute per account (e-mail), counted across replicas. */
+  /** Token requests per minute per account (e-mail), counted across replicas; a success gives its attempt back. */
   @Transform(toInt)
   @IsInt()
   @Min(1)

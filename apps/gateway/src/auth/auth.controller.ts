@@ -34,7 +34,7 @@ export class AuthController {
       await this.limiter.failed(body.email);
       throw new DomainError('INVALID_CREDENTIALS');
     }
-    await this.limiter.succeeded(body.email);
+    await this.limiter.succeeded(request.ip, body.email);
     const claims: TokenClaims = {
       sub: user.id,
       roles: user.roles,

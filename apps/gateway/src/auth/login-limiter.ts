@@ -8,7 +8,8 @@ import type { GatewayEnv } from '../gateway.env';
 /**
  * Password guessing, limited in Postgres so every gateway replica shares the counts (gateway.login_limits):
  * - attempts per client IP per minute (LOGIN_RATE_LIMIT_PER_MINUTE) and per account per minute
- *   (LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE), fixed one-minute windows;
+ *   (LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE), fixed one-minute windows; a successful attempt is given back, so
+ *   the limits bind guessing (and parallel floods, counted on arrival), not colleagues behind one NAT;
  * - failed logins: every LOGIN_MAX_FAILURES failures in a row lock the account, first for
  *   LOGIN_LOCKOUT_SECONDS, then twice as long each time, up to LOGIN_LOCKOUT_MAX_SECONDS; a success resets.
  * A refused attempt is a 429 whether or not the account exists (accounts are keyed by the e-mail typed, never
@@ -24,7 +25,7 @@ export class LoginLimiter {
 
   /** Counts this attempt for the IP and the account; refuses it (429) over a limit or while locked. */
   async admit(ip: string, email: string): Promise<void> {
-    const ipKey = `ip:${ip}`.slice(0, 80);
+    const ipKey = ipKeyOf(ip);
     const accountKey = accountKeyOf(email);
     const rows = await this.dataSource.query<{ key: string; attempts: number; locked: boolean }[]>(
       `INSERT INTO gateway.login_limits AS l (key, window_start, attempts)
@@ -68,11 +69,21 @@ export class LoginLimiter {
     );
   }
 
-  /** A successful login clears the account's failures; rows nobody has needed for a day are pruned. */
-  async succeeded(email: string): Promise<void> {
+  /**
+   * A successful login gives its attempt back to the IP and the account (a call center's agents log in
+   * through one NAT address at the start of a shift: only attempts that fail, or are still in flight, count)
+   * and clears the account's failures. Rows nobody has needed for a day are pruned.
+   */
+  async succeeded(ip: string, email: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE gateway.login_limits SET failures = 0, last_failure_at = NULL, locked_until = NULL WHERE key = $1`,
-      [accountKeyOf(email)],
+      `UPDATE gateway.login_limits SET
+         attempts = CASE WHEN window_start = date_trunc('minute', now()) THEN greatest(attempts - 1, 0)
+                         ELSE attempts END,
+         failures = CASE WHEN key = $2 THEN 0 ELSE failures END,
+         last_failure_at = CASE WHEN key = $2 THEN NULL ELSE last_failure_at END,
+         locked_until = CASE WHEN key = $2 THEN NULL ELSE locked_until END
+       WHERE key = ANY($1::text[])`,
+      [[ipKeyOf(ip), accountKeyOf(email)], accountKeyOf(email)],
     );
     await this.dataSource.query(
       `DELETE FROM gateway.login_limits WHERE key IN (
@@ -84,6 +95,10 @@ export class LoginLimiter {
       [this.env.LOGIN_LOCKOUT_MAX_SECONDS],
     );
   }
+}
+
+function ipKeyOf(ip: string): string {
+  return `ip:${ip}`.slice(0, 80);
 }
 
 /** The account's key: a hash of the lowercased e-mail, so what was typed is never stored. */

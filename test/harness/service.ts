@@ -25,7 +25,7 @@ export async function startService<E extends CommonEnv>(
     databaseUrl: string;
     prefix: string;
     env?: Record<string, string>;
-    configure?: (app: NestFastifyApplication) => void;
+    configure?: (app: NestFastifyApplication) => void | Promise<void>;
   },
 ): Promise<InProcessService> {
   const env = loadEnv(envClass, {
@@ -42,6 +42,7 @@ export async function startService<E extends CommonEnv>(
     service: 'test',
     host: '127.0.0.1',
     port: 0,
+    trustProxy: env.TRUST_PROXY,
     configure: options.configure,
   });
   const address = app.getHttpServer().address() as { port: number };

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsArray, IsEmail, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsArray, IsEmail, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { CommonEnv, toInt, toList } from '@closeloop/runtime';
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
@@ -58,11 +58,39 @@ export class GatewayEnv extends CommonEnv {
   @Max(300)
   CALLER_CACHE_SECONDS = 30;
 
-  /** Token requests per minute per IP: slows password guessing. */
+  /**
+   * Token requests per minute per client IP, counted across replicas (Postgres): slows password guessing. A
+   * successful login gives its attempt back (colleagues behind one NAT address).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   LOGIN_RATE_LIMIT_PER_MINUTE = 20;
+
+  /** Token requests per minute per account (e-mail), counted across replicas; a success gives its attempt back. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE = 10;
+
+  /** Failed logins in a row that lock an account (every further this many lock it again, twice as long). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  LOGIN_MAX_FAILURES = 5;
+
+  /** The first lock's length; each next one doubles, up to LOGIN_LOCKOUT_MAX_SECONDS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_SECONDS = 60;
+
+  /** The longest lock; failures older than this without a new one are forgotten. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_MAX_SECONDS = 3600;
 
   /** HMAC-SHA256 key of the customers' confirmation links (`/c/{token}`, R6). */
   @IsString()
@@ -81,6 +109,13 @@ export class GatewayEnv extends CommonEnv {
     message: 'each CONFIRM_LINK_PREVIOUS_SECRETS entry must be at least 32 characters',
   })
   CONFIRM_LINK_PREVIOUS_SECRETS: string[] = [];
+
+  /**
+   * The OpenAPI document and Swagger UI (`/api/docs`, `/api/docs-json`): `auto` serves them except with
+   * NODE_ENV=production, `true` always, `false` never.
+   */
+  @IsIn(['auto', 'true', 'false'])
+  API_DOCS = 'auto';
 
   /** Where customers reach the gateway: links sent to them start with this. */
   @Matches(/^https?:\/\/[^/\s]+(\/[^\s]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })

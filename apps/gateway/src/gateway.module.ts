@@ -1,12 +1,12 @@
 import { createSecretKey } from 'node:crypto';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PlatformModule } from '@closeloop/runtime';
 import { AuthController } from './auth/auth.controller';
-import { LOGIN_THROTTLE } from './auth/auth.decorators';
 import { AuthGuard } from './auth/auth.guard';
+import { LoginLimiter } from './auth/login-limiter';
 import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
@@ -27,8 +27,6 @@ import { TicketsController } from './tickets/tickets.controller';
 import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
 import { UsersService } from './users/users.service';
-
-const reflector = new Reflector();
 
 @Module({})
 export class GatewayModule {
@@ -57,13 +55,8 @@ export class GatewayModule {
         }),
         ThrottlerModule.forRoot({
           throttlers: [
+            // Per replica, in memory: a flood guard. Login limits are shared across replicas (LoginLimiter).
             { name: 'default', ttl: 1_000, limit: env.RATE_LIMIT_PER_SECOND },
-            {
-              name: 'login',
-              ttl: 60_000,
-              limit: env.LOGIN_RATE_LIMIT_PER_MINUTE,
-              skipIf: (context) => !reflector.get<boolean>(LOGIN_THROTTLE, context.getHandler()),
-            },
           ],
         }),
         OrgModule,
@@ -86,6 +79,7 @@ export class GatewayModule {
       ],
       providers: [
         UsersService,
+        LoginLimiter,
         UploadBodyParser,
         ConfirmationLinks,
         // Order matters: authenticate first, so the limit counts per user.

@@ -9,5 +9,5 @@ runService({
   env: GatewayEnv,
   persistence: gatewayPersistence,
   module: (env) => GatewayModule.register(env),
-  http: (env) => ({ bodyLimit: env.BODY_LIMIT_BYTES, configure: configureGatewayHttp }),
+  http: (env) => ({ bodyLimit: env.BODY_LIMIT_BYTES, configure: (app) => configureGatewayHttp(app, env) }),
 });

@@ -8,6 +8,8 @@ import { CustomerRegistryService } from './customers/customer-registry.service';
 import { CustomerRepository } from './customers/customer.repository';
 import { CustomersHandler } from './customers/customers.handler';
 import { CustomersService } from './customers/customers.service';
+import { ContactSearchGuard } from './customers/contact-search.guard';
+import { ContactSearchRepository } from './customers/contact-search.repository';
 import { PiiCipher, piiCipherFromEnv } from './customers/pii-cipher';
 import { AuditHandler } from './audit/audit.handler';
 import { AuditRepository } from './audit/audit.repository';
@@ -60,6 +62,8 @@ export class IntakeModule {
         CustomerPresenter,
         AuditRepository,
         CustomersService,
+        ContactSearchRepository,
+        ContactSearchGuard,
         CustomerRegistryService,
         CustomerMergeRepository,
         CustomerMergeService,

@@ -24,6 +24,8 @@ import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentC
 import { StatementCustomerReferences1796180000000 } from './migrations/1796180000000-StatementCustomerReferences';
 import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-BinaryKeyedHashes';
 import { LockingCustomerReferences1796190000000 } from './migrations/1796190000000-LockingCustomerReferences';
+import { ContactSearchLimits1796672640093 } from './migrations/1796672640093-ContactSearchLimits';
+import { ContactSearchCounterEntity } from './customers/entities/contact-search-counter.entity';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -44,6 +46,7 @@ export const intakePersistence = {
     ImportJobEntity,
     ImportChunkEntity,
     ImportErrorEntity,
+    ContactSearchCounterEntity,
   ],
   migrations: [
     IntakeInitial1763900000000,
@@ -59,5 +62,6 @@ export const intakePersistence = {
     StatementCustomerReferences1796180000000,
     BinaryKeyedHashes1796180100000,
     LockingCustomerReferences1796190000000,
+    ContactSearchLimits1796672640093,
   ],
 };

@@ -42,6 +42,10 @@ export const ErrorCodes = {
   },
   'COLLABORATION.NOT_FOUND': { status: 404, title: 'Collaboration not found' },
   'COLLABORATION.ALREADY_DONE': { status: 409, title: 'This collaboration was already completed' },
+  'FEEDBACK.ALREADY_RECORDED': {
+    status: 409,
+    title: 'Another user already recorded this channel message or Idempotency-Key',
+  },
   'IDEMPOTENCY.KEY_REUSED': {
     status: 422,
     title: 'This Idempotency-Key was already used with a different request',

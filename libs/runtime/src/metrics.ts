@@ -159,7 +159,7 @@ export class ServiceMetrics implements MessagingObserver {
 }
 
 /**
- * `GET /metrics` on its own port (METRICS_PORT), apart from the service's HTTP port: the gateway's port is
+ * `GET /metrics` (and `GET /health` with details) on its own port (METRICS_PORT), apart from the service's HTTP port: the gateway's port is
  * public, metrics are for the cluster's scraper only. 0 (the default) serves none.
  */
 @Injectable()
@@ -169,12 +169,28 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly metrics: ServiceMetrics,
     private readonly port: number,
+    /** `GET /health` here answers with the dependencies' error texts, which the public port never shows. */
+    private readonly health?: () => Promise<{ ok: boolean }>,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.port) return;
     const server = createServer((request, response) => {
-      if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      const path = request.url?.split('?')[0];
+      if (request.method === 'GET' && path === '/health' && this.health) {
+        this.health().then(
+          (report) =>
+            response
+              .writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' })
+              .end(JSON.stringify(report)),
+          (error: unknown) => {
+            log.error(errorFields(error), 'health check failed');
+            response.writeHead(500).end();
+          },
+        );
+        return;
+      }
+      if (request.method !== 'GET' || path !== '/metrics') {
         response.writeHead(404).end();
         return;
       }

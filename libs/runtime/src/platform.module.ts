@@ -71,14 +71,44 @@ export function messagingConfigFrom(env: CommonEnv): MessagingConfig {
   };
 }
 
-/** `GET /health`: 200 when this service's Postgres and NATS answer, 503 problem otherwise. */
-@Controller()
-class HealthController {
+/** What `/health` found: each dependency `up`, or `down` with the error's text (internal port only). */
+export interface HealthReport {
+  ok: boolean;
+  service: string;
+  checks: { postgres: string; nats: string };
+}
+
+/** Checks this service's Postgres and NATS, each within 2 s. */
+@Injectable()
+export class HealthProbe {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
   ) {}
+
+  async check(): Promise<HealthReport> {
+    const probe = (what: Promise<unknown>) =>
+      withTimeout(what, 2_000).then(
+        () => 'up',
+        (error: unknown) => `down: ${String((error as Error)?.message ?? error)}`,
+      );
+    const [postgres, nats] = await Promise.all([
+      probe(this.dataSource.query('SELECT 1')),
+      probe(this.nc.flush()),
+    ]);
+    return { ok: postgres === 'up' && nats === 'up', service: this.info.service, checks: { postgres, nats } };
+  }
+}
+
+/**
+ * `GET /health`: 200 when this service's Postgres and NATS answer, 503 problem otherwise. The public answer
+ * says only which dependency is down: error texts name hosts, users, databases and versions, so they go to
+ * the log and to `/health` on the internal metrics port (METRICS_PORT), never to the public port.
+ */
+@Controller()
+class HealthController {
+  constructor(private readonly probe: HealthProbe) {}
 
   /** Liveness: the process answers. Unlike /health it does not depend on Postgres or NATS. */
   @Get('livez')
@@ -90,27 +120,20 @@ class HealthController {
   @Get('health')
   @Public()
   async health(): Promise<{ status: 'ok'; service: string; checks: Record<string, 'up'> }> {
-    const [postgres, nats] = await Promise.all([
-      withTimeout(this.dataSource.query('SELECT 1'), 2_000).then(
-        () => 'up' as const,
-        (error: unknown) => `down: ${String((error as Error)?.message ?? error)}`,
-      ),
-      withTimeout(this.nc.flush(), 2_000).then(
-        () => 'up' as const,
-        (error: unknown) => `down: ${String((error as Error)?.message ?? error)}`,
-      ),
-    ]);
-    if (postgres !== 'up' || nats !== 'up') {
+    const report = await this.probe.check();
+    const state = (check: string) => (check === 'up' ? 'up' : 'down');
+    if (!report.ok) {
+      log.warn({ checks: report.checks }, 'health check failed');
       throw new HttpException(
         {
           code: 'SERVICE_UNAVAILABLE',
-          detail: `postgres ${postgres}; nats ${nats}`,
-          service: this.info.service,
+          detail: `postgres ${state(report.checks.postgres)}; nats ${state(report.checks.nats)}`,
+          service: report.service,
         },
         503,
       );
     }
-    return { status: 'ok', service: this.info.service, checks: { postgres, nats } };
+    return { status: 'ok', service: report.service, checks: { postgres: 'up', nats: 'up' } };
   }
 }
 
@@ -267,9 +290,11 @@ export class PlatformModule {
         { provide: ServiceMetrics, useFactory: () => new ServiceMetrics(options.service) },
         {
           provide: MetricsServer,
-          inject: [ServiceMetrics],
-          useFactory: (metrics: ServiceMetrics) => new MetricsServer(metrics, options.env.METRICS_PORT),
+          inject: [ServiceMetrics, HealthProbe],
+          useFactory: (metrics: ServiceMetrics, probe: HealthProbe) =>
+            new MetricsServer(metrics, options.env.METRICS_PORT, () => probe.check()),
         },
+        HealthProbe,
         {
           provide: RpcServer,
           inject: [NATS_CONNECTION, ServiceMetrics],
@@ -299,6 +324,7 @@ export class PlatformModule {
         RpcClient,
         ConsumerRegistry,
         ServiceMetrics,
+        HealthProbe,
       ],
     };
   }

@@ -22,6 +22,7 @@ import {
   ApiOkResponse,
   ApiResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
@@ -66,16 +67,22 @@ export class CustomersController {
 
   /**
    * Exact match by phone or e-mail (through the keyed hash) or by external id, or a list by segment and/or
-   * store; masked, limited to the caller's stores.
+   * store; masked, limited to the caller's stores. A search by contact or external id is a sensitive read
+   * (X1, X2): allowed roles only (privacy settings), limited per user across replicas, audited (intake).
    */
   @Get()
   @Roles('admin', 'supervisor', 'agent', 'analyst')
   @ApiOkResponse({ type: CustomerPageDoc })
+  @ApiForbiddenResponse({ description: 'searching by contact is not open to your role (privacy settings)' })
+  @ApiTooManyRequestsResponse({ description: 'your searches by contact in this window reached the limit' })
   search(@Query() query: SearchCustomersQuery, @CurrentCaller() caller: Caller): Promise<Page<CustomerView>> {
     return this.rpc.request(CustomerRpc.search, { caller, ...query });
   }
 
-  /** Registers a customer (I5): contacts normalised; one another customer holds is a 409 naming it. */
+  /**
+   * Registers a customer (I5): contacts normalised; one another customer holds is a 409, naming that customer
+   * only to a caller who may see it (X1).
+   */
   @Post()
   @HttpCode(201)
   @Roles('admin', 'supervisor', 'agent')

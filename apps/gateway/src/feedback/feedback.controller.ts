@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import {
@@ -30,6 +30,10 @@ export class FeedbackController {
     description: 'Retrying with the same key returns the first answer (I6)',
   })
   @ApiCreatedResponse({ type: FeedbackCreatedView })
+  @ApiConflictResponse({
+    description:
+      'FEEDBACK.ALREADY_RECORDED: another user recorded this channel message or key, and its customer is not one you may see',
+  })
   async submit(
     @Body() body: SubmitFeedbackDto,
     @CurrentCaller() caller: Caller,

@@ -6,7 +6,7 @@ import { createLogger } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
 import { SERVICE_ENV } from '@closeloop/runtime';
 import { DomainError } from '@closeloop/contracts';
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/password-hasher';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from '../auth/password-hasher';
 import type { GatewayEnv } from '../gateway.env';
 import { AgentsService, isAgentUser } from '../org/agents.service';
 import { UserEntity } from './entities/user.entity';
@@ -45,11 +45,21 @@ export class UsersService implements OnModuleInit {
     if ((result.raw as unknown[]).length > 0) log.info('first admin created from ADMIN_EMAIL');
   }
 
-  /** The user if the password is right; null otherwise (same timing either way). */
+  /**
+   * The user if the password is right; null otherwise (same timing either way). A hash made with older
+   * parameters is replaced by one with today's while the password is at hand (only if nobody changed it since).
+   */
   async authenticate(email: string, password: string): Promise<UserEntity | null> {
     const user = await this.dataSource.getRepository(UserEntity).findOneBy({ email: email.toLowerCase() });
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    return ok && user?.active ? user : null;
+    if (!ok || !user?.active) return null;
+    if (needsRehash(user.passwordHash)) {
+      await this.dataSource.query(
+        'UPDATE gateway.users SET password_hash = $1 WHERE id = $2 AND password_hash = $3',
+        [await hashPassword(password), user.id, user.passwordHash],
+      );
+    }
+    return user;
   }
 
   async create(input: CreateUserDto): Promise<UserView> {

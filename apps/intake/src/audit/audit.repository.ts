@@ -12,12 +12,18 @@ export type AuditAction =
   | 'customer.updated'
   | 'customer.merged'
   | 'customer.erased'
-  | 'customers.imported';
+  | 'customers.imported'
+  // X1: a search by contact or external id (`fields` holds the kind searched, never the value) and the
+  // customers it returned; a refused one (over the user's limit) names none.
+  | 'customers.contact-searched'
+  | 'customers.contact-search-refused';
 
 export interface AuditWrite {
   actor: string | null;
   action: AuditAction;
   customerId: string | null;
+  /** Several customers in one row (a search that returned more than one). */
+  customerIds?: string[] | null;
   fields: string[];
   reason: string | null;
 }
@@ -97,11 +103,13 @@ export class AuditRepository {
       action: string;
       customer_id: string | null;
       import_id: string | null;
+      many: boolean;
       fields: string[];
       reason: string | null;
       correlation_id: string | null;
     }[] = await this.dataSource.query(
-      `SELECT id, at, actor, action, customer_id, import_id, fields, reason, correlation_id FROM intake.audit_log
+      `SELECT id, at, actor, action, customer_id, import_id, customer_ids IS NOT NULL AS many, fields, reason,
+              correlation_id FROM intake.audit_log
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY at DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -112,7 +120,7 @@ export class AuditRepository {
       actor: row.actor,
       action: row.action,
       // A batch row names the customer asked for (its list of thousands is not part of the view).
-      customerId: row.customer_id ?? (row.import_id && filter.customerId ? filter.customerId : null),
+      customerId: row.customer_id ?? (row.many && filter.customerId ? filter.customerId : null),
       fields: row.fields,
       reason: row.reason,
       correlationId: row.correlation_id,

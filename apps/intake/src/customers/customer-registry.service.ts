@@ -18,7 +18,7 @@ import {
 } from '@closeloop/contracts';
 import { AuditRepository } from '../audit/audit.repository';
 import { SegmentService } from '../segments/segment.service';
-import { requireRole, requireStoreInScope, WRITE_ROLES } from './customer-access';
+import { maySee, requireRole, requireStoreInScope, WRITE_ROLES } from './customer-access';
 import {
   normaliseEmail,
   normaliseIdNumber,
@@ -77,7 +77,7 @@ export class CustomerRegistryService {
     const now = new Date();
     try {
       await this.unitOfWork.run(async (tx) => {
-        await this.refuseTaken(tx.manager, contacts, externalIds, null);
+        await this.refuseTaken(tx.manager, caller, contacts, externalIds, null);
         await this.customers.insert(tx.manager, {
           ...row,
           id,
@@ -138,7 +138,7 @@ export class CustomerRegistryService {
         throw new DomainError('PRECONDITION_FAILED', `the customer is now at ${etag}: GET it again`);
       }
       if (fields.length === 0) return;
-      await this.refuseTaken(tx.manager, addContacts, changes.addExternalIds ?? [], id);
+      await this.refuseTaken(tx.manager, caller, addContacts, changes.addExternalIds ?? [], id);
       const now = new Date();
       await this.customers.update(tx.manager, id, columns, now);
       await this.customers.removeContacts(
@@ -227,9 +227,13 @@ export class CustomerRegistryService {
     };
   }
 
-  /** I5: a contact or external id held by another customer is a conflict naming that customer. */
+  /**
+   * I5: a contact or external id held by another customer is a conflict. X1: it names that customer only to a
+   * caller who may see it (store scope); anyone else learns that the value is taken, not by whom.
+   */
   private async refuseTaken(
     manager: EntityManager,
+    caller: Caller,
     contacts: NewContact[],
     externalIds: ExternalIdDto[],
     self: string | null,
@@ -244,13 +248,26 @@ export class CustomerRegistryService {
         field: 'externalIds',
       })),
     ].filter((owner) => owner.id !== self);
-    if (owners.length > 0) {
-      throw new DomainError(
-        'CUSTOMER.CONTACT_TAKEN',
-        `customer ${owners[0].id} already has this ${owners[0].field}: update or merge that customer`,
-        owners.map((owner) => ({ field: owner.field, message: `belongs to customer ${owner.id}` })),
-      );
-    }
+    if (owners.length === 0) return;
+    const stores = await this.customers.storesOf(
+      manager,
+      owners.map((owner) => owner.id),
+    );
+    const named = owners.map((owner) => ({
+      ...owner,
+      visible: stores.has(owner.id) && maySee(caller, { storeId: stores.get(owner.id) ?? null }),
+    }));
+    const [first] = named;
+    throw new DomainError(
+      'CUSTOMER.CONTACT_TAKEN',
+      first.visible
+        ? `customer ${first.id} already has this ${first.field}: update or merge that customer`
+        : `another customer already has this ${first.field}`,
+      named.map((owner) => ({
+        field: owner.field,
+        message: owner.visible ? `belongs to customer ${owner.id}` : 'belongs to another customer',
+      })),
+    );
   }
 
   /** A concurrent writer took a contact between the check and the insert: the same 409. */

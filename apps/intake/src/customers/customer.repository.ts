@@ -258,6 +258,15 @@ export class CustomerRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The store of each of these customers (null: no store), for store scoping (X1). */
+  async storesOf(manager: EntityManager, ids: string[]): Promise<Map<string, string | null>> {
+    const rows: { id: string; store_id: string | null }[] = await manager.query(
+      'SELECT id, store_id FROM intake.customers WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.store_id]));
+  }
+
   /** Which of these contacts (by kind and hash) belong to which customer. */
   async contactOwners(
     manager: EntityManager,

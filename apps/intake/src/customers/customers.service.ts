@@ -18,6 +18,7 @@ import {
 import { AuditRepository } from '../audit/audit.repository';
 import { SettingsRepository } from '../settings/settings.repository';
 import { maySee, READ_ROLES, requireRole, storeScope, SUPERVISING_ROLES } from './customer-access';
+import { ContactSearchGuard } from './contact-search.guard';
 import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { CustomerPresenter, personalFields } from './customer.presenter';
 import { CustomerRepository, type StoredCustomer } from './customer.repository';
@@ -37,6 +38,7 @@ export class CustomersService {
     private readonly settings: SettingsRepository,
     private readonly cipher: PiiCipher,
     private readonly presenter: CustomerPresenter,
+    private readonly contactSearch: ContactSearchGuard,
   ) {}
 
   /** The customer (a merged id resolves to its survivor), masked unless unmasked with a reason. */
@@ -94,23 +96,39 @@ export class CustomersService {
     }
     const limit = request.limit ?? PAGE_LIMIT.default;
     const afterId = request.cursor ? decodeIdCursor(request.cursor) : null;
-    let ids: string[];
     if (listed) {
-      ids = await this.customers.idsByAttributes(
+      const ids = await this.customers.idsByAttributes(
         { segment: request.segment, storeId: request.storeId, stores: storeScope(caller) },
         afterId,
         limit + 1,
       );
-    } else if (request.externalId !== undefined) {
-      ids = await this.customers.idsByExternalId(request.externalId, afterId, limit + 1);
-    } else {
-      const contact: NormalisedContact =
-        request.phone !== undefined
-          ? normalisePhone(request.phone, 'phone')
-          : normaliseEmail(request.email ?? '');
-      const hash = this.cipher.lookupHash(contact.kind, contact.value);
-      ids = await this.customers.idsByContactHash(contact.kind, hash, afterId, limit + 1);
+      return this.page(caller, ids, limit);
     }
+    // X1, X2: a lookup by contact or external id is a sensitive read: allowed roles, limited, audited.
+    const kind = exact[0];
+    let lookup: () => Promise<string[]>;
+    if (kind === 'externalId') {
+      const externalId = request.externalId ?? '';
+      lookup = () => this.customers.idsByExternalId(externalId, afterId, limit + 1);
+    } else {
+      // Bad input is a 400 before it counts against the caller's limit.
+      const contact: NormalisedContact =
+        kind === 'phone' ? normalisePhone(request.phone ?? '', 'phone') : normaliseEmail(request.email ?? '');
+      const hash = this.cipher.lookupHash(contact.kind, contact.value);
+      lookup = () => this.customers.idsByContactHash(contact.kind, hash, afterId, limit + 1);
+    }
+    await this.contactSearch.admit(caller, kind);
+    const page = await this.page(caller, await lookup(), limit);
+    await this.contactSearch.record(
+      caller,
+      kind,
+      page.items.map((customer) => customer.id),
+    );
+    return page;
+  }
+
+  /** One page of the customers `ids` names that the caller may see, masked. */
+  private async page(caller: Caller, ids: string[], limit: number): Promise<Page<CustomerView>> {
     const page = ids.slice(0, limit);
     const customers = await this.customers.loadMany(page);
     const items = customers

@@ -30,27 +30,53 @@ const INSERT_FEEDBACK = new DeferredInsert('intake.feedback', [
   'reply',
 ]);
 
+/** An earlier feedback found for a repeated request (I6). */
+export interface EarlierFeedback {
+  reply: FeedbackEntity['reply'];
+  requestHash: string;
+  idempotencyKey: string | null;
+  /** The user who recorded it. */
+  createdBy: string;
+  /** The store of its customer (null: no store, or no customer). */
+  customerStoreId: string | null;
+}
+
 @Injectable()
 export class FeedbackRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** I6: an earlier feedback for the same Idempotency-Key or the same channel message. */
+  /**
+   * I6: an earlier feedback for the same Idempotency-Key or the same channel message, who recorded it and the
+   * store of its customer (X1: whether a different caller may be shown the customer).
+   */
   async findEarlier(
     idempotencyKey: string | undefined,
     channel: string,
     channelMessageId: string | undefined,
-  ): Promise<Pick<FeedbackEntity, 'reply' | 'requestHash' | 'idempotencyKey'> | null> {
+  ): Promise<EarlierFeedback | null> {
     if (!idempotencyKey && !channelMessageId) return null;
-    const rows: { reply: FeedbackEntity['reply']; request_hash: string; idempotency_key: string | null }[] =
-      await this.dataSource.query(
-        `SELECT reply, request_hash, idempotency_key FROM intake.feedback
-         WHERE idempotency_key = $1 OR (channel = $2 AND channel_message_id = $3)
-         LIMIT 1`,
-        [idempotencyKey ?? null, channel, channelMessageId ?? null],
-      );
+    const rows: {
+      reply: FeedbackEntity['reply'];
+      request_hash: string;
+      idempotency_key: string | null;
+      created_by: string;
+      customer_store_id: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT f.reply, f.request_hash, f.idempotency_key, f.created_by, c.store_id AS customer_store_id
+         FROM intake.feedback f LEFT JOIN intake.customers c ON c.id = f.customer_id
+        WHERE f.idempotency_key = $1 OR (f.channel = $2 AND f.channel_message_id = $3)
+        LIMIT 1`,
+      [idempotencyKey ?? null, channel, channelMessageId ?? null],
+    );
     const row = rows[0];
     return row
-      ? { reply: row.reply, requestHash: row.request_hash, idempotencyKey: row.idempotency_key }
+      ? {
+          reply: row.reply,
+          requestHash: row.request_hash,
+          idempotencyKey: row.idempotency_key,
+          createdBy: row.created_by,
+          customerStoreId: row.customer_store_id,
+        }
       : null;
   }
 

@@ -11,11 +11,12 @@ import {
   type SubmitFeedbackRequest,
 } from '@closeloop/contracts';
 import { classify } from '../classification/classifier';
+import { maySee } from '../customers/customer-access';
 import { CONTACT_UNIQUE_INDEX, ContactRaceError, CustomerMatcher } from '../customers/customer-matcher';
 import { SettingsRepository } from '../settings/settings.repository';
 import { businessDate, formatTicketNo } from '../ticket-numbers/ticket-number';
 import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator';
-import { FeedbackRepository } from './feedback.repository';
+import { FeedbackRepository, type EarlierFeedback } from './feedback.repository';
 
 const MAX_ATTEMPTS = 3;
 const log = createLogger('feedback');
@@ -46,7 +47,7 @@ export class FeedbackService {
       input.channel,
       input.channelMessageId,
     );
-    if (earlier) return this.replay(earlier, request.idempotencyKey, requestHash);
+    if (earlier) return this.replay(earlier, request, requestHash);
 
     const identity = this.customers.identify(input.customer);
     const classification = classify(input, await this.settings.get('classification'));
@@ -137,24 +138,31 @@ export class FeedbackService {
             input.channel,
             input.channelMessageId,
           );
-          if (winner) return this.replay(winner, request.idempotencyKey, requestHash);
+          if (winner) return this.replay(winner, request, requestHash);
         }
         throw error;
       }
     }
   }
 
+  /**
+   * I6: the first answer again. X1: only its author, or a caller who may see its customer (store scope), gets
+   * it; anyone else learns only that the message was recorded already (409, no id, ticket number or customer).
+   */
   private replay(
-    earlier: {
-      reply: Omit<SubmitFeedbackReply, 'replayed'>;
-      requestHash: string;
-      idempotencyKey: string | null;
-    },
-    idempotencyKey: string | undefined,
+    earlier: EarlierFeedback,
+    request: SubmitFeedbackRequest,
     requestHash: string,
   ): SubmitFeedbackReply {
+    const { idempotencyKey, caller } = request;
     if (idempotencyKey && earlier.idempotencyKey === idempotencyKey && earlier.requestHash !== requestHash) {
       throw new DomainError('IDEMPOTENCY.KEY_REUSED');
+    }
+    if (earlier.createdBy !== caller.userId && !maySee(caller, { storeId: earlier.customerStoreId })) {
+      throw new DomainError(
+        'FEEDBACK.ALREADY_RECORDED',
+        'another user already recorded this channel message or Idempotency-Key',
+      );
     }
     return { ...earlier.reply, replayed: true };
   }

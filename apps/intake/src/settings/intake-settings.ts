@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsIn,
   IsInt,
   IsNumber,
@@ -93,11 +94,38 @@ export class TicketNumberSettings {
   minDigits!: number;
 }
 
+/**
+ * X1, X2: searching customers by a contact or an external id is a sensitive read (a masked number such as
+ * `138****5678` leaves only 10,000 candidates to try): only these roles may do it, each search is audited,
+ * and each user may make at most `limit` of them per fixed window of `windowSeconds`, counted in Postgres so
+ * every replica shares the count (docs/privacy.md).
+ */
+export class ContactSearchSettings {
+  @IsArray()
+  @IsIn(ROLES, { each: true })
+  roles!: Role[];
+
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  limit!: number;
+
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86_400)
+  windowSeconds!: number;
+}
+
 /** X1: who may see a customer's contacts and name in clear (always with a stated reason, always audited). */
 export class PrivacySettings {
   @IsArray()
   @IsIn(ROLES, { each: true })
   unmaskRoles!: Role[];
+
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ContactSearchSettings)
+  contactSearch!: ContactSearchSettings;
 }
 
 /**

@@ -30,6 +30,7 @@ import {
 } from '@closeloop/messaging';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
+import { MessagingTransport } from './messaging-transport';
 import { MetricsServer, ServiceMetrics } from './metrics';
 import { Public } from './public-route';
 import type { CommonEnv } from './env';
@@ -127,7 +128,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** Starts the relay and consumers once everything is wired; stops them in order on shutdown. */
+/**
+ * Makes the stream and starts the relay once everything is wired (the service's handlers start after it, in
+ * `MessagingTransport.listen`); stops handlers, then the relay, then the connections on shutdown.
+ */
 @Injectable()
 class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
@@ -139,6 +143,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly relay: OutboxRelay,
     private readonly rpcServer: RpcServer,
     private readonly consumers: ConsumerRegistry,
+    private readonly transport: MessagingTransport,
     private readonly metrics: ServiceMetrics,
   ) {}
 
@@ -151,11 +156,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     await ensureEventStream(this.jsm, this.config);
     this.relay.start();
     this.serveDeadLetterAdmin();
-    for (const consumer of this.consumers.all()) await consumer.start();
-    log.info(
-      { consumers: this.consumers.all().map((c) => c.name) },
-      `${this.info.service} messaging started`,
-    );
+    log.info(`${this.info.service} messaging started`);
   }
 
   /** Dead-letter list and replay for every consumer of this service (admin only; the CLI uses them). */
@@ -188,8 +189,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.rpcServer.stop();
-    await Promise.allSettled(this.consumers.all().map((c) => c.stop()));
+    await this.transport.close();
     await this.relay.stop();
   }
 
@@ -282,6 +282,7 @@ export class PlatformModule {
           useFactory: (nc: NatsConnection) => new RpcClient(nc, config.prefix, config.rpcTimeoutMs),
         },
         ConsumerRegistry,
+        MessagingTransport,
         PlatformLifecycle,
       ],
       exports: [
@@ -295,9 +296,8 @@ export class PlatformModule {
         OutboxRelay,
         UnitOfWork,
         GroupedUnitOfWork,
-        RpcServer,
         RpcClient,
-        ConsumerRegistry,
+        MessagingTransport,
         ServiceMetrics,
       ],
     };

@@ -13,8 +13,9 @@ import {
 import { ServiceMetrics } from './metrics';
 
 /**
- * Feature modules declare their durable consumers here (in onModuleInit); the platform starts them once the
- * stream exists and stops them on shutdown.
+ * The service's durable consumers, one per `consumer` name of its `@EventPattern` methods: `MessagingTransport`
+ * registers and starts them once the stream exists and stops them on shutdown; the platform's dead-letter
+ * admin and metrics read them. Internal to the platform (not exported to feature modules).
  */
 @Injectable()
 export class ConsumerRegistry {

@@ -8,7 +8,8 @@ import { EventPattern, MessagePattern } from './message-patterns';
 import { MessagingTransport } from './messaging-transport';
 
 const handler = (async () => undefined) as MessageHandler;
-const transport = () => new MessagingTransport({} as RpcServer, {} as ConsumerRegistry);
+const transport = () =>
+  new MessagingTransport({} as RpcServer, {} as ConsumerRegistry, { service: 'intake', schema: 'intake' });
 
 describe('MessagingTransport refuses edges it could not serve, at start', () => {
   it('takes contract definitions as patterns, not strings', () => {

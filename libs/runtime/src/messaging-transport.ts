@@ -11,7 +11,7 @@
  *   delivery batch in one call (an array of `BatchEvent`), and a lone event as an array of one.
  * Errors reach the runtime as thrown (`PassThroughRpcErrors`), so a DomainError is still a refusal.
  */
-import { Catch, Injectable, type RpcExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, Injectable, type RpcExceptionFilter } from '@nestjs/common';
 import type { INestApplication } from '@nestjs/common';
 import {
   BaseRpcContext,
@@ -25,6 +25,7 @@ import { acceptCorrelationId, createLogger, currentCorrelationId } from '@closel
 import { RpcServer, type BatchEvent, type EventHandler, type Tx } from '@closeloop/messaging';
 import type { EventDefinition, EventEnvelope, RpcDefinition } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
+import { SERVICE_INFO, type ServiceInfo } from './tokens';
 
 /** The extras of an `@EventPattern`: which durable consumer serves it, and whether it takes batches. */
 export interface EventPatternOptions {
@@ -80,6 +81,7 @@ export class MessagingTransport extends Server implements CustomTransportStrateg
   constructor(
     private readonly rpcServer: RpcServer,
     private readonly consumers: ConsumerRegistry,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
   ) {
     super();
   }
@@ -147,8 +149,8 @@ export class MessagingTransport extends Server implements CustomTransportStrateg
     for (const [purpose, handlers] of this.events) this.consumers.register(purpose, handlers);
     for (const consumer of this.consumers.all()) await consumer.start();
     log.info(
-      { requests: this.requests.length, consumers: this.consumers.all().map((c) => c.name) },
-      'message handlers started',
+      { consumers: this.consumers.all().map((c) => c.name), requests: this.requests.length },
+      `${this.info.service} messaging started`,
     );
   }
 

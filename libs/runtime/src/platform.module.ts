@@ -156,7 +156,6 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     await ensureEventStream(this.jsm, this.config);
     this.relay.start();
     this.serveDeadLetterAdmin();
-    log.info(`${this.info.service} messaging started`);
   }
 
   /** Dead-letter list and replay for every consumer of this service (admin only; the CLI uses them). */

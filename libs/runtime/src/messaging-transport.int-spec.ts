@@ -59,6 +59,7 @@ const EchoRpc = defineRpc<EchoRequest, { text: string; correlationId?: string; r
 );
 const Noted = defineEvent('probe.noted.v1', NotedV1, 'test');
 const Counted = defineEvent('probe.counted.v1', NotedV1, 'test');
+const Single = defineEvent('probe.single.v1', NotedV1, 'test');
 
 class ProbeInitial1700000000000 implements MigrationInterface {
   name = 'ProbeInitial1700000000000';
@@ -70,7 +71,7 @@ class ProbeInitial1700000000000 implements MigrationInterface {
   async down(): Promise<void> {}
 }
 
-const seen = { inits: 0, echoes: 0, batches: [] as number[] };
+const seen = { inits: 0, echoes: 0, batches: [] as number[], singles: [] as number[] };
 
 @Controller()
 class ProbeHandler implements OnModuleInit {
@@ -103,6 +104,17 @@ class ProbeHandler implements OnModuleInit {
   }
 }
 
+@Controller()
+class SingleHandler {
+  @EventPattern(Single, { consumer: 'probe-single', batch: true, batchSize: 1 })
+  async single(@Payload() events: BatchEvent<NotedV1>[], @Ctx() { tx }: EventContext): Promise<void> {
+    seen.singles.push(events.length);
+    for (const { data } of events) {
+      await tx.manager.query('INSERT INTO probe.notes (id, kind) VALUES ($1, $2)', [data.noteId, 'single']);
+    }
+  }
+}
+
 @Module({})
 class ProbeModule {
   static register(env: CommonEnv): DynamicModule {
@@ -117,7 +129,7 @@ class ProbeModule {
           migrations: [ProbeInitial1700000000000],
         }),
       ],
-      controllers: [ProbeHandler],
+      controllers: [ProbeHandler, SingleHandler],
     };
   }
 }
@@ -126,6 +138,7 @@ let db: TestDatabase;
 let prefix: string;
 let service: InProcessService;
 const early = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+const earlySingles = [randomUUID(), randomUUID(), randomUUID()];
 
 beforeAll(async () => {
   db = await createTestDatabase('edges');
@@ -135,6 +148,7 @@ beforeAll(async () => {
   await ensureEventStream(await jetstreamManager(nc), defaultMessagingConfig(prefix));
   await nc.close();
   for (const noteId of early) await publishTestEvent(prefix, Counted.type, { noteId });
+  for (const noteId of earlySingles) await publishTestEvent(prefix, Single.type, { noteId });
   service = await startService(CommonEnv, (env) => ProbeModule.register(env), {
     databaseUrl: db.url,
     prefix,
@@ -219,4 +233,13 @@ it('gives a batch method the events of a delivery batch together, and a lone eve
     { what: 'the lone note' },
   );
   expect(seen.batches.slice(calls)).toEqual([1]);
+});
+
+it('keeps a consumer to its own batch size (batchSize: 1 handles the same waiting events one at a time)', async () => {
+  await pollUntil(
+    () => notes(earlySingles),
+    (rows) => rows.length === earlySingles.length,
+    { what: 'the single notes' },
+  );
+  expect(seen.singles).toEqual([1, 1, 1]);
 });

@@ -25,8 +25,21 @@ describe('MessagingTransport refuses edges it could not serve, at start', () => 
       transport().addHandler(TicketEvents.opened, handler, true, { consumer: 'Bad Name' }),
     ).toThrow(/consumer/);
     expect(() =>
-      transport().addHandler(TicketEvents.opened, handler, true, { consumer: 'opened', batchSize: 5 }),
-    ).toThrow(/unknown option batchSize/);
+      transport().addHandler(TicketEvents.opened, handler, true, { consumer: 'opened', retries: 5 }),
+    ).toThrow(/unknown option retries/);
+    for (const batchSize of [0, 1.5, '2'])
+      expect(() =>
+        transport().addHandler(TicketEvents.opened, handler, true, { consumer: 'x', batchSize }),
+      ).toThrow(/batchSize\?: n ≥ 1/);
+  });
+
+  it('refuses handlers of one consumer that disagree on its limits', () => {
+    const one = transport();
+    one.addHandler(TicketEvents.opened, handler, true, { consumer: 'tickets', concurrency: 1 });
+    one.addHandler(TicketEvents.objected, handler, true, { consumer: 'tickets' });
+    expect(() =>
+      one.addHandler(TicketEvents.reclassified, handler, true, { consumer: 'tickets', concurrency: 2 }),
+    ).toThrow(/disagree on concurrency/);
   });
 
   it('refuses a second handler for the same request or the same event in one consumer', () => {

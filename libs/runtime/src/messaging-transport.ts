@@ -24,15 +24,23 @@ import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import { acceptCorrelationId, createLogger, currentCorrelationId } from '@closeloop/observability';
 import { RpcServer, type BatchEvent, type EventHandler, type Tx } from '@closeloop/messaging';
 import type { EventDefinition, EventEnvelope, RpcDefinition } from '@closeloop/contracts';
-import { ConsumerRegistry } from './consumer-registry';
+import { ConsumerRegistry, type ConsumerLimits } from './consumer-registry';
 import { SERVICE_INFO, type ServiceInfo } from './tokens';
 
-/** The extras of an `@EventPattern`: which durable consumer serves it, and whether it takes batches. */
+/** The extras of an `@EventPattern`: which durable consumer serves it, and how. */
 export interface EventPatternOptions {
   /** Purpose of the durable consumer: its name is `<service>-<consumer>`, e.g. `routing-feedback`. */
   consumer: string;
   /** The method takes `BatchEvent<T>[]`: the new events of one delivery batch (or one lone event). */
   batch?: boolean;
+  /**
+   * At most this many events per transaction in this consumer (1: no batches), never more than
+   * `EVENT_BATCH_SIZE`. Handlers sharing a consumer must not disagree.
+   */
+  batchSize?: number;
+  /** At most this many transactions at once in this consumer (1: one after another), never more than
+   * `EVENT_CONSUMER_CONCURRENCY`. Handlers sharing a consumer must not disagree. */
+  concurrency?: number;
 }
 
 /** What `@Ctx()` gives an event handler: the consumer's transaction and, for one event, its envelope. */
@@ -68,13 +76,13 @@ export class PassThroughRpcErrors implements RpcExceptionFilter<unknown> {
 }
 
 const log = createLogger('platform');
-const EVENT_OPTIONS = new Set(['consumer', 'batch']);
+const EVENT_OPTIONS = new Set(['consumer', 'batch', 'batchSize', 'concurrency']);
 
 @Injectable()
 export class MessagingTransport extends Server implements CustomTransportStrategy {
   private readonly requests: { definition: RpcDefinition<object, unknown>; handler: MessageHandler }[] = [];
-  /** Event handlers by consumer purpose. */
-  private readonly events = new Map<string, EventHandler<object>[]>();
+  /** Event handlers and their consumer's limits, by consumer purpose. */
+  private readonly events = new Map<string, { handlers: EventHandler<object>[]; limits: ConsumerLimits }>();
   private started = false;
   private stopped?: Promise<void>;
 
@@ -116,19 +124,38 @@ export class MessagingTransport extends Server implements CustomTransportStrateg
       );
     }
     const unknown = Object.keys(extras).filter((key) => !EVENT_OPTIONS.has(key));
-    const { consumer, batch } = extras as Partial<EventPatternOptions>;
-    if (typeof consumer !== 'string' || !/^[a-z][a-z0-9-]*$/.test(consumer) || unknown.length > 0) {
+    const { consumer, batch, batchSize, concurrency } = extras as Partial<EventPatternOptions>;
+    const limit = (value: unknown) =>
+      value === undefined || (Number.isInteger(value) && (value as number) >= 1);
+    if (
+      typeof consumer !== 'string' ||
+      !/^[a-z][a-z0-9-]*$/.test(consumer) ||
+      !limit(batchSize) ||
+      !limit(concurrency) ||
+      unknown.length > 0
+    ) {
       throw new Error(
-        `@EventPattern(${pattern.type}) needs { consumer: 'kebab-name', batch?: boolean }` +
+        `@EventPattern(${pattern.type}) needs { consumer: 'kebab-name', batch?: boolean, batchSize?: n ≥ 1, ` +
+          `concurrency?: n ≥ 1 }` +
           (unknown.length ? `; unknown option ${unknown.join(', ')}` : ''),
       );
     }
-    const handlers = this.events.get(consumer) ?? [];
-    if (handlers.some((existing) => existing.event.type === pattern.type)) {
+    const declared = this.events.get(consumer) ?? { handlers: [], limits: {} };
+    if (declared.handlers.some((existing) => existing.event.type === pattern.type)) {
       throw new Error(`consumer ${consumer} has two @EventPattern handlers for ${pattern.type}`);
     }
-    handlers.push(batch === true ? batchHandler(pattern, handler) : eventHandler(pattern, handler));
-    this.events.set(consumer, handlers);
+    for (const [key, value] of Object.entries({ batchSize, concurrency }) as [
+      keyof ConsumerLimits,
+      number,
+    ][]) {
+      if (value === undefined) continue;
+      if (declared.limits[key] !== undefined && declared.limits[key] !== value) {
+        throw new Error(`consumer ${consumer}: its @EventPattern handlers disagree on ${key}`);
+      }
+      declared.limits[key] = value;
+    }
+    declared.handlers.push(batch === true ? batchHandler(pattern, handler) : eventHandler(pattern, handler));
+    this.events.set(consumer, declared);
   }
 
   /** Subscribes the request handlers and starts the consumers (the stream exists: the platform made it). */
@@ -146,7 +173,8 @@ export class MessagingTransport extends Server implements CustomTransportStrateg
       const context = new RequestContext([definition]);
       this.rpcServer.handle(definition, (request) => invoke(handler, request, context));
     }
-    for (const [purpose, handlers] of this.events) this.consumers.register(purpose, handlers);
+    for (const [purpose, { handlers, limits }] of this.events)
+      this.consumers.register(purpose, handlers, limits);
     for (const consumer of this.consumers.all()) await consumer.start();
     log.info(
       { consumers: this.consumers.all().map((c) => c.name), requests: this.requests.length },

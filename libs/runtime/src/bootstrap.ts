@@ -11,6 +11,7 @@ import {
   errorFields,
   runWithContext,
 } from '@closeloop/observability';
+import { connectMessagingTransport } from './messaging-transport';
 import { ServiceMetrics } from './metrics';
 import { ProblemFilter } from './problem';
 
@@ -60,7 +61,12 @@ export async function bootstrapService(
   countRequests(app, fastify);
   app.useGlobalFilters(new ProblemFilter());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  connectMessagingTransport(app);
   await options.configure?.(app);
+  // Module hooks first (the platform makes the stream and starts the relay), then the message handlers,
+  // then HTTP.
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(options.port, options.host);
   log.info({ port: options.port, host: options.host }, `${options.service} listening`);
   return app;

@@ -12,9 +12,16 @@ import {
 } from './tokens';
 import { ServiceMetrics } from './metrics';
 
+/** A consumer's own limits: each at most the service's setting (`EVENT_BATCH_SIZE`, `EVENT_CONSUMER_CONCURRENCY`). */
+export interface ConsumerLimits {
+  batchSize?: number;
+  concurrency?: number;
+}
+
 /**
- * Feature modules declare their durable consumers here (in onModuleInit); the platform starts them once the
- * stream exists and stops them on shutdown.
+ * The service's durable consumers, one per `consumer` name of its `@EventPattern` methods: `MessagingTransport`
+ * registers and starts them once the stream exists and stops them on shutdown; the platform's dead-letter
+ * admin and metrics read them. Internal to the platform (not exported to feature modules).
  */
 @Injectable()
 export class ConsumerRegistry {
@@ -31,7 +38,7 @@ export class ConsumerRegistry {
   ) {}
 
   /** `purpose` names the consumer: the durable is `<service>-<purpose>`. */
-  register(purpose: string, handlers: EventHandler<object>[]): EventConsumer {
+  register(purpose: string, handlers: EventHandler<object>[], limits: ConsumerLimits = {}): EventConsumer {
     const name = `${this.info.service}-${purpose}`;
     if (this.consumers.has(name)) throw new Error(`consumer ${name} registered twice`);
     const consumer = new EventConsumer(
@@ -42,7 +49,11 @@ export class ConsumerRegistry {
       this.nc,
       this.jsm,
       this.info.schema,
-      this.config,
+      {
+        ...this.config,
+        consumerBatchSize: Math.min(limits.batchSize ?? Infinity, this.config.consumerBatchSize),
+        consumerConcurrency: Math.min(limits.concurrency ?? Infinity, this.config.consumerConcurrency),
+      },
       this.metrics,
     );
     this.consumers.set(name, consumer);

@@ -1,6 +1,7 @@
 export * from './env';
 export * from './tokens';
 export * from './consumer-registry';
+export * from './messaging-transport';
 export * from './platform.module';
 export * from './problem';
 export * from './bootstrap';
@@ -8,3 +9,4 @@ export * from './service-cli';
 export * from './public-route';
 export * from './run-service';
 export * from './metrics';
+export * from './message-patterns';

@@ -30,6 +30,7 @@ import {
 } from '@closeloop/messaging';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
+import { MessagingTransport } from './messaging-transport';
 import { MetricsServer, ServiceMetrics } from './metrics';
 import { Public } from './public-route';
 import type { CommonEnv } from './env';
@@ -150,7 +151,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** Starts the relay and consumers once everything is wired; stops them in order on shutdown. */
+/**
+ * Makes the stream and starts the relay once everything is wired (the service's handlers start after it, in
+ * `MessagingTransport.listen`); stops handlers, then the relay, then the connections on shutdown.
+ */
 @Injectable()
 class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
@@ -162,6 +166,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly relay: OutboxRelay,
     private readonly rpcServer: RpcServer,
     private readonly consumers: ConsumerRegistry,
+    private readonly transport: MessagingTransport,
     private readonly metrics: ServiceMetrics,
   ) {}
 
@@ -174,11 +179,6 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     await ensureEventStream(this.jsm, this.config);
     this.relay.start();
     this.serveDeadLetterAdmin();
-    for (const consumer of this.consumers.all()) await consumer.start();
-    log.info(
-      { consumers: this.consumers.all().map((c) => c.name) },
-      `${this.info.service} messaging started`,
-    );
   }
 
   /** Dead-letter list and replay for every consumer of this service (admin only; the CLI uses them). */
@@ -211,8 +211,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.rpcServer.stop();
-    await Promise.allSettled(this.consumers.all().map((c) => c.stop()));
+    await this.transport.close();
     await this.relay.stop();
   }
 
@@ -307,6 +306,7 @@ export class PlatformModule {
           useFactory: (nc: NatsConnection) => new RpcClient(nc, config.prefix, config.rpcTimeoutMs),
         },
         ConsumerRegistry,
+        MessagingTransport,
         PlatformLifecycle,
       ],
       exports: [
@@ -320,9 +320,8 @@ export class PlatformModule {
         OutboxRelay,
         UnitOfWork,
         GroupedUnitOfWork,
-        RpcServer,
         RpcClient,
-        ConsumerRegistry,
+        MessagingTransport,
         ServiceMetrics,
         HealthProbe,
       ],

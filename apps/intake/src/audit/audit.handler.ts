@@ -1,17 +1,16 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { CustomerRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import { CustomerRpc, ListAuditRequest, type AuditEntryView, type Page } from '@closeloop/contracts';
 import { AuditService } from './audit.service';
 
 /** NATS edge of the audit log (X2). */
-@Injectable()
-export class AuditHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly audit: AuditService,
-  ) {}
+@Controller()
+export class AuditHandler {
+  constructor(private readonly audit: AuditService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(CustomerRpc.listAudit, (request) => this.audit.list(request));
+  @MessagePattern(CustomerRpc.listAudit)
+  list(@Payload() request: ListAuditRequest): Promise<Page<AuditEntryView>> {
+    return this.audit.list(request);
   }
 }

@@ -1,17 +1,16 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { IntakeRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import { IntakeRpc, SubmitFeedbackRequest, type SubmitFeedbackReply } from '@closeloop/contracts';
 import { FeedbackService } from './feedback.service';
 
-/** NATS edge of the feedback feature: validates (RpcServer does), calls the service, replies. */
-@Injectable()
-export class FeedbackHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly feedback: FeedbackService,
-  ) {}
+/** NATS edge of the feedback feature: validates (the platform does), calls the service, replies. */
+@Controller()
+export class FeedbackHandler {
+  constructor(private readonly feedback: FeedbackService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(IntakeRpc.submitFeedback, (request) => this.feedback.submit(request));
+  @MessagePattern(IntakeRpc.submitFeedback)
+  submit(@Payload() request: SubmitFeedbackRequest): Promise<SubmitFeedbackReply> {
+    return this.feedback.submit(request);
   }
 }

@@ -1,21 +1,45 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { ImportRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import {
+  BeginImportRequest,
+  CommitImportRequest,
+  GetImportRequest,
+  ImportChunkRequest,
+  ImportErrorsRequest,
+  ImportRpc,
+  type ImportErrorView,
+  type ImportView,
+} from '@closeloop/contracts';
 import { ImportService } from './import.service';
 
 /** NATS edge of imports (the gateway's upload endpoint and the operator CLI both use it). */
-@Injectable()
-export class ImportsHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly imports: ImportService,
-  ) {}
+@Controller()
+export class ImportsHandler {
+  constructor(private readonly imports: ImportService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(ImportRpc.begin, (request) => this.imports.begin(request));
-    this.rpc.handle(ImportRpc.chunk, (request) => this.imports.chunk(request));
-    this.rpc.handle(ImportRpc.commit, (request) => this.imports.commit(request));
-    this.rpc.handle(ImportRpc.get, (request) => this.imports.get(request));
-    this.rpc.handle(ImportRpc.errors, (request) => this.imports.errors(request));
+  @MessagePattern(ImportRpc.begin)
+  begin(@Payload() request: BeginImportRequest): Promise<ImportView> {
+    return this.imports.begin(request);
+  }
+
+  @MessagePattern(ImportRpc.chunk)
+  chunk(@Payload() request: ImportChunkRequest): Promise<{ received: number }> {
+    return this.imports.chunk(request);
+  }
+
+  @MessagePattern(ImportRpc.commit)
+  commit(@Payload() request: CommitImportRequest): Promise<ImportView> {
+    return this.imports.commit(request);
+  }
+
+  @MessagePattern(ImportRpc.get)
+  get(@Payload() request: GetImportRequest): Promise<ImportView> {
+    return this.imports.get(request);
+  }
+
+  @MessagePattern(ImportRpc.errors)
+  errors(@Payload() request: ImportErrorsRequest): Promise<ImportErrorView[]> {
+    return this.imports.errors(request);
   }
 }

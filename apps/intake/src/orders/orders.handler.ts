@@ -1,17 +1,16 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { OrderRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import { CreateOrderRequest, OrderRpc, type OrderReply } from '@closeloop/contracts';
 import { OrderService } from './order.service';
 
 /** NATS edge of orders. */
-@Injectable()
-export class OrdersHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly orders: OrderService,
-  ) {}
+@Controller()
+export class OrdersHandler {
+  constructor(private readonly orders: OrderService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(OrderRpc.create, (request) => this.orders.create(request));
+  @MessagePattern(OrderRpc.create)
+  create(@Payload() request: CreateOrderRequest): Promise<OrderReply> {
+    return this.orders.create(request);
   }
 }

@@ -1,6 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { EventHandler } from '@closeloop/messaging';
-import { ConsumerRegistry } from '@closeloop/runtime';
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { BatchEvent } from '@closeloop/messaging';
+import { EventContext, EventPattern } from '@closeloop/runtime';
 import {
   TicketEvents,
   type TicketObjectedV1,
@@ -10,34 +11,27 @@ import {
 import { ActivityService } from './activity.service';
 
 /** Event edges of the customer figures: one durable consumer per event type (exact filter subjects). */
-@Injectable()
-export class ActivityHandler implements OnModuleInit {
-  constructor(
-    private readonly consumers: ConsumerRegistry,
-    private readonly activity: ActivityService,
-  ) {}
+@Controller()
+export class ActivityHandler {
+  constructor(private readonly activity: ActivityService) {}
 
-  onModuleInit(): void {
-    const opened: EventHandler<TicketOpenedV1> = {
-      event: TicketEvents.opened,
-      handle: (data, tx) => this.activity.ticketOpened(data, tx),
-      handleBatch: (events, tx) =>
-        this.activity.ticketsOpened(
-          events.map((event) => event.data),
-          tx,
-        ),
-    };
-    this.consumers.register('ticket-opened', [opened]);
-    // R6 -> G1: an explicit objection to a resolution makes the customer a churn risk.
-    const objected: EventHandler<TicketObjectedV1> = {
-      event: TicketEvents.objected,
-      handle: (data, tx) => this.activity.objected(tx, data.customerId, new Date(data.objectedAt)),
-    };
-    this.consumers.register('ticket-objected', [objected]);
-    const reclassified: EventHandler<TicketReclassifiedV1> = {
-      event: TicketEvents.reclassified,
-      handle: (data, tx) => this.activity.reclassified(data, tx),
-    };
-    this.consumers.register('ticket-reclassified', [reclassified]);
+  /** One upsert of the figures and one segment recompute per batch (decision 0011). */
+  @EventPattern(TicketEvents.opened, { consumer: 'ticket-opened', batch: true })
+  async opened(@Payload() events: BatchEvent<TicketOpenedV1>[], @Ctx() { tx }: EventContext): Promise<void> {
+    await this.activity.ticketsOpened(
+      events.map((event) => event.data),
+      tx,
+    );
+  }
+
+  /** R6 -> G1: an explicit objection to a resolution makes the customer a churn risk. */
+  @EventPattern(TicketEvents.objected, { consumer: 'ticket-objected' })
+  async objected(@Payload() data: TicketObjectedV1, @Ctx() { tx }: EventContext): Promise<void> {
+    await this.activity.objected(tx, data.customerId, new Date(data.objectedAt));
+  }
+
+  @EventPattern(TicketEvents.reclassified, { consumer: 'ticket-reclassified' })
+  async reclassified(@Payload() data: TicketReclassifiedV1, @Ctx() { tx }: EventContext): Promise<void> {
+    await this.activity.reclassified(data, tx);
   }
 }

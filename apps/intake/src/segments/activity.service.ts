@@ -17,11 +17,6 @@ export class ActivityService {
     private readonly segments: SegmentService,
   ) {}
 
-  /** A lone `ticket.opened.v1` (the consumer's single path): the batch of one. */
-  ticketOpened(event: TicketOpenedV1, tx: Tx): Promise<void> {
-    return this.ticketsOpened([event], tx);
-  }
-
   /**
    * I4: an agent changed the ticket's type; the complaints figure follows (the tickets figure stays).
    * Opened and reclassified events come through separate consumers, so a reclassification may be handled

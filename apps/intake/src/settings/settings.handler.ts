@@ -1,18 +1,26 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { IntakeSettingsRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import {
+  GetSettingsRequest,
+  IntakeSettingsRpc,
+  PutSettingsRequest,
+  type SettingsView,
+} from '@closeloop/contracts';
 import { SettingsAdminService } from './settings-admin.service';
 
 /** NATS edge of intake's admin settings. */
-@Injectable()
-export class SettingsHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly settings: SettingsAdminService,
-  ) {}
+@Controller()
+export class SettingsHandler {
+  constructor(private readonly settings: SettingsAdminService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(IntakeSettingsRpc.get, (request) => this.settings.get(request));
-    this.rpc.handle(IntakeSettingsRpc.put, (request) => this.settings.put(request));
+  @MessagePattern(IntakeSettingsRpc.get)
+  get(@Payload() request: GetSettingsRequest): Promise<SettingsView> {
+    return this.settings.get(request);
+  }
+
+  @MessagePattern(IntakeSettingsRpc.put)
+  put(@Payload() request: PutSettingsRequest): Promise<SettingsView> {
+    return this.settings.put(request);
   }
 }

@@ -1,17 +1,16 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { ComplianceRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import { ComplianceRequest, ComplianceRpc, type ComplianceView } from '@closeloop/contracts';
 import { ComplianceService } from './compliance.service';
 
 /** NATS edge of weekly SLA compliance (R7). */
-@Injectable()
-export class ComplianceHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly compliance: ComplianceService,
-  ) {}
+@Controller()
+export class ComplianceHandler {
+  constructor(private readonly compliance: ComplianceService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(ComplianceRpc.weekly, (request) => this.compliance.weekly(request));
+  @MessagePattern(ComplianceRpc.weekly)
+  weekly(@Payload() request: ComplianceRequest): Promise<ComplianceView> {
+    return this.compliance.weekly(request);
   }
 }

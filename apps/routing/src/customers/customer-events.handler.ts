@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { EventHandler } from '@closeloop/messaging';
-import { ConsumerRegistry } from '@closeloop/runtime';
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { EventContext, EventPattern } from '@closeloop/runtime';
 import { CustomerEvents, type CustomerErasedV1, type CustomerMergedV1 } from '@closeloop/contracts';
 import { CustomerFollowRepository } from './customer-follow.repository';
 
@@ -12,23 +12,17 @@ import { CustomerFollowRepository } from './customer-follow.repository';
  *   tickets (the plan, the resolution summary, a close reason, notes in the history) that may name the
  *   customer; on the erased customer's tickets it is redacted. Repeating it changes nothing more.
  */
-@Injectable()
-export class CustomerEventsHandler implements OnModuleInit {
-  constructor(
-    private readonly consumers: ConsumerRegistry,
-    private readonly tickets: CustomerFollowRepository,
-  ) {}
+@Controller()
+export class CustomerEventsHandler {
+  constructor(private readonly tickets: CustomerFollowRepository) {}
 
-  onModuleInit(): void {
-    const merged: EventHandler<CustomerMergedV1> = {
-      event: CustomerEvents.merged,
-      handle: (data, tx) => this.tickets.repoint(tx.manager, data),
-    };
-    this.consumers.register('customer-merged', [merged]);
-    const erased: EventHandler<CustomerErasedV1> = {
-      event: CustomerEvents.erased,
-      handle: (data, tx) => this.tickets.redact(tx.manager, data.customerId),
-    };
-    this.consumers.register('customer-erased', [erased]);
+  @EventPattern(CustomerEvents.merged, { consumer: 'customer-merged' })
+  async merged(@Payload() data: CustomerMergedV1, @Ctx() { tx }: EventContext): Promise<void> {
+    await this.tickets.repoint(tx.manager, data);
+  }
+
+  @EventPattern(CustomerEvents.erased, { consumer: 'customer-erased' })
+  async erased(@Payload() data: CustomerErasedV1, @Ctx() { tx }: EventContext): Promise<void> {
+    await this.tickets.redact(tx.manager, data.customerId);
   }
 }

@@ -1,29 +1,54 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { RoutingAssignmentRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import {
+  CompleteCollaborationRequest,
+  ListCollaborationsRequest,
+  ReassignTicketRequest,
+  RequestCollaborationRequest,
+  RoutingAssignmentRpc,
+  WorkloadRequest,
+  type CollaborationView,
+  type TicketAssignmentView,
+  type WorkloadView,
+} from '@closeloop/contracts';
 import { CollaborationService } from '../collaboration/collaboration.service';
 import { ReassignService } from './reassign.service';
 import { WorkloadService } from './workload.service';
 
 /** NATS edge of reassign, collaborations and the workload view (the gateway's ticket-assignment controller calls these). */
-@Injectable()
-export class TicketAssignmentHandler implements OnModuleInit {
+@Controller()
+export class TicketAssignmentHandler {
   constructor(
-    private readonly rpc: RpcServer,
-    private readonly reassign: ReassignService,
+    private readonly reassignments: ReassignService,
     private readonly collaborations: CollaborationService,
-    private readonly workload: WorkloadService,
+    private readonly workloads: WorkloadService,
   ) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(RoutingAssignmentRpc.reassign, (request) => this.reassign.reassign(request));
-    this.rpc.handle(RoutingAssignmentRpc.requestCollaboration, (request) =>
-      this.collaborations.request(request),
-    );
-    this.rpc.handle(RoutingAssignmentRpc.completeCollaboration, (request) =>
-      this.collaborations.complete(request),
-    );
-    this.rpc.handle(RoutingAssignmentRpc.listCollaborations, (request) => this.collaborations.list(request));
-    this.rpc.handle(RoutingAssignmentRpc.workload, (request) => this.workload.get(request));
+  @MessagePattern(RoutingAssignmentRpc.reassign)
+  reassign(@Payload() request: ReassignTicketRequest): Promise<TicketAssignmentView> {
+    return this.reassignments.reassign(request);
+  }
+
+  @MessagePattern(RoutingAssignmentRpc.requestCollaboration)
+  requestCollaboration(
+    @Payload() request: RequestCollaborationRequest,
+  ): Promise<CollaborationView & { replayed: boolean }> {
+    return this.collaborations.request(request);
+  }
+
+  @MessagePattern(RoutingAssignmentRpc.completeCollaboration)
+  completeCollaboration(@Payload() request: CompleteCollaborationRequest): Promise<CollaborationView> {
+    return this.collaborations.complete(request);
+  }
+
+  @MessagePattern(RoutingAssignmentRpc.listCollaborations)
+  listCollaborations(@Payload() request: ListCollaborationsRequest): Promise<CollaborationView[]> {
+    return this.collaborations.list(request);
+  }
+
+  @MessagePattern(RoutingAssignmentRpc.workload)
+  workload(@Payload() request: WorkloadRequest): Promise<WorkloadView> {
+    return this.workloads.get(request);
   }
 }

@@ -1,18 +1,26 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { RpcServer } from '@closeloop/messaging';
-import { RoutingSettingsRpc } from '@closeloop/contracts';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { MessagePattern } from '@closeloop/runtime';
+import {
+  GetSettingsRequest,
+  PutSettingsRequest,
+  RoutingSettingsRpc,
+  type SettingsView,
+} from '@closeloop/contracts';
 import { SettingsService } from './settings.service';
 
 /** NATS edge of routing's settings: the admin's read and write of a whole document. */
-@Injectable()
-export class SettingsHandler implements OnModuleInit {
-  constructor(
-    private readonly rpc: RpcServer,
-    private readonly settings: SettingsService,
-  ) {}
+@Controller()
+export class SettingsHandler {
+  constructor(private readonly settings: SettingsService) {}
 
-  onModuleInit(): void {
-    this.rpc.handle(RoutingSettingsRpc.get, (request) => this.settings.get(request));
-    this.rpc.handle(RoutingSettingsRpc.put, (request) => this.settings.put(request));
+  @MessagePattern(RoutingSettingsRpc.get)
+  get(@Payload() request: GetSettingsRequest): Promise<SettingsView> {
+    return this.settings.get(request);
+  }
+
+  @MessagePattern(RoutingSettingsRpc.put)
+  put(@Payload() request: PutSettingsRequest): Promise<SettingsView> {
+    return this.settings.put(request);
   }
 }

@@ -49,7 +49,7 @@ export class IntakeModule {
     return {
       module: IntakeModule,
       imports: [PlatformModule.forRoot({ service: 'intake', env, ...intakePersistence })],
-      // The NATS edges: @MessagePattern and @EventPattern methods, served by the platform (decision 0017).
+      // The NATS edges: @MessagePattern and @EventPattern methods, served by the platform (decision 0019).
       controllers: [
         FeedbackHandler,
         CustomersHandler,

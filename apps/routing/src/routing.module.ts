@@ -45,7 +45,7 @@ export class RoutingModule {
     return {
       module: RoutingModule,
       imports: [PlatformModule.forRoot({ service: 'routing', env, ...routingPersistence })],
-      // The NATS edges: @MessagePattern and @EventPattern methods, served by the platform (decision 0017).
+      // The NATS edges: @MessagePattern and @EventPattern methods, served by the platform (decision 0019).
       controllers: [
         SettingsHandler,
         TicketHandler,

@@ -2,7 +2,7 @@
  * `@MessagePattern` and `@EventPattern` of `@nestjs/microservices`, typed against the contract they name: the
  * compiler checks that a request handler takes the contract's request and resolves to its reply, and that
  * an event handler takes the event's payload (or, with `batch: true`, an array of `BatchEvent`s). At run
- * time they are Nest's own decorators; `MessagingTransport` serves what they mark (decision 0017).
+ * time they are Nest's own decorators; `MessagingTransport` serves what they mark (decision 0019).
  */
 import {
   EventPattern as NestEventPattern,

@@ -1,5 +1,5 @@
 /**
- * Decorated message edges (decision 0017) served on the platform's runtime, real Postgres and JetStream: a
+ * Decorated message edges (decision 0019) served on the platform's runtime, real Postgres and JetStream: a
  * `@MessagePattern` method answers through RpcServer (validation, correlation id, DomainError as a refusal),
  * an `@EventPattern` method runs in the consumer's transaction with its inbox row (a failure writes
  * nothing; a DomainError is dead-lettered at once), and a batch method gets a delivery batch in one call.

@@ -1,5 +1,5 @@
 /**
- * The service's message edges, declared the NestJS way (decision 0017): `@MessagePattern(<RpcDefinition>)`
+ * The service's message edges, declared the NestJS way (decision 0019): `@MessagePattern(<RpcDefinition>)`
  * for request/reply and `@EventPattern(<EventDefinition>, { consumer })` for events, on methods of a
  * module's controllers. Nest finds them at start and hands them to this transport strategy, which serves
  * them on the platform's own runtime, unchanged:

@@ -23,6 +23,7 @@ const PASS = {
   INTAKE_NATS_PASSWORD: 'i',
   ROUTING_NATS_PASSWORD: 'r',
   CLOSELOOP_ADMIN_NATS_PASSWORD: 'a',
+  CLOSELOOP_CLI_NATS_PASSWORD: 'c',
   PARTNER_ACME_NATS_PASSWORD: 'p',
 };
 
@@ -154,7 +155,8 @@ const finish = async (code) => {
     `leader ${info.cluster.leader}`,
   );
 
-  const svc = await connect({ servers: SERVERS, user: 'routing', pass: 'r' });
+  // A service user reads replies only on its own inboxes (accounts.conf; connectNats sets this prefix).
+  const svc = await connect({ servers: SERVERS, user: 'routing', pass: 'r', inboxPrefix: '_INBOX_routing' });
   const dist = path.join(root, 'dist/libs/messaging/src');
   // dist/ may be missing or mid-rebuild (scripts/build.mjs empties it first): then this check is skipped.
   const built = await attempt(() => {

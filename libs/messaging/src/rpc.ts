@@ -151,7 +151,8 @@ export class RpcClient {
     private readonly defaultTimeoutMs: number,
     private readonly credentials?: CallerCredentials,
   ) {
-    this.inbox = createInbox();
+    // The connection's own inbox prefix (connectNats: one per NATS user), which its permissions allow.
+    this.inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   }
 
   /**

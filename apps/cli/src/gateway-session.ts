@@ -79,9 +79,10 @@ export class GatewaySession implements CallerCredentials {
     }
     const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (!response.ok) {
-      throw new SessionError(
-        `${String(answer.code ?? response.status)}: ${String(answer.detail ?? answer.title ?? 'refused by the gateway')}`,
-      );
+      // problem+json (decision 0004): `code` and `detail` are strings.
+      const code = typeof answer.code === 'string' ? answer.code : String(response.status);
+      const detail = typeof answer.detail === 'string' ? answer.detail : 'refused by the gateway';
+      throw new SessionError(`${code}: ${detail}`);
     }
     return answer;
   }

@@ -248,7 +248,7 @@ describe('what each user may not do', () => {
     connections.push(partner);
     const errors = watchErrors(partner);
     const live: string[] = [];
-    partner.subscribe(`${PREFIX}.events.>`, { callback: (_error, msg) => live.push(msg.subject) });
+    partner.subscribe(`${PREFIX}.events.>`, { callback: (_error, msg) => void live.push(msg.subject) });
     await partner.flush();
     const { nc: gateway } = await as('gateway');
     await jetstream(gateway).publish(`${PREFIX}.events.org.partner-test.v1`, '{}', { msgID: randomUUID() });

@@ -86,7 +86,7 @@ export class CallerSigner implements CallerCredentials {
 
   /** The token for `caller` and when it expires (epoch ms). */
   issue(caller: Caller): { token: string; expiresAtMs: number } {
-    const key = `${caller.userId}\u0000${caller.roles.join()}\u0000${caller.departments.join()}\u0000${caller.stores.join()}`;
+    const key = JSON.stringify([caller.userId, caller.roles, caller.departments, caller.stores]);
     const now = Date.now();
     const cached = this.cache.get(key);
     if (cached && cached.expiresAtMs - (this.ttlSeconds * 1000) / 2 > now) return cached;

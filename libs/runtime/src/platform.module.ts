@@ -289,6 +289,8 @@ export class PlatformModule {
           inject: [ServiceMetrics],
           useFactory: (metrics: ServiceMetrics) => new MetricsServer(metrics, options.env.METRICS_PORT),
         },
+        // The one check of signed callers, for RpcServer and any other transport serving RPC requests.
+        { provide: CallerGate, useValue: callers },
         {
           provide: RpcServer,
           inject: [NATS_CONNECTION, ServiceMetrics],
@@ -317,6 +319,7 @@ export class PlatformModule {
         GroupedUnitOfWork,
         RpcServer,
         RpcClient,
+        CallerGate,
         ConsumerRegistry,
         ServiceMetrics,
       ],

@@ -24,7 +24,7 @@ import {
   type ImportFormat,
   type ImportView,
 } from '@closeloop/contracts';
-import { ADMIN, Api, startPlatform, type RunningPlatform } from '@closeloop/testing';
+import { ADMIN, Api, devCallerSigner, startPlatform, type RunningPlatform } from '@closeloop/testing';
 import { cpuBetween, cpuSnapshot, type CpuReport } from '../intake/cpu';
 import { cpuTable, table } from '../intake/report';
 
@@ -276,7 +276,7 @@ async function main(): Promise<void> {
     return undefined;
   };
   const nc = await connectNats(process.env.NATS_URL, 'closeloop-bench-import', {});
-  const rpc = new RpcClient(nc, platform.prefix, 120_000);
+  const rpc = new RpcClient(nc, platform.prefix, 120_000, devCallerSigner()); // the services run with NODE_ENV=test
   try {
     const api = await new Api(platform.gatewayUrl).login(ADMIN.email, ADMIN.password);
     const first = await runOnce('first run', platform, api, rpc, file, format, classify);

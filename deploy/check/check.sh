@@ -26,7 +26,7 @@ else echo "skip: kubectl not found"; fi
 step "nats-server -t"
 if command -v nats-server >/dev/null; then
   (cd "$root/deploy/nats" && SERVER_NAME=nats-0 SYS_NATS_PASSWORD=x GATEWAY_NATS_PASSWORD=x INTAKE_NATS_PASSWORD=x \
-    ROUTING_NATS_PASSWORD=x CLOSELOOP_ADMIN_NATS_PASSWORD=x PARTNER_ACME_NATS_PASSWORD=x \
+    ROUTING_NATS_PASSWORD=x CLOSELOOP_ADMIN_NATS_PASSWORD=x CLOSELOOP_CLI_NATS_PASSWORD=x PARTNER_ACME_NATS_PASSWORD=x \
     nats-server -t -c nats-server.conf) || { echo "FAILED: nats-server -t"; failures=$((failures + 1)); }
 else echo "skip: nats-server not found"; fi
 

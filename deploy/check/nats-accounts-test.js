@@ -23,6 +23,7 @@ const PASS = {
   INTAKE_NATS_PASSWORD: 'i',
   ROUTING_NATS_PASSWORD: 'r',
   CLOSELOOP_ADMIN_NATS_PASSWORD: 'a',
+  CLOSELOOP_CLI_NATS_PASSWORD: 'c',
   PARTNER_ACME_NATS_PASSWORD: 'p',
 };
 
@@ -154,7 +155,8 @@ const finish = async (code) => {
     `leader ${info.cluster.leader}`,
   );
 
-  const svc = await connect({ servers: SERVERS, user: 'routing', pass: 'r' });
+  // A service user reads replies only on its own inboxes (accounts.conf; connectNats sets this prefix).
+  const svc = await connect({ servers: SERVERS, user: 'routing', pass: 'r', inboxPrefix: '_INBOX_routing' });
   const dist = path.join(root, 'dist/libs/messaging/src');
   // dist/ may be missing or mid-rebuild (scripts/build.mjs empties it first): then this check is skipped.
   const built = await attempt(() => {
@@ -178,7 +180,8 @@ const finish = async (code) => {
     'CLOSELOOP_EVENTS',
     JSON.parse(fs.readFileSync(path.join(D, 'partner-consumer.example.json'), 'utf8')),
   );
-  const js = jetstream(svc);
+  const js = jetstream(svc); // routing may publish ticket.* only (accounts.conf)
+  const ops = jetstream(admin); // other event types, as the operator
   for (let i = 0; i < 3; i++)
     await js.publish('closeloop.events.ticket.opened.v1', JSON.stringify({ i }), { msgID: `e${i}` });
 
@@ -209,7 +212,7 @@ const finish = async (code) => {
     ci.ack_floor.stream_seq === 3,
     `ack floor ${ci.ack_floor.stream_seq}`,
   );
-  await js.publish('closeloop.events.survey.answered.v1', '{}', { msgID: 'e-live' });
+  await ops.publish('closeloop.events.survey.answered.v1', '{}', { msgID: 'e-live' });
   await sleep(300);
   check(
     'partner receives live events on closeloop.events.>',
@@ -279,10 +282,10 @@ const finish = async (code) => {
   procs[2].kill('SIGTERM');
   await sleep(1500);
   const ack = await attempt(() =>
-    js.publish('closeloop.events.feedback.received.v1', '{}', { msgID: 'one-node-down' }),
+    js.publish('closeloop.events.ticket.opened.v1', '{}', { msgID: 'one-node-down' }),
   );
   const dup = await attempt(() =>
-    js.publish('closeloop.events.feedback.received.v1', '{}', { msgID: 'one-node-down' }),
+    js.publish('closeloop.events.ticket.opened.v1', '{}', { msgID: 'one-node-down' }),
   );
   check(
     'with one node down the stream still accepts events and drops duplicates',

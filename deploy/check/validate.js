@@ -144,6 +144,20 @@ ok(
   svcs.gateway.environment.JWT_SECRET.length >= 32 && svcs.gateway.environment.ADMIN_PASSWORD.length >= 12,
   'gateway dev secrets pass the length rules',
 );
+{
+  // Issue 14.3: every service verifies callers with the public half of the gateway's signing key.
+  const crypto = require('crypto');
+  const signing = crypto.createPrivateKey({
+    key: Buffer.from(String(svcs.gateway.environment.CALLER_SIGNING_KEY), 'base64'),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const pub = crypto.createPublicKey(signing).export({ type: 'spki', format: 'der' }).toString('base64');
+  ok(
+    apps.every(([, s]) => String(s.environment.CALLER_PUBLIC_KEYS).split(',').includes(pub)),
+    "compose: every service verifies the gateway's caller-signing key",
+  );
+}
 console.log(`compose: ${Object.keys(svcs).length} services, apps: ${apps.map(([n]) => n).join(', ')}`);
 
 // 3. kustomize overlays

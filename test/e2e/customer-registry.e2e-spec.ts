@@ -244,7 +244,17 @@ describe('import from the operator CLI', () => {
       const result = await promisify(execFile)(
         process.execPath,
         [join(__dirname, '../../dist/apps/cli/src/main.js'), 'import', 'orders', file, '--errors'],
-        { env: { PATH: process.env.PATH, NATS_URL: requireEnv('NATS_URL'), NATS_PREFIX: platform.prefix } },
+        {
+          // The operator logs in as a real user (a supervisor may import); issue 14.3.
+          env: {
+            PATH: process.env.PATH,
+            NATS_URL: requireEnv('NATS_URL'),
+            NATS_PREFIX: platform.prefix,
+            CLOSELOOP_GATEWAY_URL: platform.gatewayUrl,
+            CLOSELOOP_EMAIL: 'supervisor@registry.e2e.test',
+            CLOSELOOP_PASSWORD: 'supervisor-password-1',
+          },
+        },
       );
       expect(result.stderr).toContain('done in');
       expect(result.stdout).toContain('"created": 1');

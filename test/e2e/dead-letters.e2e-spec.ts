@@ -14,9 +14,20 @@ const run = promisify(execFile);
 let platform: RunningPlatform;
 let api: Api;
 
+/** Runs the operator CLI, logged in as the admin unless `login` says otherwise (issue 14.3). */
 async function cli(...args: string[]) {
+  return cliAs({ CLOSELOOP_EMAIL: ADMIN.email, CLOSELOOP_PASSWORD: ADMIN.password }, ...args);
+}
+
+async function cliAs(login: Record<string, string>, ...args: string[]) {
   const result = await run(process.execPath, [join(__dirname, '../../dist/apps/cli/src/main.js'), ...args], {
-    env: { PATH: process.env.PATH, NATS_URL: requireEnv('NATS_URL'), NATS_PREFIX: platform.prefix },
+    env: {
+      PATH: process.env.PATH,
+      NATS_URL: requireEnv('NATS_URL'),
+      NATS_PREFIX: platform.prefix,
+      CLOSELOOP_GATEWAY_URL: platform.gatewayUrl,
+      ...login,
+    },
   }).catch((error: { stdout: string; stderr: string; code: number }) => error);
   return { stdout: result.stdout, stderr: result.stderr, code: 'code' in result ? result.code : 0 };
 }
@@ -97,4 +108,56 @@ it('refuses an unknown consumer with a clear error', async () => {
   const result = await cli('dlq', 'list', '--service', 'routing', '--consumer', 'nope');
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/NOT_FOUND: no consumer named nope/);
+});
+
+describe('the operator is a real user (issue 14.3)', () => {
+  it('refuses to run without a login, or with a wrong password', async () => {
+    const none = await cliAs({}, 'dlq', 'list', '--service', 'routing');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/login failed: log in with --email/);
+    const wrong = await cliAs(
+      { CLOSELOOP_EMAIL: ADMIN.email, CLOSELOOP_PASSWORD: 'not-the-password' },
+      'dlq',
+      'list',
+      '--service',
+      'routing',
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/login failed: INVALID_CREDENTIALS/);
+  });
+
+  it('acts as the user who logged in: a supervisor may not list dead letters, with a token or a password', async () => {
+    const created = await api.post('/api/v1/users', {
+      email: 'supervisor@dlq.e2e.test',
+      displayName: 'supervisor',
+      password: 'supervisor-password-1',
+      roles: ['supervisor'],
+    });
+    expect(created.status).toBe(201);
+    const byPassword = await cliAs(
+      { CLOSELOOP_EMAIL: 'supervisor@dlq.e2e.test', CLOSELOOP_PASSWORD: 'supervisor-password-1' },
+      'dlq',
+      'list',
+      '--service',
+      'routing',
+    );
+    expect(byPassword.code).toBe(1);
+    expect(byPassword.stderr).toMatch(/^FORBIDDEN/m);
+    const supervisor = await new Api(platform.gatewayUrl).login(
+      'supervisor@dlq.e2e.test',
+      'supervisor-password-1',
+    );
+    const byToken = await cliAs(
+      { CLOSELOOP_TOKEN: supervisor.token! },
+      'dlq',
+      'list',
+      '--service',
+      'routing',
+    );
+    expect(byToken.code).toBe(1);
+    expect(byToken.stderr).toMatch(/^FORBIDDEN/m);
+    // The admin's token works the same way.
+    const admin = await cliAs({ CLOSELOOP_TOKEN: api.token! }, 'dlq', 'list', '--service', 'routing');
+    expect(admin.code).toBe(0);
+  });
 });

@@ -2,8 +2,14 @@ import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { RpcClient } from '@closeloop/messaging';
-import { bootstrapService, loadEnv, NATS_CONNECTION, type CommonEnv } from '@closeloop/runtime';
+import { CallerSigner, parseCallerSigningKey, RpcClient } from '@closeloop/messaging';
+import {
+  bootstrapService,
+  DEV_CALLER_SIGNING_KEY,
+  loadEnv,
+  NATS_CONNECTION,
+  type CommonEnv,
+} from '@closeloop/runtime';
 import { requireEnv } from './database';
 
 export interface InProcessService {
@@ -50,8 +56,15 @@ export async function startService<E extends CommonEnv>(
   return {
     app,
     dataSource: app.get(DataSource),
-    rpc: new RpcClient(nc, options.prefix, 10_000),
+    // Stands in for the gateway: signs the callers the tests send with the development key the services
+    // accept outside production.
+    rpc: new RpcClient(nc, options.prefix, 10_000, devCallerSigner()),
     url: `http://127.0.0.1:${address.port}`,
     close: () => app.close(),
   };
+}
+
+/** Signs callers as the gateway does, with the development key (CALLER_PUBLIC_KEYS' default). */
+export function devCallerSigner(): CallerSigner {
+  return new CallerSigner(parseCallerSigningKey(DEV_CALLER_SIGNING_KEY), 60);
 }

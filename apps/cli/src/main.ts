@@ -5,25 +5,41 @@
  *   node dist/apps/cli/src/main.js dlq replay --service routing [--consumer routing-feedback] [--id <uuid> ...] [--limit N]
  *   node dist/apps/cli/src/main.js import customers|orders <file.csv|file.xlsx> [--format csv|xlsx] [--no-wait] [--errors]
  *
- * Access is whoever may publish to `<prefix>.rpc.<service>.admin.*` on NATS: give those credentials to
- * operators only (deploy/nats). Reads NATS_URL and NATS_PREFIX like the services.
+ * The operator is a real user (issue 14.3): the CLI logs in to the gateway (`--email` or CLOSELOOP_EMAIL,
+ * the password from CLOSELOOP_PASSWORD or a prompt; or a bearer token in CLOSELOOP_TOKEN) and sends the
+ * caller the gateway signs for that user; the services authorize it (dead letters need the admin role).
+ * Reads NATS_URL, NATS_PREFIX and the NATS credentials like the services, CLOSELOOP_GATEWAY_URL for the login.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { IsOptional, IsString, Matches } from 'class-validator';
 import { connectNats, RpcClient } from '@closeloop/messaging';
 import { CommonEnv, loadEnv } from '@closeloop/runtime';
 import { deadLetterRpc, DomainError, SERVICES, type Caller, type ServiceName } from '@closeloop/contracts';
 import { IMPORT_USAGE, runImport } from './import.command';
+import { GatewaySession, promptPassword, SessionError } from './gateway-session';
 
-/** The operator acting through the CLI: a fixed system identity with the admin role. */
-const OPERATOR: Caller = {
-  userId: '00000000-0000-4000-8000-000000000001',
-  roles: ['admin'],
-  departments: [],
-  stores: [],
-};
+class CliEnv extends CommonEnv {
+  /** Where the CLI logs in (the gateway's base URL). */
+  @Matches(/^https?:\/\/[^/\s]+(\/[^\s]*)?$/, { message: 'CLOSELOOP_GATEWAY_URL must be an http(s) URL' })
+  CLOSELOOP_GATEWAY_URL = 'http://127.0.0.1:3000';
 
-const USAGE = `usage:
+  @IsOptional()
+  @IsString()
+  CLOSELOOP_EMAIL?: string;
+
+  /** The operator's password; prompted for when absent (keep it out of shell history). */
+  @IsOptional()
+  @IsString()
+  CLOSELOOP_PASSWORD?: string;
+
+  /** A bearer token from POST /api/v1/auth/token, instead of e-mail and password. */
+  @IsOptional()
+  @IsString()
+  CLOSELOOP_TOKEN?: string;
+}
+
+const USAGE = `usage (log in with --email <you> or CLOSELOOP_EMAIL, or CLOSELOOP_TOKEN):
   dlq list   --service <${SERVICES.join('|')}> [--consumer <name>]
   dlq replay --service <name> [--consumer <name>] [--id <uuid> ...] [--limit <n>]
   ${IMPORT_USAGE}`;
@@ -39,12 +55,14 @@ async function main(): Promise<number> {
       format: { type: 'string' },
       'no-wait': { type: 'boolean' },
       errors: { type: 'boolean' },
+      email: { type: 'string' },
     },
   });
+  const email = values.email;
   const [group, command] = positionals;
   if (group === 'import') {
-    return withRpc((rpc) =>
-      runImport(rpc, OPERATOR, {
+    return withRpc(email, (rpc, operator) =>
+      runImport(rpc, operator, {
         kind: command,
         file: positionals[2],
         format: values.format,
@@ -63,9 +81,9 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  return withRpc(async (rpc) => {
+  return withRpc(email, async (rpc, operator) => {
     const request = {
-      caller: OPERATOR,
+      caller: operator,
       consumer: values.consumer,
       ids: values.id,
       limit: values.limit ? Number(values.limit) : undefined,
@@ -84,19 +102,44 @@ async function main(): Promise<number> {
   });
 }
 
-/** Connects to NATS like the services (NATS_URL, NATS_PREFIX, credentials), runs one command, closes. */
-async function withRpc(command: (rpc: RpcClient) => Promise<number>): Promise<number> {
-  const env = loadEnv(CommonEnv);
+/**
+ * Logs in through the gateway, connects to NATS like the services (NATS_URL, NATS_PREFIX, credentials),
+ * runs one command as the logged-in user, closes.
+ */
+async function withRpc(
+  email: string | undefined,
+  command: (rpc: RpcClient, operator: Caller) => Promise<number>,
+): Promise<number> {
+  const env = loadEnv(CliEnv);
+  const session = new GatewaySession({
+    gatewayUrl: env.CLOSELOOP_GATEWAY_URL,
+    accessToken: env.CLOSELOOP_TOKEN,
+    email: email ?? env.CLOSELOOP_EMAIL,
+    password: () =>
+      env.CLOSELOOP_PASSWORD !== undefined
+        ? Promise.resolve(env.CLOSELOOP_PASSWORD)
+        : promptPassword('password: '),
+  });
+  let operator: Caller;
+  try {
+    operator = await session.start();
+  } catch (error) {
+    if (error instanceof SessionError) {
+      console.error(`login failed: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   const nc = await connectNats(env.NATS_URL, 'closeloop-cli', {
     credsFile: env.NATS_CREDS_FILE,
     user: env.NATS_USER,
     password: env.NATS_PASSWORD,
   });
   try {
-    return await command(new RpcClient(nc, env.NATS_PREFIX, 60_000));
+    return await command(new RpcClient(nc, env.NATS_PREFIX, 60_000, session), operator);
   } catch (error) {
-    if (error instanceof DomainError) {
-      console.error(`${error.code}: ${error.message}`);
+    if (error instanceof DomainError || error instanceof SessionError) {
+      console.error(error instanceof DomainError ? `${error.code}: ${error.message}` : error.message);
       return 1;
     }
     throw error;

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsArray, IsEmail, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
-import { CommonEnv, toInt, toList } from '@closeloop/runtime';
+import { IsArray, IsBase64, IsEmail, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { CommonEnv, DEV_CALLER_SIGNING_KEY, toInt, toList } from '@closeloop/runtime';
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
@@ -22,6 +22,20 @@ export class GatewayEnv extends CommonEnv {
   @IsInt()
   @Min(60)
   JWT_TTL_SECONDS = 3600;
+
+  /**
+   * The private key (base64 DER PKCS#8, P-256) the gateway signs each RPC request's caller with; the
+   * services hold its public half in CALLER_PUBLIC_KEYS (issue 14.3). Development default refused in production.
+   */
+  @IsBase64(undefined, { message: 'CALLER_SIGNING_KEY must be base64 (DER PKCS#8)' })
+  CALLER_SIGNING_KEY = DEV_CALLER_SIGNING_KEY;
+
+  /** Lifetime of a signed caller; the gateway reuses one for the same caller for half of it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600)
+  CALLER_TOKEN_TTL_SECONDS = 60;
 
   /** The first admin, created at start-up if no user has this e-mail. */
   @IsEmail()

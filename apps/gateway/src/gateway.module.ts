@@ -3,10 +3,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { PlatformModule } from '@closeloop/runtime';
+import { DEV_CALLER_SIGNING_KEY, PlatformModule } from '@closeloop/runtime';
+import { CallerSigner, callerKeyId, parseCallerPublicKey, parseCallerSigningKey } from '@closeloop/messaging';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { LoginLimiter } from './auth/login-limiter';
+import { CallerTokenController } from './auth/caller-token.controller';
 import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
@@ -35,17 +37,24 @@ export class GatewayModule {
       env.NODE_ENV === 'production' &&
       (env.JWT_SECRET === DEV_JWT_SECRET ||
         env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD ||
-        env.CONFIRM_LINK_SECRET === DEV_CONFIRM_LINK_SECRET)
+        env.CONFIRM_LINK_SECRET === DEV_CONFIRM_LINK_SECRET ||
+        env.CALLER_SIGNING_KEY === DEV_CALLER_SIGNING_KEY)
     ) {
       throw new Error(
-        'JWT_SECRET, ADMIN_PASSWORD and CONFIRM_LINK_SECRET must be set in production (the defaults are for development)',
+        'JWT_SECRET, ADMIN_PASSWORD, CONFIRM_LINK_SECRET and CALLER_SIGNING_KEY must be set in production (the defaults are for development)',
       );
     }
+    const callerSigner = callerSignerFrom(env);
     const jwtKey = createSecretKey(Buffer.from(env.JWT_SECRET, 'utf8'));
     return {
       module: GatewayModule,
       imports: [
-        PlatformModule.forRoot({ service: 'gateway', env, ...gatewayPersistence }),
+        PlatformModule.forRoot({
+          service: 'gateway',
+          env,
+          ...gatewayPersistence,
+          callerCredentials: callerSigner,
+        }),
         JwtModule.register({
           // A KeyObject built once: given the secret as a string, jsonwebtoken first tries (and fails) to
           // parse it as a public key on every verify (see docs/decisions/0008, Measurements).
@@ -63,6 +72,7 @@ export class GatewayModule {
       ],
       controllers: [
         AuthController,
+        CallerTokenController,
         UsersController,
         FeedbackController,
         TicketsController,
@@ -78,6 +88,7 @@ export class GatewayModule {
         ImprovementCasesController,
       ],
       providers: [
+        { provide: CallerSigner, useValue: callerSigner },
         UsersService,
         LoginLimiter,
         UploadBodyParser,
@@ -89,4 +100,18 @@ export class GatewayModule {
       ],
     };
   }
+}
+
+/**
+ * The signer of the callers the gateway sends with every RPC request. Its public half must be one of the
+ * gateway's own CALLER_PUBLIC_KEYS (the list every service gets): a key pair that does not match fails
+ * here at start rather than on every request.
+ */
+function callerSignerFrom(env: GatewayEnv): CallerSigner {
+  const key = parseCallerSigningKey(env.CALLER_SIGNING_KEY);
+  const listed = env.CALLER_PUBLIC_KEYS.map((k) => callerKeyId(parseCallerPublicKey(k)));
+  if (!listed.includes(callerKeyId(key))) {
+    throw new Error('the public half of CALLER_SIGNING_KEY must be listed in CALLER_PUBLIC_KEYS');
+  }
+  return new CallerSigner(key, env.CALLER_TOKEN_TTL_SECONDS);
 }

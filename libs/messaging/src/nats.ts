@@ -14,6 +14,14 @@ export interface NatsAuth {
   password?: string;
 }
 
+/**
+ * The inbox prefix of a connection as `user`: each NATS user may read replies only under its own prefix
+ * (deploy/nats/accounts.conf), so no service can listen to the answers another one receives.
+ */
+export function inboxPrefixFor(user: string | undefined): string | undefined {
+  return user ? `_INBOX_${user}` : undefined;
+}
+
 export async function connectNats(url: string, name: string, auth: NatsAuth = {}): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(',').map((server) => server.trim()),
@@ -21,7 +29,7 @@ export async function connectNats(url: string, name: string, auth: NatsAuth = {}
     ...(auth.credsFile
       ? { authenticator: credsAuthenticator(new Uint8Array(readFileSync(auth.credsFile))) }
       : {}),
-    ...(auth.user ? { user: auth.user, pass: auth.password } : {}),
+    ...(auth.user ? { user: auth.user, pass: auth.password, inboxPrefix: inboxPrefixFor(auth.user) } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: 5_000,

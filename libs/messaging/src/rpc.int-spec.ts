@@ -1,9 +1,21 @@
-import type { NatsConnection } from '@nats-io/nats-core';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { DomainError, defineRpc, rpcSubject, type RpcReply } from '@closeloop/contracts';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { Caller, DomainError, defineRpc, rpcSubject, type RpcReply } from '@closeloop/contracts';
 import { currentCorrelationId, runWithContext } from '@closeloop/observability';
 import { testNats, testPrefix } from '@closeloop/testing';
 import { RpcClient, RpcServer } from './rpc';
+import {
+  CALLER_HEADER,
+  CALLER_TOKEN_AUDIENCE,
+  CALLER_TOKEN_ISSUER,
+  CallerGate,
+  CallerSigner,
+  CallerVerifier,
+  callerKeyId,
+} from './caller-token';
 
 class EchoRequest {
   @IsString()
@@ -25,6 +37,25 @@ interface EchoReply {
 
 const Echo = defineRpc<EchoRequest, EchoReply>('intake', 'test.echo', EchoRequest);
 
+class WhoAmIRequest {
+  @ValidateNested()
+  @Type(() => Caller)
+  caller!: Caller;
+
+  @IsString()
+  note!: string;
+}
+
+const WhoAmI = defineRpc<WhoAmIRequest, Caller>('intake', 'test.whoami', WhoAmIRequest);
+
+function p256(): { privateKey: KeyObject; publicKey: KeyObject } {
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+}
+
+/** The gateway's key pair: the servers below hold only its public half. */
+const gatewayKeys = p256();
+const callerGate = () => new CallerGate(new CallerVerifier([gatewayKeys.publicKey]));
+
 // Real servers on a shared 2-core machine: generous limits; every wait inside is a pollUntil with its own.
 jest.setTimeout(30_000);
 
@@ -40,7 +71,7 @@ describe('request/reply over real NATS', () => {
   async function startServer(name: string, fn?: (request: EchoRequest) => Promise<EchoReply>): Promise<void> {
     const nc = await testNats();
     connections.push(nc);
-    const server = new RpcServer(nc, prefix, 'intake');
+    const server = new RpcServer(nc, prefix, 'intake', callerGate());
     handled.set(name, []);
     server.handle(
       Echo,
@@ -68,7 +99,7 @@ describe('request/reply over real NATS', () => {
   beforeAll(async () => {
     clientNc = await testNats();
     connections.push(clientNc);
-    client = new RpcClient(clientNc, prefix, 5_000);
+    client = new RpcClient(clientNc, prefix, 5_000, new CallerSigner(gatewayKeys.privateKey, 60));
   });
 
   afterAll(async () => {
@@ -171,7 +202,7 @@ describe('request/reply over real NATS', () => {
       const Slow = defineRpc<EchoRequest, EchoReply>('intake', 'test.slow', EchoRequest);
       const nc = await testNats();
       connections.push(nc);
-      const server = new RpcServer(nc, prefix, 'intake');
+      const server = new RpcServer(nc, prefix, 'intake', callerGate());
       servers.push(server);
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
@@ -190,6 +221,153 @@ describe('request/reply over real NATS', () => {
         expect(Date.now() - started).toBeLessThan(2_000);
       } finally {
         release();
+      }
+    });
+  });
+  describe('signed callers (issue 14.3)', () => {
+    const alice: Caller = { userId: randomUUID(), roles: ['agent'], departments: ['d1'], stores: ['s1'] };
+    const seen: Caller[] = [];
+
+    beforeAll(async () => {
+      const nc = await testNats();
+      connections.push(nc);
+      const server = new RpcServer(nc, prefix, 'intake', callerGate());
+      servers.push(server);
+      server.handle(WhoAmI, async (request) => {
+        seen.push(request.caller);
+        return request.caller;
+      });
+      await nc.flush();
+    });
+
+    /** Sends WhoAmI as raw NATS with this header token (or none) and body caller: what anyone on NATS can do. */
+    async function raw(token: string | undefined, bodyCaller: Caller = alice): Promise<RpcReply<Caller>> {
+      const h = natsHeaders();
+      if (token !== undefined) h.set(CALLER_HEADER, token);
+      const reply = await clientNc.request(
+        rpcSubject(prefix, WhoAmI),
+        JSON.stringify({ caller: bodyCaller, note: 'x' }),
+        { timeout: 2_000, headers: h },
+      );
+      return reply.json<RpcReply<Caller>>();
+    }
+
+    /** A token with these claims, signed with `key` under the gateway's key id unless told otherwise. */
+    function forge(
+      key: KeyObject,
+      claims: Record<string, unknown> = {},
+      options: { algorithm?: 'ES256' | 'HS256'; keyid?: string } = {},
+    ): string {
+      const all: Record<string, unknown> = {
+        sub: alice.userId,
+        roles: ['admin'],
+        departments: [],
+        stores: [],
+        iss: CALLER_TOKEN_ISSUER,
+        aud: CALLER_TOKEN_AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 60,
+        ...claims,
+      };
+      for (const name of Object.keys(all)) if (all[name] === undefined) delete all[name];
+      return new JwtService().sign(all, {
+        privateKey: key,
+        algorithm: options.algorithm ?? 'ES256',
+        keyid: options.keyid ?? callerKeyId(gatewayKeys.publicKey),
+      });
+    }
+
+    const refused = { ok: false, error: { code: 'UNAUTHENTICATED' } };
+
+    it('hands the handler the caller the gateway signed', async () => {
+      await expect(client.request(WhoAmI, { caller: alice, note: 'x' })).resolves.toEqual(alice);
+    });
+
+    it('ignores a body caller that differs from the signed one', async () => {
+      const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
+      const token = new CallerSigner(gatewayKeys.privateKey, 60).tokenFor(alice);
+      const reply = await raw(token, admin);
+      expect(reply).toEqual({ ok: true, data: alice });
+    });
+
+    it('refuses a request without a signed caller, even with a caller in the body', async () => {
+      const before = seen.length;
+      expect(await raw(undefined)).toMatchObject(refused);
+      expect(await raw('')).toMatchObject(refused);
+      // An RpcClient without credentials (any service's own) cannot act for a user either.
+      const unsigned = new RpcClient(clientNc, prefix, 5_000);
+      await expect(unsigned.request(WhoAmI, { caller: alice, note: 'x' })).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      expect(seen.length).toBe(before);
+    });
+
+    it('refuses a caller signed by another key, under its own or the gateway key id', async () => {
+      const before = seen.length;
+      const other = p256();
+      expect(await raw(forge(other.privateKey))).toMatchObject(refused);
+      expect(await raw(forge(other.privateKey, {}, { keyid: callerKeyId(other.publicKey) }))).toMatchObject(
+        refused,
+      );
+      // Algorithm confusion: HS256 keyed with the public key the services hold.
+      const publicDer = gatewayKeys.publicKey.export({ type: 'spki', format: 'der' });
+      const confused = new JwtService().sign(
+        { sub: alice.userId, roles: ['admin'], departments: [], stores: [] },
+        {
+          secret: publicDer,
+          algorithm: 'HS256',
+          keyid: callerKeyId(gatewayKeys.publicKey),
+          issuer: CALLER_TOKEN_ISSUER,
+          audience: CALLER_TOKEN_AUDIENCE,
+          expiresIn: 60,
+        },
+      );
+      expect(await raw(confused)).toMatchObject(refused);
+      // A signed caller with its claims edited (payload swapped, signature kept).
+      const [head, , signature] = new CallerSigner(gatewayKeys.privateKey, 60).tokenFor(alice).split('.');
+      const payload = Buffer.from(
+        JSON.stringify({
+          sub: alice.userId,
+          roles: ['admin'],
+          departments: [],
+          stores: [],
+          iss: CALLER_TOKEN_ISSUER,
+          aud: CALLER_TOKEN_AUDIENCE,
+          exp: Math.floor(Date.now() / 1000) + 60,
+        }),
+      ).toString('base64url');
+      expect(await raw(`${head}.${payload}.${signature}`)).toMatchObject(refused);
+      expect(seen.length).toBe(before);
+    });
+
+    it('refuses an expired caller, and one for another audience or issuer', async () => {
+      const before = seen.length;
+      const past = Math.floor(Date.now() / 1000) - 60;
+      expect(await raw(forge(gatewayKeys.privateKey, { exp: past }))).toMatchObject(refused);
+      expect(await raw(forge(gatewayKeys.privateKey, { exp: undefined }))).toMatchObject(refused);
+      expect(await raw(forge(gatewayKeys.privateKey, { aud: 'someone-else' }))).toMatchObject(refused);
+      expect(await raw(forge(gatewayKeys.privateKey, { iss: 'someone-else' }))).toMatchObject(refused);
+      // The same key, well-formed: accepted (the refusals above are for the reasons named).
+      expect(await raw(forge(gatewayKeys.privateKey))).toMatchObject({ ok: true });
+      expect(seen.length).toBe(before + 1);
+    });
+
+    it('accepts callers of every listed key, so the signing key can be rotated', async () => {
+      const next = p256();
+      const nc = await testNats();
+      connections.push(nc);
+      const rotating = `${prefix}r`;
+      const server = new RpcServer(
+        nc,
+        rotating,
+        'intake',
+        new CallerGate(new CallerVerifier([gatewayKeys.publicKey, next.publicKey])),
+      );
+      servers.push(server);
+      server.handle(WhoAmI, async (request) => request.caller);
+      await nc.flush();
+      for (const key of [gatewayKeys.privateKey, next.privateKey]) {
+        const signed = new RpcClient(clientNc, rotating, 5_000, new CallerSigner(key, 60));
+        await expect(signed.request(WhoAmI, { caller: alice, note: 'x' })).resolves.toEqual(alice);
       }
     });
   });

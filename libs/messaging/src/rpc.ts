@@ -19,14 +19,17 @@ import {
   rpcSubject,
   validateContract,
   type RpcDefinition,
+  type Caller,
   type RpcReply,
   type ServiceName,
 } from '@closeloop/contracts';
 import { NO_OBSERVER, type MessagingObserver, type RpcOutcome } from './observer';
+import { CALLER_HEADER, type CallerCredentials, type CallerGate } from './caller-token';
 
 /**
  * Serves request/reply commands for one service. Every replica subscribes in the service's queue group, so
- * NATS hands each request to exactly one of them. Requests are validated against their contract class.
+ * NATS hands each request to exactly one of them. Requests are validated against their contract class,
+ * after `callers` put the caller verified from the request's signed header in place of any in the body.
  */
 export class RpcServer {
   private readonly log = createLogger('rpc-server');
@@ -37,6 +40,7 @@ export class RpcServer {
     private readonly nc: NatsConnection,
     private readonly prefix: string,
     private readonly service: ServiceName,
+    private readonly callers: CallerGate,
     private readonly observer: MessagingObserver = NO_OBSERVER,
   ) {}
 
@@ -79,7 +83,10 @@ export class RpcServer {
         } catch {
           throw new DomainError('VALIDATION_FAILED', 'request body is not JSON');
         }
-        const request = validateContract(definition.request, body);
+        const request = validateContract(
+          definition.request,
+          this.callers.admit(definition.request, msg.headers, body),
+        );
         reply = { ok: true, data: await fn(request) };
       } catch (error) {
         if (error instanceof DomainError) {
@@ -133,12 +140,19 @@ export class RpcClient {
   private outgoing: OutgoingRequest[] = [];
   private sequence = 0;
 
+  /**
+   * `credentials` sign (gateway) or fetch (CLI) the token of the request's `caller`, sent in the
+   * `Closeloop-Caller` header instead of the body; without them a request with a caller is refused by the
+   * serving side.
+   */
   constructor(
     private readonly nc: NatsConnection,
     private readonly prefix: string,
     private readonly defaultTimeoutMs: number,
+    private readonly credentials?: CallerCredentials,
   ) {
-    this.inbox = createInbox();
+    // The connection's own inbox prefix (connectNats: one per NATS user), which its permissions allow.
+    this.inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
   }
 
   /**
@@ -154,10 +168,17 @@ export class RpcClient {
     const h = natsHeaders();
     const correlationId = currentCorrelationId();
     if (correlationId) h.set(CORRELATION_HEADER, correlationId);
+    let body: object = payload;
+    if ('caller' in payload) {
+      // The serving side takes the caller from the signed header only.
+      const { caller, ...rest } = payload as { caller: Caller };
+      if (this.credentials) h.set(CALLER_HEADER, await this.credentials.tokenFor(caller));
+      body = rest;
+    }
     const msg = await this.send(
       definition,
       rpcSubject(this.prefix, definition),
-      JSON.stringify(payload),
+      JSON.stringify(body),
       h,
       options.timeoutMs ?? this.defaultTimeoutMs,
     );

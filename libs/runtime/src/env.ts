@@ -1,7 +1,20 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsBase64,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
 import { flattenValidationErrors } from '@closeloop/contracts';
+import { DEV_CALLER_PUBLIC_KEY } from './dev-caller-keys';
 
 /** `@Transform` for integer variables: an integer string becomes a number; anything else fails `@IsInt`. */
 export const toInt = ({ value }: { value: unknown }) =>
@@ -42,6 +55,17 @@ export class CommonEnv {
   @IsOptional()
   @IsString()
   NATS_PASSWORD?: string;
+
+  /**
+   * Public keys (base64 DER SPKI, P-256) whose signed callers this service accepts on RPC requests: the
+   * gateway's current key, and during a rotation its next or previous one (comma separated). Development
+   * default refused in production.
+   */
+  @Transform(toList)
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsBase64(undefined, { each: true, message: 'each CALLER_PUBLIC_KEYS entry must be base64 (DER SPKI)' })
+  CALLER_PUBLIC_KEYS: string[] = [DEV_CALLER_PUBLIC_KEY];
 
   /** Replicas of the events stream when a service has to create it (3 on a JetStream cluster). */
   @Transform(toInt)

@@ -10,3 +10,4 @@ export * from './public-route';
 export * from './run-service';
 export * from './metrics';
 export * from './message-patterns';
+export * from './dev-caller-keys';

@@ -16,7 +16,11 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, errorFields } from '@closeloop/observability';
 import { createServiceDataSource, runMigrationsLocked, serviceApplicationName } from '@closeloop/persistence';
 import {
+  CallerGate,
+  CallerVerifier,
   connectNats,
+  parseCallerPublicKey,
+  type CallerCredentials,
   defaultMessagingConfig,
   ensureEventStream,
   natsManager,
@@ -34,6 +38,7 @@ import { MessagingTransport } from './messaging-transport';
 import { MetricsServer, ServiceMetrics } from './metrics';
 import { Public } from './public-route';
 import type { CommonEnv } from './env';
+import { DEV_CALLER_PUBLIC_KEY } from './dev-caller-keys';
 import {
   JETSTREAM_MANAGER,
   MESSAGING_CONFIG,
@@ -51,6 +56,19 @@ export interface PlatformOptions {
   entities: Function[];
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: Function[];
+  /** How this service's RPC client signs the callers it sends (the gateway only; issue 14.3). */
+  callerCredentials?: CallerCredentials;
+}
+
+/**
+ * The check of signed callers every RPC request passes (libs/messaging caller-token.ts), from
+ * `CALLER_PUBLIC_KEYS`; the development key is refused in production.
+ */
+export function callerGateFrom(env: CommonEnv): CallerGate {
+  if (env.NODE_ENV === 'production' && env.CALLER_PUBLIC_KEYS.includes(DEV_CALLER_PUBLIC_KEY)) {
+    throw new Error('CALLER_PUBLIC_KEYS must be set in production (the default is for development)');
+  }
+  return new CallerGate(new CallerVerifier(env.CALLER_PUBLIC_KEYS.map(parseCallerPublicKey)));
 }
 
 const log = createLogger('platform');
@@ -226,6 +244,7 @@ export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     const info: ServiceInfo = { service: options.service, schema: options.schema };
     const config = messagingConfigFrom(options.env);
+    const callers = callerGateFrom(options.env);
     return {
       module: PlatformModule,
       global: true,
@@ -294,16 +313,19 @@ export class PlatformModule {
             new MetricsServer(metrics, options.env.METRICS_PORT, () => probe.check()),
         },
         HealthProbe,
+        // The one check of signed callers, for RpcServer and any other transport serving RPC requests.
+        { provide: CallerGate, useValue: callers },
         {
           provide: RpcServer,
           inject: [NATS_CONNECTION, ServiceMetrics],
           useFactory: (nc: NatsConnection, metrics: ServiceMetrics) =>
-            new RpcServer(nc, config.prefix, options.service, metrics),
+            new RpcServer(nc, config.prefix, options.service, callers, metrics),
         },
         {
           provide: RpcClient,
           inject: [NATS_CONNECTION],
-          useFactory: (nc: NatsConnection) => new RpcClient(nc, config.prefix, config.rpcTimeoutMs),
+          useFactory: (nc: NatsConnection) =>
+            new RpcClient(nc, config.prefix, config.rpcTimeoutMs, options.callerCredentials),
         },
         ConsumerRegistry,
         MessagingTransport,
@@ -322,6 +344,7 @@ export class PlatformModule {
         GroupedUnitOfWork,
         RpcClient,
         MessagingTransport,
+        CallerGate,
         ServiceMetrics,
         HealthProbe,
       ],

@@ -18,6 +18,13 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface NatsServerOptions {
+  /** A nats-server config file (accounts, permissions); the port and store directory are the test's. */
+  configFile?: string;
+  /** Environment for the config's `$VARIABLE`s (passwords). */
+  env?: Record<string, string>;
+}
+
 /**
  * A private nats-server with JetStream for a test that kills and restarts the broker. Same port and store
  * directory across restarts, as a crashed broker coming back would have.
@@ -29,25 +36,33 @@ export class NatsServerProcess {
   private constructor(
     readonly port: number,
     readonly storeDir: string,
+    private readonly options: NatsServerOptions = {},
   ) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<NatsServerProcess> {
-    const server = new NatsServerProcess(await freePort(), mkdtempSync(join(tmpdir(), 'closeloop-nats-')));
+  static async start(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
+    const server = new NatsServerProcess(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'closeloop-nats-')),
+      options,
+    );
     await server.spawn();
     return server;
   }
 
   /** Starts the process and resolves once it logs that it is ready (fails on exit or after 10 s). */
   private spawn(): Promise<void> {
+    const config = this.options.configFile ? ['-c', this.options.configFile] : [];
+    // Flags override the config file: the port and store directory stay the test's own.
     const child = spawn(
       NATS_SERVER,
-      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
+      [...config, '-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...this.options.env },
       },
     );
     this.child = child;

@@ -162,8 +162,10 @@ it('puts no customer text into the SQL of a failing commit group: not in pg_stat
 
   // The group failed and ran its submissions alone: the repeated message is answered with the first reply.
   const answered: SubmitFeedbackReply[] = await Promise.all(replies);
-  expect(answered[1]).toEqual({ ...answered[0], replayed: true });
-  expect(answered.map((reply) => reply.replayed)).toEqual([false, true, false, false]);
+  // (The two identical requests may reach intake in either order.)
+  const [first, again] = [answered[0], answered[1]].sort((a, b) => Number(a.replayed) - Number(b.replayed));
+  expect(again).toEqual({ ...first, replayed: true });
+  expect(answered.filter((reply) => reply.replayed)).toHaveLength(1);
   expect(new Set(answered.map((reply) => reply.id)).size).toBe(3);
 
   if (log) {

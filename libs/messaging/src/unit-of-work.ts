@@ -192,10 +192,12 @@ export async function transactionOutcome(
     if (row?.status === 'committed') return 'committed';
     if (row?.status === 'aborted') return 'aborted';
     if (row?.status !== 'in progress') return 'unknown';
-    await dataSource.query(
+    const ended = await dataSource.query<unknown[]>(
       `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity WHERE backend_xid = xid($1::xid8)`,
       [xid, TERMINATE_WAIT_MS],
     );
+    // No backend holds it any more, but its end is not recorded yet (it is exiting): ask again shortly.
+    if (ended.length === 0) await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
   }
   return 'unknown';
 }

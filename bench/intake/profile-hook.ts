@@ -24,8 +24,8 @@ function post(method: string, params?: object): Promise<unknown> {
   );
 }
 
-// Counts statements while recording. pg's query() has callback and promise forms; only the promise form
-// (the one TypeORM and the services use) is timed, the rest is passed through untouched.
+// Counts statements while recording. pg's query() has callback and promise forms; the promise form (the one
+// TypeORM and the services use) and query objects with a callback are timed, the rest passed through untouched.
 type Query = (...args: unknown[]) => unknown;
 const proto = Client.prototype as unknown as { query: Query };
 const original = proto.query;
@@ -34,12 +34,9 @@ proto.query = function (this: unknown, ...args: unknown[]): unknown {
   if (!running) return result;
   const first = args[0];
   const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '?');
-  // Statements with inline value lists (the relay's marks) count as one statement, whatever their values.
-  const key = text
-    .replace(/\s+/g, ' ')
-    .replace(/VALUES \('.*\) AS v\(/, "VALUES ('…') AS v(")
-    .trim()
-    .slice(0, 160);
+  // Statements sent together (`sendTogether`: a transaction's rows and its COMMIT) count as one, by their
+  // texts; values are parameters, never part of the text.
+  const key = text.replace(/\s+/g, ' ').trim().slice(0, 160);
   const start = process.hrtime.bigint();
   const record = () => {
     const entry = statements.get(key) ?? { count: 0, totalMs: 0 };
@@ -48,7 +45,15 @@ proto.query = function (this: unknown, ...args: unknown[]): unknown {
     statements.set(key, entry);
   };
   if (result instanceof Promise) result.then(record, record);
-  else record();
+  else if (typeof (first as { callback?: unknown })?.callback === 'function') {
+    // A query object (`sendTogether`'s batch): pg calls its callback with the answer.
+    const query = first as { callback: (...answer: unknown[]) => void };
+    const callback = query.callback;
+    query.callback = (...answer) => {
+      record();
+      callback(...answer);
+    };
+  } else record();
   return result;
 };
 

@@ -300,6 +300,13 @@ describe('bad input gets 400 problem+json and stores nothing', () => {
       'description',
     ],
     [
+      'a lone UTF-16 surrogate, which is not Unicode text (issue 14.4)',
+      () => agent.post('/api/v1/feedback', feedback({ description: 'parcel \ud83d lost' })),
+      400,
+      'VALIDATION_FAILED',
+      'description',
+    ],
+    [
       'an oversize field',
       () => agent.post('/api/v1/feedback', feedback({ description: 'x'.repeat(4001) })),
       400,

@@ -5,3 +5,4 @@ export * from './platform';
 export * from './http';
 export * from './service';
 export * from './metrics-text';
+export * from './pg-proxy';

@@ -119,4 +119,16 @@ describe('validateContract: text Postgres cannot store', () => {
     );
     expect(validateContract(Opened, { ...opened(), ticketNo: 'tab\tand\nnewline' })).toBeInstanceOf(Opened);
   });
+
+  it('names every field, at any depth, whose text holds a lone UTF-16 surrogate (issue 14.4)', () => {
+    const order = { id: 'a\ud800b', lines: [{ qty: 1 }] };
+    expect(fieldsOf(() => validateContract(Order, order))).toEqual(['id']);
+    // A low surrogate first, a high one last: each alone.
+    const bad = { ...opened(), ticketNo: '\udc00 2025', due: { at: '2025-01-02T10:00:00.000Z\udbff' } };
+    expect(fieldsOf(() => validateContract(Opened, bad))).toEqual(
+      expect.arrayContaining(['ticketNo', 'due.at']),
+    );
+    // A well-formed pair (an emoji, a CJK extension character) is text like any other.
+    expect(validateContract(Opened, { ...opened(), ticketNo: '📦 \u{20000}' })).toBeInstanceOf(Opened);
+  });
 });

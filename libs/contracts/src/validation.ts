@@ -20,24 +20,32 @@ export function validateContract<T extends object>(cls: ClassConstructor<T>, pla
     forbidUnknownValues: true,
   });
   const fields = flattenValidationErrors(errors);
-  nulCharacters(plain, '', fields);
+  unstorableText(plain, '', fields);
   if (fields.length > 0) throw new DomainError('VALIDATION_FAILED', undefined, fields);
   return instance;
 }
 
+/** A UTF-16 surrogate with no partner: with the `u` flag a well-formed pair is one code point, never matched. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 /**
- * Postgres stores no NUL character (U+0000) in text, so a string holding one is refused here, field by
- * field, instead of failing later in a statement as an internal error.
+ * Text Postgres cannot store is refused here, field by field, as bad input (400 with the field) instead of
+ * failing later in a statement as an internal error: a NUL character (U+0000), which no text column takes;
+ * and a lone UTF-16 surrogate (issue 14.4), which is not Unicode: JSON.stringify writes it as a `\ud800`
+ * escape that a jsonb column (an outbox envelope) refuses at COMMIT, failing a whole commit group each time,
+ * and pg would store it in a text column as U+FFFD, not as sent.
  */
-function nulCharacters(value: unknown, path: string, out: FieldError[]): void {
+function unstorableText(value: unknown, path: string, out: FieldError[]): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000'))
       out.push({ field: path, message: 'must not contain a NUL character (U+0000)' });
+    if (LONE_SURROGATE.test(value))
+      out.push({ field: path, message: 'must be valid Unicode text (a lone UTF-16 surrogate was found)' });
     return;
   }
   if (value === null || typeof value !== 'object') return;
   for (const [key, item] of Object.entries(value) as [string, unknown][]) {
-    nulCharacters(item, path ? `${path}.${key}` : key, out);
+    unstorableText(item, path ? `${path}.${key}` : key, out);
   }
 }
 

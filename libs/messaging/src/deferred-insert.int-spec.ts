@@ -10,15 +10,15 @@ const ROWS = new DeferredInsert('svc.typed', COLUMNS);
 const SQL_COLUMNS = COLUMNS.join(', ');
 
 /**
- * Deferred rows are sent with their values inlined (one round trip per flush): they must arrive exactly as
- * the same values sent as parameters do, whatever the text holds.
+ * Deferred rows are sent with the commit in one round trip (several statements, one Sync): they must arrive
+ * exactly as the same values sent through a plain parameterised query do, whatever the text holds.
  */
-describe('deferred rows inlined into one round trip, against real Postgres', () => {
+describe('deferred rows sent with the commit in one round trip, against real Postgres', () => {
   let env: MessagingTestEnv;
   let uow: UnitOfWork;
 
   beforeAll(async () => {
-    env = await openMessagingTestEnv('inline', {}, { createStream: false });
+    env = await openMessagingTestEnv('deferred', {}, { createStream: false });
     uow = new UnitOfWork(env.dataSource, env.writer, { kick: () => undefined });
     await env.dataSource.query(
       `CREATE TABLE svc.typed (id uuid PRIMARY KEY, note text, amount integer, price numeric(12, 2),
@@ -70,18 +70,18 @@ describe('deferred rows inlined into one round trip, against real Postgres', () 
       env.dataSource.query<Record<string, unknown>[]>(
         `SELECT note, amount, price, flag, at, day::text AS day, data, tags, raw FROM svc.typed
           WHERE via IS NOT DISTINCT FROM $1 ORDER BY at`,
-        [via === 'inline' ? null : via],
+        [via === 'deferred' ? null : via],
       );
-    const inlined = await read('inline');
-    expect(inlined).toHaveLength(rows.length);
-    expect(inlined).toEqual(await read('param'));
-    expect(inlined.map((r) => r.note)).toEqual([...awkward, null]);
+    const deferred = await read('deferred');
+    expect(deferred).toHaveLength(rows.length);
+    expect(deferred).toEqual(await read('param'));
+    expect(deferred.map((r) => r.note)).toEqual([...awkward, null]);
     expect(
       await env.count("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'svc' AND tablename = 'typed'"),
     ).toBe(1);
   });
 
-  it('stores nothing of the transaction when an inlined row breaks a constraint, and names the constraint', async () => {
+  it('stores nothing of the transaction when a deferred row breaks a constraint, and names the constraint', async () => {
     const id = randomUUID();
     const before = await env.count('SELECT count(*) AS n FROM svc.typed');
     const failure = uow.run(async (tx) => {

@@ -1,11 +1,5 @@
-import { escapeLiteral } from 'pg';
 import type { EntityManager } from 'typeorm';
-
-/** pg's own conversion of a parameter to its text form (Dates, arrays, JSON, Buffers); `pg/lib/*` is exported. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepareValue } = require('pg/lib/utils') as {
-  prepareValue(value: unknown): string | Buffer | null | undefined;
-};
+import type { Statement } from '@closeloop/persistence';
 
 /** Postgres allows 65,535 parameters in one statement. */
 const MAX_PARAMETERS = 65_535;
@@ -45,46 +39,30 @@ export async function insertRows<R = never>(
   rows: unknown[][],
 ): Promise<R[]> {
   const returned: R[] = [];
-  for (let start = 0; start < rows.length; start += insert.rowsPerStatement) {
-    const params: unknown[] = [];
-    const tuples = rows.slice(start, start + insert.rowsPerStatement).map((row) => {
-      const first = params.length + 1;
-      params.push(...row);
-      return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
-    });
-    const result: unknown = await manager.query(insertSql(insert, tuples), params);
+  for (const { text, values } of insertStatements(insert, rows)) {
+    const result: unknown = await manager.query(text, values as unknown[]);
     if (Array.isArray(result)) returned.push(...(result as R[]));
   }
   return returned;
 }
 
 /**
- * The rows as one multi-row INSERT with its values inlined as quoted literals, for a simple-protocol query
- * that sends several statements in one round trip (`BufferedTx.flushAndCommit`). Each value is turned into text as
- * pg does for a parameter and quoted with `escapeLiteral`; like a parameter (sent untyped), the literal
- * takes the type of its target column. Nothing here is interpreted as SQL but the table, the columns and
- * the suffix, which are the code's own constants.
+ * The rows as multi-row INSERTs, as few as the parameter limit allows, every value a bind parameter: only the
+ * table, the columns and the suffix (the code's own constants) are SQL text.
  */
-export function insertStatement(insert: DeferredInsert, rows: readonly unknown[][]): string {
-  return insertSql(
-    insert,
-    rows.map((row) => `(${row.map(sqlLiteral).join(', ')})`),
-  );
-}
-
-/** The statement for these value tuples (placeholders or literals). */
-function insertSql(insert: DeferredInsert, tuples: string[]): string {
-  return `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`;
-}
-
-/** A value as a quoted SQL literal (or NULL), in the text form pg would send it as a parameter. */
-export function sqlLiteral(value: unknown): string {
-  const text = prepareValue(value);
-  if (text === null || text === undefined) return 'NULL';
-  if (Buffer.isBuffer(text)) return `'\\x${text.toString('hex')}'`;
-  // Postgres stores no NUL in text, and would refuse it as a parameter too; inlined, it would end the
-  // query text early. Refuse it here, with the same meaning.
-  if (text.includes('\u0000'))
-    throw new Error('a text value holds a NUL character, which Postgres cannot store');
-  return escapeLiteral(text);
+export function insertStatements(insert: DeferredInsert, rows: readonly unknown[][]): Statement[] {
+  const statements: Statement[] = [];
+  for (let start = 0; start < rows.length; start += insert.rowsPerStatement) {
+    const values: unknown[] = [];
+    const tuples = rows.slice(start, start + insert.rowsPerStatement).map((row) => {
+      const first = values.length + 1;
+      values.push(...row);
+      return `(${row.map((_, i) => `$${first + i}`).join(', ')})`;
+    });
+    statements.push({
+      text: `INSERT INTO ${insert.table} (${insert.columns.join(', ')}) VALUES ${tuples.join(', ')} ${insert.suffix}`.trimEnd(),
+      values,
+    });
+  }
+  return statements;
 }

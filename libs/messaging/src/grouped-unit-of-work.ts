@@ -1,10 +1,16 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { DataSource } from 'typeorm';
 import { createLogger, errorFields } from '@closeloop/observability';
-import { pgErrorCode } from '@closeloop/persistence';
 import type { OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
-import { BufferedTx, runInTransaction, type Tx } from './unit-of-work';
+import {
+  beginTransaction,
+  BufferedTx,
+  commitOrResolve,
+  CommitOutcomeUnknownError,
+  runInTransaction,
+  type Tx,
+} from './unit-of-work';
 
 export interface GroupCommitOptions {
   /** Most items committed in one transaction (1: every item alone, as UnitOfWork does). */
@@ -50,9 +56,11 @@ interface Item {
  * twice up to its commit (database work through `tx` only; nothing sent or changed outside before it
  * resolves). The deferred rows, the outbox rows and the COMMIT go in one round trip; when Postgres refuses
  * any of them (a unique violation, a deferred constraint) the group was rolled back, and the same holds.
- * But when the connection fails on that last round trip, the outcome is unknown and running the items
- * again could store them twice: every item of the group is rejected with that error, as UnitOfWork.run
- * would do.
+ * But when the connection fails on that last round trip (a socket error, a closed connection, a backend
+ * ended), the COMMIT may have taken effect, and running the items again could store them twice: the
+ * outcome is read back by the transaction's id (`commitOrResolve`). Committed, every caller gets its
+ * result; aborted, the items run alone as above; still unknown (the server cannot be asked), every item is
+ * rejected with `CommitOutcomeUnknownError`, never run again.
  *
  * Suited to short transactions on a hot path (intake's submissions); a slow item delays its group.
  */
@@ -131,14 +139,16 @@ export class GroupedUnitOfWork {
   private async commitTogether(items: Item[]): Promise<boolean> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      await runner.connect();
-      await runner.startTransaction();
-      const tx = new BufferedTx(runner.manager, this.outbox);
-      const results: unknown[] = [];
+      let opened: { tx: BufferedTx; xid: string; results: unknown[] };
       try {
+        const xid = await beginTransaction(runner);
+        const tx = new BufferedTx(runner.manager, this.outbox);
         await prepare(tx, items);
+        const results: unknown[] = [];
         for (const item of items) results.push(await item.work(tx));
+        opened = { tx, xid, results };
       } catch (error) {
+        // An item failed, or the group could not connect or begin: nothing is stored.
         this.log.debug(
           { ...errorFields(error), items: items.length },
           'group rolled back; running its items one by one',
@@ -146,25 +156,19 @@ export class GroupedUnitOfWork {
         await runner.rollbackTransaction().catch(() => undefined);
         return false;
       }
-      try {
-        // The deferred rows, the outbox rows and the COMMIT in one round trip (see runInTransaction for
-        // why TypeORM's commitTransaction is not called; the runner is only released after this).
-        await tx.flushAndCommit();
-      } catch (error) {
-        await runner.rollbackTransaction().catch(() => undefined);
-        // Postgres refused a row or the COMMIT: nothing was stored, the items may run alone. A failed
-        // connection leaves the outcome unknown.
-        if (refusedByServer(error)) return false;
-        for (const item of items) item.reject(error);
+      // The deferred rows, the outbox rows and the COMMIT in one round trip (see runInTransaction for
+      // why TypeORM's commitTransaction is not called; the runner is only released after this).
+      const commit = await commitOrResolve(this.dataSource, runner, opened.tx, opened.xid);
+      if (!commit.committed) {
+        // Postgres refused a row or the COMMIT, or says the transaction was aborted: nothing was stored,
+        // the items may run alone. Otherwise nobody can tell, and nothing may run again.
+        if (commit.outcome !== 'unknown') return false;
+        for (const item of items) item.reject(new CommitOutcomeUnknownError(commit.error));
         return true;
       }
-      if (tx.emitted) this.relay.kick();
-      items.forEach((item, i) => item.resolve(results[i]));
+      if (opened.tx.emitted) this.relay.kick();
+      items.forEach((item, i) => item.resolve(opened.results[i]));
       return true;
-    } catch (error) {
-      // Could not connect or begin: nothing ran, so the items may run alone.
-      this.log.debug({ ...errorFields(error), items: items.length }, 'group could not start');
-      return false;
     } finally {
       await runner.release().catch(() => undefined);
     }
@@ -194,13 +198,4 @@ async function prepare(tx: Tx, items: readonly Item[]): Promise<void> {
     else inputs.set(step.step, [step.input]);
   }
   for (const [step, list] of inputs) await step.prepare(tx, list);
-}
-
-/**
- * Postgres answered the COMMIT with an error of its own: the transaction was rolled back. Connection
- * failures (SQLSTATE class 08, no code at all) and shutdowns (class 57) leave the outcome unknown.
- */
-function refusedByServer(error: unknown): boolean {
-  const code = pgErrorCode(error);
-  return code !== undefined && !code.startsWith('08') && !code.startsWith('57');
 }

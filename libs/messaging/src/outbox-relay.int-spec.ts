@@ -166,4 +166,22 @@ describe('outbox relay against real Postgres and JetStream', () => {
 
     await seen.sub.drain();
   }, 60_000);
+
+  it('gives its connection back outside any transaction when the claim fails (issue 14.8)', async () => {
+    // One connection in the pool: the relay's, then the next user's.
+    const single = await env.openDataSource(1);
+    const relay = new OutboxRelay(single, env.nc, env.schema, env.config);
+    // The claim's BEGIN runs, its SELECT fails.
+    await env.dataSource.query('ALTER TABLE svc.outbox RENAME TO outbox_away');
+    try {
+      await expect(relay.publishBatch()).rejects.toThrow(/outbox/);
+    } finally {
+      await env.dataSource.query('ALTER TABLE svc.outbox_away RENAME TO outbox');
+    }
+    // Left in the aborted transaction, the connection would answer "current transaction is aborted".
+    await expect(single.query('SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
+    await writeEvents(2);
+    await ensureEventStream(env.jsm, env.config);
+    await expect(relay.publishBatch()).resolves.toBe(2);
+  });
 });

@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
-import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { CORRELATION_HEADER, createLogger, errorFields } from '@closeloop/observability';
-import { quoteIdent } from '@closeloop/persistence';
+import { quoteIdent, sendTogether, type Statement } from '@closeloop/persistence';
 import { eventSubject, type EventEnvelope } from '@closeloop/contracts';
 import type { MessagingConfig } from './config';
 import { ensureEventStream, natsManager } from './nats';
@@ -93,14 +93,16 @@ export class OutboxRelay {
   /**
    * Claims and publishes one batch; returns how many rows were published. Public for tests and tools.
    *
-   * Two round trips per pass: `BEGIN` with the claim, then the marks with `COMMIT` (simple-protocol
-   * multi-statement queries). The values written inline are ids read from the table (checked to be uuids),
-   * stream sequences (integers) and error texts (escaped as literals).
+   * Two round trips per pass: `BEGIN` with the claim (a simple-protocol query of two statements, no
+   * values), then the marks with `COMMIT` (`sendTogether`: the ids, stream sequences and error texts as
+   * bind parameters). Whatever fails after the BEGIN was sent, the transaction is rolled back before the
+   * connection goes back to the pool (issue 14: a failed claim left it there in an aborted transaction, and
+   * the next user of that connection got "current transaction is aborted"); a connection that cannot even
+   * roll back is closed instead.
    */
   async publishBatch(): Promise<number> {
     const pool = (this.dataSource.driver as PostgresDriver).master as { connect(): Promise<PoolClient> };
     const client = await pool.connect();
-    let open = false;
     let broken = false;
     try {
       const claim = (await client.query(
@@ -108,50 +110,51 @@ export class OutboxRelay {
            envelope->>'correlationid' AS correlation_id FROM ${this.table}
          WHERE sent_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.config.outboxBatchSize)} FOR UPDATE SKIP LOCKED`,
       )) as unknown as QueryResult<PendingRow>[];
-      open = true;
       const rows = claim[1].rows;
       if (rows.length === 0) {
         await client.query('COMMIT');
-        open = false;
         return 0;
       }
       // Not awaited one by one: publishes on one connection keep their order and pipeline their acks.
       const results = await Promise.allSettled(rows.map((row) => this.publish(row)));
-      const sent: string[] = [];
-      const failed: string[] = [];
-      let firstError: string | undefined;
+      const sent = { ids: [] as string[], seqs: [] as number[] };
+      const failed = { ids: [] as string[], errors: [] as string[] };
       results.forEach((result, i) => {
-        const id = uuidLiteral(rows[i].id);
         if (result.status === 'fulfilled') {
-          sent.push(`(${id}, ${Math.trunc(result.value)})`);
+          sent.ids.push(rows[i].id);
+          sent.seqs.push(result.value);
         } else {
-          const error = String((result.reason as Error)?.message ?? result.reason).slice(0, 500);
-          firstError ??= error;
-          failed.push(`(${id}, ${escapeLiteral(error)})`);
+          failed.ids.push(rows[i].id);
+          failed.errors.push(String((result.reason as Error)?.message ?? result.reason).slice(0, 500));
         }
       });
-      const statements: string[] = [];
-      if (sent.length > 0) {
-        statements.push(
-          `UPDATE ${this.table} AS o SET sent_at = now(), stream_seq = v.seq, last_error = NULL
-           FROM (VALUES ${sent.join(', ')}) AS v(id, seq) WHERE o.id = v.id`,
+      const statements: Statement[] = [];
+      if (sent.ids.length > 0) {
+        statements.push({
+          text: `UPDATE ${this.table} AS o SET sent_at = now(), stream_seq = v.seq, last_error = NULL
+           FROM unnest($1::uuid[], $2::bigint[]) AS v(id, seq) WHERE o.id = v.id`,
+          values: [sent.ids, sent.seqs],
+        });
+      }
+      if (failed.ids.length > 0) {
+        statements.push({
+          text: `UPDATE ${this.table} AS o SET attempts = attempts + 1, last_error = v.error
+           FROM unnest($1::uuid[], $2::text[]) AS v(id, error) WHERE o.id = v.id`,
+          values: [failed.ids, failed.errors],
+        });
+        this.log.warn(
+          { failed: failed.ids.length, first: failed.errors[0] },
+          'some outbox rows were not published',
         );
       }
-      if (failed.length > 0) {
-        statements.push(
-          `UPDATE ${this.table} AS o SET attempts = attempts + 1, last_error = v.error
-           FROM (VALUES ${failed.join(', ')}) AS v(id, error) WHERE o.id = v.id`,
-        );
-        this.log.warn({ failed: failed.length, first: firstError }, 'some outbox rows were not published');
-      }
-      await client.query(`${statements.join('; ')}; COMMIT`);
-      open = false;
-      return sent.length;
+      await sendTogether(client, [...statements, { text: 'COMMIT' }]);
+      return sent.ids.length;
     } catch (error) {
-      if (open) await client.query('ROLLBACK').catch(() => (broken = true));
+      // Also when the claim itself failed: its BEGIN may have opened the transaction it aborted. Without
+      // a transaction, ROLLBACK only warns.
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
-      // A connection that could not even roll back is closed, not given back to the pool.
       client.release(broken);
     }
   }
@@ -223,12 +226,4 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** An id read from the outbox, as an SQL literal: checked, never trusted. */
-function uuidLiteral(id: string): string {
-  if (!UUID.test(id)) throw new Error(`outbox id is not a uuid: ${id}`);
-  return `'${id}'::uuid`;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@closeloop/observability';
-import { quoteIdent } from '@closeloop/persistence';
 import { rejectUnknownFields, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
-import { DeferredInsert, insertRows, insertStatement } from './deferred-insert';
+import { quoteIdent, type Statement } from '@closeloop/persistence';
+import { DeferredInsert, insertRows, insertStatements } from './deferred-insert';
 
 /** An event ready for the outbox: its envelope, and the envelope as the JSON text stored and published. */
 export interface OutboxEvent<T extends object = object> {
@@ -60,9 +60,9 @@ export class OutboxWriter {
     await insertRows(manager, this.rows, this.values(events));
   }
 
-  /** The INSERT of `insert` with its values inlined, to send with other statements in one round trip. */
-  insertStatement(events: readonly OutboxEvent[]): string {
-    return insertStatement(this.rows, this.values(events));
+  /** The INSERTs of `insert` (values as parameters), to send with other statements in one round trip. */
+  insertStatements(events: readonly OutboxEvent[]): Statement[] {
+    return insertStatements(this.rows, this.values(events));
   }
 
   private values(events: readonly OutboxEvent[]): unknown[][] {

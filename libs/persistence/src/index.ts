@@ -6,3 +6,4 @@ export * from './setting.entity';
 export * from './settings-store';
 export * from './settings-revisions';
 export * from './setting-revision.entity';
+export * from './statement-batch';

@@ -3,7 +3,7 @@ import type { ValueTransformer } from 'typeorm';
 /**
  * X1 keyed hashes (PiiCipher.lookupHash, HMAC-SHA256) are 64 hexadecimal characters in code (map keys, sets,
  * comparisons) and their 32 bytes in Postgres (`bytea`, decision 0016). These convert at the boundary:
- * a hash goes to a query as a Buffer (pg sends it as bytea; `sqlLiteral` inlines it as `'\x…'`), and a
+ * a hash goes to a query as a Buffer (pg sends it as a binary bytea parameter), and a
  * query reads it back with `encode(column, 'hex')`; COPY text carries `\\x…` (customer-batch.ts).
  */
 export function hashBytes(hex: string): Buffer;

@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsArray, IsBase64, IsEmail, IsIn, IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsArray,
+  IsBase64,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { CommonEnv, DEV_CALLER_SIGNING_KEY, toInt, toList } from '@closeloop/runtime';
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */

@@ -1,6 +1,7 @@
 import { SettingEntity } from '@closeloop/persistence';
 import { GatewayInitial1763900000000 } from './migrations/1763900000000-GatewayInitial';
 import { OrgDirectory1796155618498 } from './migrations/1796155618498-OrgDirectory';
+import { ScheduledJobs1796672872445 } from './migrations/1796672872445-ScheduledJobs';
 import { UserEntity } from './users/entities/user.entity';
 import { DepartmentEntity } from './org/entities/department.entity';
 import { StoreEntity } from './org/entities/store.entity';
@@ -9,5 +10,10 @@ import { SkillEntity } from './org/entities/skill.entity';
 export const gatewayPersistence = {
   schema: 'gateway',
   entities: [UserEntity, SettingEntity, DepartmentEntity, StoreEntity, SkillEntity],
-  migrations: [GatewayInitial1763900000000, OrgDirectory1796155618498],
+  migrations: [
+    GatewayInitial1763900000000,
+    OrgDirectory1796155618498,
+    // one migration a line, so branches that each add one merge cleanly
+    ScheduledJobs1796672872445,
+  ],
 };

@@ -27,7 +27,6 @@ import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
 import { PreparePool } from './imports/prepare-pool';
 import { OrderImportWriter } from './imports/order-import.writer';
-import { JobScheduler } from './scheduling/job-scheduler';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
 import { ActivityHandler } from './segments/activity.handler';
@@ -74,7 +73,6 @@ export class IntakeModule {
         ActivityRepository,
         ActivityService,
         ActivityHandler,
-        JobScheduler,
         SegmentJobs,
         SettingsAdminService,
         SettingsHandler,

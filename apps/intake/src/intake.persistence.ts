@@ -9,7 +9,6 @@ import { OrderEntity } from './orders/entities/order.entity';
 import { ImportChunkEntity } from './imports/entities/import-chunk.entity';
 import { ImportErrorEntity } from './imports/entities/import-error.entity';
 import { ImportJobEntity } from './imports/entities/import-job.entity';
-import { ScheduledJobEntity } from './scheduling/scheduled-job.entity';
 import { SegmentBaselineEntity } from './segments/segment-baseline.entity';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
@@ -23,6 +22,8 @@ import { ImportCommittedLines1796170000000 } from './migrations/1796170000000-Im
 import { ConsentColumns1796170100000 } from './migrations/1796170100000-ConsentColumns';
 import { StatementCustomerReferences1796180000000 } from './migrations/1796180000000-StatementCustomerReferences';
 import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-BinaryKeyedHashes';
+import { ScheduledJobs1796672872445 } from './migrations/1796672872445-ScheduledJobs';
+import { ImportLeaseFence1796672872446 } from './migrations/1796672872446-ImportLeaseFence';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -38,7 +39,6 @@ export const intakePersistence = {
     CustomerActivityEntity,
     OrderEntity,
     SettingRevisionEntity,
-    ScheduledJobEntity,
     SegmentBaselineEntity,
     ImportJobEntity,
     ImportChunkEntity,
@@ -57,5 +57,7 @@ export const intakePersistence = {
     ConsentColumns1796170100000,
     StatementCustomerReferences1796180000000,
     BinaryKeyedHashes1796180100000,
+    ScheduledJobs1796672872445,
+    ImportLeaseFence1796672872446,
   ],
 };

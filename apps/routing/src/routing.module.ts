@@ -29,7 +29,6 @@ import { RoutingSettings } from './sla/sla-settings.repository';
 import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
 import { SlaSweepRepository } from './sla/sla-sweep.repository';
-import { SlaSweepScheduler } from './sla/sla-sweep.scheduler';
 import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
 import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
@@ -66,7 +65,6 @@ export class RoutingModule {
         AssignmentService,
         SlaSweepRepository,
         SlaSweepService,
-        SlaSweepScheduler,
         CalendarCoverageCheck,
         ComplianceRepository,
         ComplianceService,

@@ -9,6 +9,7 @@ import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
 import { DispatchAvoidAgent1796159387647 } from './migrations/1796159387647-DispatchAvoidAgent';
 import { TicketChannelSegment1796167300000 } from './migrations/1796167300000-TicketChannelSegment';
+import { ScheduledJobs1796672872445 } from './migrations/1796672872445-ScheduledJobs';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
 import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
@@ -56,5 +57,6 @@ export const routingPersistence = {
     Collaborations1796158513720,
     DispatchAvoidAgent1796159387647,
     TicketChannelSegment1796167300000,
+    ScheduledJobs1796672872445,
   ],
 };

@@ -28,6 +28,7 @@ import {
   UnitOfWork,
   type MessagingConfig,
 } from '@closeloop/messaging';
+import { SchedulingModule } from '@closeloop/scheduling';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
 import { MetricsServer, ServiceMetrics } from './metrics';
@@ -207,6 +208,8 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
+      // Every service's recurring jobs: `@ScheduledJob` methods, claimed in its schema (decision 0017).
+      imports: [SchedulingModule.forRoot({ schema: options.schema, env: options.env })],
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_ENV, useValue: options.env },
@@ -285,6 +288,7 @@ export class PlatformModule {
         PlatformLifecycle,
       ],
       exports: [
+        SchedulingModule,
         SERVICE_ENV,
         SERVICE_INFO,
         MESSAGING_CONFIG,

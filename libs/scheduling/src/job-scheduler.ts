@@ -67,7 +67,10 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
       timer.unref();
       this.registry.addInterval(`scheduled-job:${job.name}`, timer);
     }
-    log.info({ jobs: [...this.jobs.values()].filter((j) => j.everyMs > 0).map((j) => j.name) }, 'jobs scheduled');
+    log.info(
+      { jobs: [...this.jobs.values()].filter((j) => j.everyMs > 0).map((j) => j.name) },
+      'jobs scheduled',
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -98,11 +101,15 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
     void this.runIfDue(job);
   }
 
-  /** One pass over every job this replica runs: the names of those it claimed and ran. For tests. */
-  async tick(): Promise<string[]> {
+  /**
+   * One pass over the jobs named (default: every job this replica runs): the names of those it claimed and
+   * ran. For tests and operators.
+   */
+  async tick(...names: string[]): Promise<string[]> {
     const ran: string[] = [];
     for (const job of this.jobs.values()) {
       if (job.everyMs <= 0 || this.stopping.signal.aborted) continue;
+      if (names.length > 0 && !names.includes(job.name)) continue;
       if (await this.runIfDue(job)) ran.push(job.name);
     }
     return ran;
@@ -129,7 +136,10 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
     try {
       fence = await this.claims.claim(job.name, this.holder, job.leaseMs);
     } catch (error) {
-      log.warn({ ...errorFields(error), job: job.name }, 'could not claim the job; the next tick tries again');
+      log.warn(
+        { ...errorFields(error), job: job.name },
+        'could not claim the job; the next tick tries again',
+      );
       return false;
     }
     if (fence === null) return false;
@@ -164,7 +174,8 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
       // An interval job is due a little before its next tick, so the timer's jitter never skips a period.
       const afterMs = ok ? job.everyMs - Math.min(job.everyMs / 5, 1_000) : job.retryMs;
       const recorded = await this.claims.finish(job.name, fence, { ...outcome, nextRun, afterMs });
-      if (!recorded) log.error({ job: job.name, fence }, 'the job was taken over: its outcome is not recorded');
+      if (!recorded)
+        log.error({ job: job.name, fence }, 'the job was taken over: its outcome is not recorded');
     } catch (error) {
       // The lease expires and the job runs again (every job is idempotent).
       log.error({ ...errorFields(error), job: job.name }, 'could not record the run');

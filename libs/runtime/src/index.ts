@@ -8,3 +8,4 @@ export * from './service-cli';
 export * from './public-route';
 export * from './run-service';
 export * from './metrics';
+export * from './messaging-retention';

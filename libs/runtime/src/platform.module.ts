@@ -31,6 +31,7 @@ import {
 import { SchedulingModule } from '@closeloop/scheduling';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
+import { MessagingRetention } from './messaging-retention';
 import { MetricsServer, ServiceMetrics } from './metrics';
 import { Public } from './public-route';
 import type { CommonEnv } from './env';
@@ -286,6 +287,7 @@ export class PlatformModule {
         },
         ConsumerRegistry,
         PlatformLifecycle,
+        MessagingRetention,
       ],
       exports: [
         SchedulingModule,
@@ -303,6 +305,7 @@ export class PlatformModule {
         RpcClient,
         ConsumerRegistry,
         ServiceMetrics,
+        MessagingRetention,
       ],
     };
   }

@@ -13,6 +13,9 @@ import { AuditHandler } from './audit/audit.handler';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { FeedbackHandler } from './feedback/feedback.handler';
+import { FeedbackReconciliationJobs } from './feedback/feedback-reconciliation.jobs';
+import { FeedbackReconciliationRepository } from './feedback/feedback-reconciliation.repository';
+import { FeedbackTicketHandler } from './feedback/feedback-ticket.handler';
 import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
 import type { IntakeEnv } from './intake.env';
@@ -55,6 +58,9 @@ export class IntakeModule {
         FeedbackRepository,
         FeedbackService,
         FeedbackHandler,
+        FeedbackReconciliationRepository,
+        FeedbackReconciliationJobs,
+        FeedbackTicketHandler,
         CustomerRepository,
         CustomerPresenter,
         AuditRepository,

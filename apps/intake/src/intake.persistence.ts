@@ -24,6 +24,7 @@ import { StatementCustomerReferences1796180000000 } from './migrations/179618000
 import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-BinaryKeyedHashes';
 import { ScheduledJobs1796672872445 } from './migrations/1796672872445-ScheduledJobs';
 import { ImportLeaseFence1796672872446 } from './migrations/1796672872446-ImportLeaseFence';
+import { FeedbackTicketOpened1796672872447 } from './migrations/1796672872447-FeedbackTicketOpened';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -59,5 +60,6 @@ export const intakePersistence = {
     BinaryKeyedHashes1796180100000,
     ScheduledJobs1796672872445,
     ImportLeaseFence1796672872446,
+    FeedbackTicketOpened1796672872447,
   ],
 };

@@ -7,3 +7,4 @@ export * from './grouped-unit-of-work';
 export * from './event-consumer';
 export * from './rpc';
 export * from './observer';
+export * from './outbox-republish';

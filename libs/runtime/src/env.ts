@@ -116,6 +116,16 @@ export class CommonEnv {
   HOUSEKEEPING_INTERVAL_SECONDS = 300;
 
   /**
+   * Event reconciliation (issue 14): a state change whose event has no consequence this long after (a
+   * feedback without its ticket, a resolved ticket whose ticket.resolved.v1 never reached the stream) has
+   * its event published again with its original id; and again after as long, while it still has none.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  EVENT_RECONCILE_DELAY_SECONDS = 900;
+
+  /**
    * Handled events' ids are kept this long in each consumer's inbox, so a redelivery is recognised. Longer
    * than the stream keeps events (7 days): a consumer reset to the stream's start still skips what it did.
    */

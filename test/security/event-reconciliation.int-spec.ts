@@ -5,12 +5,22 @@
  * routing run in this process against one database and one NATS prefix.
  */
 import { randomUUID } from 'node:crypto';
-import { IntakeRpc, type Caller, type SubmitFeedbackReply } from '@closeloop/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import {
+  IntakeRpc,
+  RoutingRpc,
+  ticketEtag,
+  type Caller,
+  type SubmitFeedbackReply,
+} from '@closeloop/contracts';
+import { streamNameFor } from '@closeloop/messaging';
+import { ConsumerRegistry } from '@closeloop/runtime';
 import {
   createTestDatabase,
   deleteTestStream,
   pollUntil,
   startService,
+  testNats,
   testPrefix,
   type InProcessService,
   type TestDatabase,
@@ -20,6 +30,7 @@ import { IntakeEnv } from '../../apps/intake/src/intake.env';
 import { IntakeModule } from '../../apps/intake/src/intake.module';
 import { RoutingEnv } from '../../apps/routing/src/routing.env';
 import { RoutingModule } from '../../apps/routing/src/routing.module';
+import { ResolutionReconciliationJobs } from '../../apps/routing/src/tickets/resolution-reconciliation.jobs';
 
 jest.setTimeout(90_000);
 
@@ -36,7 +47,12 @@ const startRouting = () =>
   startService(RoutingEnv, (env) => RoutingModule.register(env), {
     databaseUrl: db.url,
     prefix,
-    env: { SLA_SWEEP_INTERVAL_MS: '0', DISPATCH_SWEEP_SECONDS: '0', HOUSEKEEPING_INTERVAL_SECONDS: '0' },
+    env: {
+      SLA_SWEEP_INTERVAL_MS: '0',
+      DISPATCH_SWEEP_SECONDS: '0',
+      HOUSEKEEPING_INTERVAL_SECONDS: '0',
+      EVENT_RECONCILE_DELAY_SECONDS: '1',
+    },
   });
 
 const reconcile = () => intake.app.get(FeedbackReconciliationJobs).reconcile();
@@ -63,6 +79,18 @@ async function sent(feedbackId: string): Promise<void> {
     (rows) => rows[0]?.stream_seq != null,
     { what: 'feedback.received.v1 published' },
   );
+}
+
+/** The test's own view of the events stream (JetStream's API, as an operator's `nats` CLI would use it). */
+async function withStream<T>(
+  fn: (jsm: Awaited<ReturnType<typeof jetstreamManager>>, stream: string) => Promise<T>,
+) {
+  const nc = await testNats();
+  try {
+    return await fn(await jetstreamManager(nc), streamNameFor(prefix));
+  } finally {
+    await nc.close();
+  }
 }
 
 const ticketsOf = (feedbackId: string) =>
@@ -97,7 +125,13 @@ it('republishes lost feedback.received.v1 under its original id and routing open
   await sent(purged.id);
   await deleteTestStream(prefix);
   await db.query(`DELETE FROM intake.outbox WHERE id = $1`, [purged.id]);
-  routing = await startRouting(); // creates the stream again
+  // Intake's consumers find their stream gone and create it again (empty), then routing starts.
+  await pollUntil(
+    () => withStream((jsm, stream) => jsm.streams.info(stream)),
+    (info) => info.state.consumer_count >= 4,
+    { what: "intake's consumers back on a new stream" },
+  );
+  routing = await startRouting();
 
   // Not late yet: nothing is republished.
   expect(await reconcile()).toBe(0);
@@ -178,4 +212,67 @@ it('publishes a duplicate of a delivered event as a no-op: one ticket, one inbox
   expect(await ticketsOf(feedback.id)).toHaveLength(1);
   const inbox = await db.query(`SELECT 1 FROM routing.inbox WHERE event_id = $1`, [feedback.id]);
   expect(inbox).toHaveLength(1);
+});
+
+it("republishes a resolution's ticket.resolved.v1 (the confirmation request) lost while its reader lagged", async () => {
+  const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
+  const feedback = await submit();
+  await pollUntil(
+    () => ticketsOf(feedback.id),
+    (rows) => rows.length === 1,
+    { what: 'ticket opened' },
+  );
+  const seen = routing!.app
+    .get(ConsumerRegistry)
+    .all()
+    .find((c) => c.name === 'routing-ticket-resolved-seen')!;
+  await seen.stop(); // the reader lags
+  const view = await routing!.rpc.request(RoutingRpc.getTicket, {
+    caller: admin,
+    ticketNo: feedback.ticketNo,
+  });
+  await routing!.rpc.request(RoutingRpc.resolve, {
+    caller: admin,
+    ticketNo: feedback.ticketNo,
+    ifMatch: ticketEtag(view.version),
+    input: { summary: '已更换' },
+  });
+  const [{ id: ticketId }] = await ticketsOf(feedback.id);
+  const [original] = await pollUntil(
+    () =>
+      db.query<{ id: string; stream_seq: string }>(
+        `SELECT id, stream_seq FROM routing.outbox WHERE event_type = 'ticket.resolved.v1'
+           AND envelope->'data'->>'ticketId' = $1 AND sent_at IS NOT NULL`,
+        [ticketId],
+      ),
+    (rows) => rows.length === 1,
+    { what: 'ticket.resolved.v1 published' },
+  );
+  // The broker loses the event before the lagging reader took it (as a store lost on a broker that had
+  // acked it), and forgets its id: the duplicate window is shortened to let the republish through, as a
+  // lost store forgets it too.
+  await withStream(async (jsm, stream) => {
+    expect(await jsm.streams.deleteMessage(stream, Number(original.stream_seq))).toBe(true);
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.update(stream, { ...config, duplicate_window: 100_000_000 }); // 100 ms
+  });
+  await seen.start();
+
+  const reconcileResolutions = () => routing!.app.get(ResolutionReconciliationJobs).reconcile();
+  expect(await pollUntil(reconcileResolutions, (n) => n > 0, { what: 'the resolution republished' })).toBe(1);
+  await pollUntil(
+    () =>
+      db.query(
+        `SELECT 1 FROM routing.ticket_resolution_events WHERE ticket_id = $1 AND seen_at IS NOT NULL`,
+        [ticketId],
+      ),
+    (rows) => rows.length === 1,
+    { what: 'the republished resolution seen on the stream' },
+  );
+  // Under its original id, handled once; and not republished again.
+  const inbox = await db.query<{ event_id: string }>(
+    `SELECT event_id FROM routing.inbox WHERE consumer = 'routing-ticket-resolved-seen'`,
+  );
+  expect(inbox.map((r) => r.event_id)).toEqual([original.id]);
+  expect(await reconcileResolutions()).toBe(0);
 });

@@ -33,6 +33,9 @@ import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
 import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
+import { ResolutionReconciliationJobs } from './tickets/resolution-reconciliation.jobs';
+import { ResolutionReconciliationRepository } from './tickets/resolution-reconciliation.repository';
+import { ResolutionSeenHandler } from './tickets/resolution-seen.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
 import { TicketWriter } from './tickets/ticket-writer';
 import { TicketRepository } from './tickets/ticket.repository';
@@ -52,6 +55,9 @@ export class RoutingModule {
         TicketRepository,
         TicketService,
         TicketHandler,
+        ResolutionReconciliationRepository,
+        ResolutionReconciliationJobs,
+        ResolutionSeenHandler,
         CustomerEventsHandler,
         CustomerFollowRepository,
         SlaRulesReader,

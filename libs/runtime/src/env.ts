@@ -122,7 +122,7 @@ export class CommonEnv {
    */
   @Transform(toInt)
   @IsInt()
-  @Min(60)
+  @Min(1)
   EVENT_RECONCILE_DELAY_SECONDS = 900;
 
   /**

@@ -16,6 +16,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { createLogger, errorFields } from '@closeloop/observability';
 import { createServiceDataSource, runMigrationsLocked, serviceApplicationName } from '@closeloop/persistence';
 import {
+  checkRepublishWindow,
   connectNats,
   defaultMessagingConfig,
   ensureEventStream,
@@ -151,6 +152,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
       consumers: () => this.consumers.all(),
     });
     await ensureEventStream(this.jsm, this.config);
+    await checkRepublishWindow(this.jsm, this.config); // refuses to start (issue 14)
     this.relay.start();
     this.serveDeadLetterAdmin();
     for (const consumer of this.consumers.all()) await consumer.start();

@@ -64,7 +64,7 @@ export class MessagingRetention {
     let total = 0;
     const signal = currentJobRun()?.signal;
     for (;;) {
-      const [, count] = (await this.dataSource.query(sql, [before])) as [unknown, number];
+      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [before]);
       total += count;
       if (count < BATCH || signal?.aborted) return total;
     }

@@ -205,14 +205,21 @@ describe('two replicas with timers off (the tests tick)', () => {
     const before = (await claims().state('test.job'))!;
     // Another replica took the job over meanwhile (as after a stall longer than the lease).
     const other = claims();
-    await db.query(`UPDATE svc.scheduled_jobs SET lease_until = now() - interval '1 ms' WHERE name = 'test.job'`);
+    await db.query(
+      `UPDATE svc.scheduled_jobs SET lease_until = now() - interval '1 ms' WHERE name = 'test.job'`,
+    );
     const taken = await other.claim('test.job', 'other-replica', 60_000);
     expect(taken).toBe(before.fence + 1);
     expect(await stalled).toBe(true); // its next heartbeat was refused: the run was told to stop
     expect(aborted).toBe(true);
     expect(await claims().state('test.job')).toMatchObject({ fence: taken, holder: 'other-replica' });
     expect(
-      await other.finish('test.job', taken!, { outcome: 'succeeded', error: null, nextRun: null, afterMs: 0 }),
+      await other.finish('test.job', taken!, {
+        outcome: 'succeeded',
+        error: null,
+        nextRun: null,
+        afterMs: 0,
+      }),
     ).toBe(true);
   });
 });

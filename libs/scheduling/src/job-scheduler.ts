@@ -79,7 +79,7 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
       const key = `scheduled-job:${job.name}`;
       if (this.registry.doesExist('interval', key)) this.registry.deleteInterval(key);
     }
-    await Promise.allSettled([...this.jobs.values()].map((job) => job.running));
+    await Promise.allSettled([...this.jobs.values()].flatMap((job) => (job.running ? [job.running] : [])));
   }
 
   /** The jobs this replica runs (a job whose `every` is 0 here is left out). */
@@ -118,7 +118,7 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
   /** Claims and runs the job when due; true when this call ran it. Waits for a run already in progress. */
   runIfDue(job: Job | string): Promise<boolean> {
     const found = typeof job === 'string' ? this.jobs.get(job) : job;
-    if (!found) throw new Error(`no scheduled job ${String(job)}`);
+    if (!found) throw new Error(`no scheduled job ${typeof job === 'string' ? job : job.name}`);
     if (found.running) return found.running.then(() => false);
     const running = this.claimAndRun(found).finally(() => {
       found.running = undefined;

@@ -40,5 +40,6 @@ export interface ScheduledJobMetadata {
  */
 export function ScheduledJob<E, T>(name: string, options: ScheduledJobOptions<E, T>): MethodDecorator {
   if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(name)) throw new Error(`bad scheduled job name: ${name}`);
-  return SetMetadata(SCHEDULED_JOB, { name, options } as ScheduledJobMetadata);
+  const metadata: ScheduledJobMetadata = { name, options };
+  return SetMetadata(SCHEDULED_JOB, metadata);
 }

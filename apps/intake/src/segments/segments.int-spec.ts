@@ -193,7 +193,10 @@ describe('G1 segments', () => {
     );
     expect(stats).toMatchObject({ ticketsCount: 1, complaintsCount: 1 });
     await pollUntil(
-      () => db.query(`SELECT 1 FROM intake.inbox WHERE event_id = $1`, [eventId]),
+      () =>
+        db.query(`SELECT 1 FROM intake.inbox WHERE event_id = $1 AND consumer = 'intake-ticket-opened'`, [
+          eventId,
+        ]),
       (rows) => rows.length === 1,
     );
     expect((await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats.ticketsCount).toBe(1);

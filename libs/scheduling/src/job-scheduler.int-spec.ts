@@ -137,6 +137,9 @@ describe('two replicas with timers off (the tests tick)', () => {
     release();
     expect(await first).toBe(true);
     expect(await second).toEqual([]);
+    // The trigger that came during the run looked again right after it: not due any more, nothing ran.
+    expect(await scheduler(a).runIfDue('test.job')).toBe(false);
+    expect(runs).toHaveLength(1);
     expect(maxActive).toBe(1);
   });
 
@@ -185,6 +188,36 @@ describe('two replicas with timers off (the tests tick)', () => {
       lastOutcome: 'succeeded',
       lastError: null,
       leaseUntil: null,
+    });
+  });
+
+  it('takes over from a replica that died mid-run (its connections gone, no heartbeat) after the lease', async () => {
+    const dying = await replica({ EVERY_MS: 3_600_000 });
+    const dyingId = dying.get(Replica).id;
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    body = (replicaId) => (replicaId === dyingId ? hung : Promise.resolve());
+    await makeDue();
+    const run = scheduler(dying).runIfDue('test.job');
+    await pollUntil(
+      () => Promise.resolve(runs.length),
+      (n) => n === 1,
+      { what: 'the run started on the dying replica' },
+    );
+    await dying.get(DataSource).destroy(); // the process is gone as far as the database can tell
+    expect(await scheduler(b).tick()).toEqual([]); // its lease still holds
+    await pollUntil(
+      () => scheduler(b).tick(),
+      (names) => names.length > 0,
+      { what: 'the job taken over after the lease', timeoutMs: 10_000 },
+    );
+    expect(runs.map((r) => r.replica)).toEqual([dyingId, b.get(Replica).id]);
+    expect(runs[1].fence).toBe(runs[0].fence + 1);
+    release();
+    expect(await run).toBe(true); // it ran, but could record nothing
+    expect(await claims().state('test.job')).toMatchObject({
+      fence: runs[1].fence,
+      lastOutcome: 'succeeded',
     });
   });
 

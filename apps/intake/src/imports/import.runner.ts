@@ -29,6 +29,8 @@ import { PreparePool } from './prepare-pool';
 const log = createLogger('import-runner');
 const RACE_RETRIES = 3;
 
+/** The imports job is always due (a due time in the past whatever the replicas' clocks say). */
+const ALWAYS_DUE = new Date(0);
 /** The imports job's claim: held while one replica works through the queue (heartbeats renew it). */
 const IMPORTS_JOB_LEASE_MS = 60_000;
 
@@ -74,7 +76,7 @@ export class ImportRunner {
    */
   @ScheduledJob('imports', {
     every: (env: IntakeEnv) => env.IMPORT_POLL_SECONDS * 1000,
-    nextRun: (_self: ImportRunner, after) => after,
+    nextRun: () => ALWAYS_DUE,
     leaseMs: IMPORTS_JOB_LEASE_MS,
   })
   async runAll(): Promise<void> {

@@ -15,6 +15,9 @@ import { AuditHandler } from './audit/audit.handler';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { FeedbackHandler } from './feedback/feedback.handler';
+import { FeedbackReconciliationJobs } from './feedback/feedback-reconciliation.jobs';
+import { FeedbackReconciliationRepository } from './feedback/feedback-reconciliation.repository';
+import { FeedbackTicketHandler } from './feedback/feedback-ticket.handler';
 import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
 import type { IntakeEnv } from './intake.env';
@@ -29,7 +32,6 @@ import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
 import { PreparePool } from './imports/prepare-pool';
 import { OrderImportWriter } from './imports/order-import.writer';
-import { JobScheduler } from './scheduling/job-scheduler';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
 import { ActivityHandler } from './segments/activity.handler';
@@ -58,6 +60,7 @@ export class IntakeModule {
         ActivityHandler,
         SettingsHandler,
         ImportsHandler,
+        FeedbackTicketHandler,
       ],
       providers: [
         // Refuses the development keys in production.
@@ -67,6 +70,8 @@ export class IntakeModule {
         TicketNumberAllocator,
         FeedbackRepository,
         FeedbackService,
+        FeedbackReconciliationRepository,
+        FeedbackReconciliationJobs,
         CustomerRepository,
         CustomerPresenter,
         AuditRepository,
@@ -83,7 +88,6 @@ export class IntakeModule {
         SegmentService,
         ActivityRepository,
         ActivityService,
-        JobScheduler,
         SegmentJobs,
         SettingsAdminService,
         ImportRepository,

@@ -9,7 +9,6 @@ import { OrderEntity } from './orders/entities/order.entity';
 import { ImportChunkEntity } from './imports/entities/import-chunk.entity';
 import { ImportErrorEntity } from './imports/entities/import-error.entity';
 import { ImportJobEntity } from './imports/entities/import-job.entity';
-import { ScheduledJobEntity } from './scheduling/scheduled-job.entity';
 import { SegmentBaselineEntity } from './segments/segment-baseline.entity';
 import { TicketCounterEntity } from './ticket-numbers/ticket-counter.entity';
 import { IntakeInitial1763900000000 } from './migrations/1763900000000-IntakeInitial';
@@ -26,6 +25,9 @@ import { BinaryKeyedHashes1796180100000 } from './migrations/1796180100000-Binar
 import { LockingCustomerReferences1796190000000 } from './migrations/1796190000000-LockingCustomerReferences';
 import { ContactSearchLimits1796672640093 } from './migrations/1796672640093-ContactSearchLimits';
 import { ContactSearchCounterEntity } from './customers/entities/contact-search-counter.entity';
+import { ScheduledJobs1796672872445 } from './migrations/1796672872445-ScheduledJobs';
+import { ImportLeaseFence1796672872446 } from './migrations/1796672872446-ImportLeaseFence';
+import { FeedbackTicketOpened1796672872447 } from './migrations/1796672872447-FeedbackTicketOpened';
 
 /** Intake's schema, entities and migrations: used by the app, the migration generator and the tests. */
 export const intakePersistence = {
@@ -41,7 +43,6 @@ export const intakePersistence = {
     CustomerActivityEntity,
     OrderEntity,
     SettingRevisionEntity,
-    ScheduledJobEntity,
     SegmentBaselineEntity,
     ImportJobEntity,
     ImportChunkEntity,
@@ -63,5 +64,8 @@ export const intakePersistence = {
     BinaryKeyedHashes1796180100000,
     LockingCustomerReferences1796190000000,
     ContactSearchLimits1796672640093,
+    ScheduledJobs1796672872445,
+    ImportLeaseFence1796672872446,
+    FeedbackTicketOpened1796672872447,
   ],
 };

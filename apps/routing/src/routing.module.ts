@@ -29,11 +29,13 @@ import { RoutingSettings } from './sla/sla-settings.repository';
 import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
 import { SlaSweepRepository } from './sla/sla-sweep.repository';
-import { SlaSweepScheduler } from './sla/sla-sweep.scheduler';
 import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
 import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
+import { ResolutionReconciliationJobs } from './tickets/resolution-reconciliation.jobs';
+import { ResolutionReconciliationRepository } from './tickets/resolution-reconciliation.repository';
+import { ResolutionSeenHandler } from './tickets/resolution-seen.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
 import { TicketWriter } from './tickets/ticket-writer';
 import { TicketRepository } from './tickets/ticket.repository';
@@ -54,6 +56,7 @@ export class RoutingModule {
         ComplianceHandler,
         ImprovementHandler,
         TicketAssignmentHandler,
+        ResolutionSeenHandler,
       ],
       providers: [
         RoutingSettings,
@@ -61,6 +64,8 @@ export class RoutingModule {
         SettingsService,
         TicketRepository,
         TicketService,
+        ResolutionReconciliationRepository,
+        ResolutionReconciliationJobs,
         CustomerFollowRepository,
         SlaRulesReader,
         SlaOutcomeRepository,
@@ -72,7 +77,6 @@ export class RoutingModule {
         AssignmentService,
         SlaSweepRepository,
         SlaSweepService,
-        SlaSweepScheduler,
         CalendarCoverageCheck,
         ComplianceRepository,
         ComplianceService,

@@ -9,6 +9,8 @@ import { Assignment1796156262222 } from './migrations/1796156262222-Assignment';
 import { Collaborations1796158513720 } from './migrations/1796158513720-Collaborations';
 import { DispatchAvoidAgent1796159387647 } from './migrations/1796159387647-DispatchAvoidAgent';
 import { TicketChannelSegment1796167300000 } from './migrations/1796167300000-TicketChannelSegment';
+import { ScheduledJobs1796672872445 } from './migrations/1796672872445-ScheduledJobs';
+import { TicketResolutionEvents1796672872448 } from './migrations/1796672872448-TicketResolutionEvents';
 import { SettingRevisionEntity } from './settings/entities/setting-revision.entity';
 import { ImprovementCaseHistoryEntity } from './improvement/entities/improvement-case-history.entity';
 import { ImprovementCaseEntity } from './improvement/entities/improvement-case.entity';
@@ -24,6 +26,7 @@ import { OrgStoreEntity } from './org/entities/org-store.entity';
 import { AssignmentCursorEntity } from './dispatch/entities/assignment-cursor.entity';
 import { TicketDispatchEntity } from './dispatch/entities/ticket-dispatch.entity';
 import { TicketCollaborationEntity } from './collaboration/entities/ticket-collaboration.entity';
+import { TicketResolutionEventEntity } from './tickets/entities/ticket-resolution-event.entity';
 
 export const routingPersistence = {
   schema: 'routing',
@@ -44,6 +47,7 @@ export const routingPersistence = {
     TicketDispatchEntity,
     AssignmentCursorEntity,
     TicketCollaborationEntity,
+    TicketResolutionEventEntity,
   ],
   migrations: [
     RoutingInitial1763900000000,
@@ -56,5 +60,7 @@ export const routingPersistence = {
     Collaborations1796158513720,
     DispatchAvoidAgent1796159387647,
     TicketChannelSegment1796167300000,
+    ScheduledJobs1796672872445,
+    TicketResolutionEvents1796672872448,
   ],
 };

@@ -84,6 +84,25 @@ export async function ensureEventStream(jsm: JetStreamManager, config: Messaging
   }
 }
 
+/**
+ * The relay publishes recently sent events again (at start, after a reconnect) for OUTBOX_REPUBLISH_WINDOW_
+ * SECONDS; JetStream drops a repeated `Nats-Msg-Id` only within the stream's duplicate window. A longer
+ * republish window would put duplicates on the stream, which partners (no inbox) would read twice: the
+ * service refuses to start instead (issue 14). Reads the stream as it is, not as configured here: an
+ * operator may manage it (deploy/nats).
+ */
+export async function checkRepublishWindow(jsm: JetStreamManager, config: MessagingConfig): Promise<void> {
+  const { config: stream } = await jsm.streams.info(config.streamName);
+  const duplicateWindowMs = stream.duplicate_window / 1_000_000;
+  if (config.republishWindowMs >= duplicateWindowMs) {
+    throw new Error(
+      `OUTBOX_REPUBLISH_WINDOW_SECONDS (${config.republishWindowMs / 1000} s) must be shorter than the ` +
+        `duplicate window of stream ${config.streamName} (${duplicateWindowMs / 1000} s): events published ` +
+        `again would reach consumers twice`,
+    );
+  }
+}
+
 export function isNotFound(error: unknown): boolean {
   const message = String((error as Error)?.message ?? '');
   return /not found/i.test(message);

@@ -49,10 +49,23 @@ export class OutboxRelay {
     this.js = jetstream(nc, { timeout: 5_000 });
   }
 
+  /**
+   * Starts publishing. Recently sent rows are published again first, as after a reconnect: a service that
+   * (re)starts while or after the broker lost them never sees a reconnect (issue 14).
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loop = this.republishRecent().then(
+      (count) => {
+        if (count > 0) this.log.info({ count }, 'started: re-publishing recently sent events');
+        return this.run();
+      },
+      (error: unknown) => {
+        this.log.error(errorFields(error), 'could not re-publish recent events at start');
+        return this.run();
+      },
+    );
     void this.watchReconnects();
   }
 

@@ -51,3 +51,33 @@ export function messagingTablesDown(schema: string): string[] {
   const s = quoteIdent(schema);
   return [`DROP TABLE ${s}.dead_letters`, `DROP TABLE ${s}.inbox`, `DROP TABLE ${s}.outbox`];
 }
+
+/**
+ * DDL of the claims of scheduled jobs (@closeloop/scheduling, decision 0022), one shape in every service's
+ * schema: one row per job, the due time of its next run, the lease of the replica running it with a fencing
+ * token (`fence`, raised by every claim: a holder's heartbeat and finish name it, so a stalled holder's late
+ * write is refused once another replica took over), and the last run's outcome. The error text is the
+ * error's class, SQLSTATE and message: job code and Postgres put no values in messages.
+ */
+export function scheduledJobsTableUp(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `CREATE TABLE ${s}.scheduled_jobs (
+      name varchar(64) PRIMARY KEY,
+      next_run_at timestamptz NOT NULL,
+      fence bigint NOT NULL DEFAULT 0,
+      holder varchar(128),
+      lease_until timestamptz,
+      last_started_at timestamptz,
+      last_finished_at timestamptz,
+      last_outcome varchar(16) CHECK (last_outcome IN ('succeeded', 'failed', 'abandoned')),
+      last_error text,
+      runs integer NOT NULL DEFAULT 0,
+      failures integer NOT NULL DEFAULT 0
+    )`,
+  ];
+}
+
+export function scheduledJobsTableDown(schema: string): string[] {
+  return [`DROP TABLE ${quoteIdent(schema)}.scheduled_jobs`];
+}

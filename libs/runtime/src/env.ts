@@ -120,10 +120,52 @@ export class CommonEnv {
   @Min(1)
   OUTBOX_RETENTION_SECONDS = 3600;
 
+  /**
+   * On start and after a NATS reconnect, events sent this recently are published again (same ids). Must be
+   * shorter than the stream's duplicate window (checked at start: a service refuses to start otherwise).
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   OUTBOX_REPUBLISH_WINDOW_SECONDS = 300;
+
+  /**
+   * How often each replica looks whether housekeeping jobs are due (inbox and dead-letter pruning, event
+   * reconciliation); each runs once across replicas. 0 turns them off in this replica (tests call them).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  HOUSEKEEPING_INTERVAL_SECONDS = 300;
+
+  /**
+   * Event reconciliation (issue 14): a state change whose event has no consequence this long after (a
+   * feedback without its ticket, a resolved ticket whose ticket.resolved.v1 never reached the stream) has
+   * its event published again with its original id; and again after as long, while it still has none.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EVENT_RECONCILE_DELAY_SECONDS = 900;
+
+  /**
+   * Handled events' ids are kept this long in each consumer's inbox, so a redelivery is recognised. Longer
+   * than the stream keeps events (7 days): a consumer reset to the stream's start still skips what it did.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(8)
+  INBOX_RETENTION_DAYS = 14;
+
+  /**
+   * Dead letters are kept this long after their last failure, replayed or not: time for an operator to
+   * notice (alerts), inspect and replay them (`npm run cli -- dead-letters`), and for an audit afterwards.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(7)
+  DEAD_LETTER_RETENTION_DAYS = 90;
 
   @Transform(toInt)
   @IsInt()

@@ -11,3 +11,4 @@ export * from './run-service';
 export * from './metrics';
 export * from './message-patterns';
 export * from './dev-caller-keys';
+export * from './messaging-retention';

@@ -18,6 +18,7 @@ import { createServiceDataSource, runMigrationsLocked, serviceApplicationName } 
 import {
   CallerGate,
   CallerVerifier,
+  checkRepublishWindow,
   connectNats,
   parseCallerPublicKey,
   type CallerCredentials,
@@ -32,9 +33,11 @@ import {
   UnitOfWork,
   type MessagingConfig,
 } from '@closeloop/messaging';
+import { SchedulingModule } from '@closeloop/scheduling';
 import { deadLetterRpc, DomainError, hasRole, type ServiceName } from '@closeloop/contracts';
 import { ConsumerRegistry } from './consumer-registry';
 import { MessagingTransport } from './messaging-transport';
+import { MessagingRetention } from './messaging-retention';
 import { MetricsServer, ServiceMetrics } from './metrics';
 import { Public } from './public-route';
 import type { CommonEnv } from './env';
@@ -195,6 +198,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
       consumers: () => this.consumers.all(),
     });
     await ensureEventStream(this.jsm, this.config);
+    await checkRepublishWindow(this.jsm, this.config); // refuses to start (issue 14)
     this.relay.start();
     this.serveDeadLetterAdmin();
   }
@@ -248,6 +252,8 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
+      // Every service's recurring jobs: `@ScheduledJob` methods, claimed in its schema (decision 0022).
+      imports: [SchedulingModule.forRoot({ schema: options.schema, env: options.env })],
       controllers: [HealthController],
       providers: [
         { provide: SERVICE_ENV, useValue: options.env },
@@ -330,8 +336,10 @@ export class PlatformModule {
         ConsumerRegistry,
         MessagingTransport,
         PlatformLifecycle,
+        MessagingRetention,
       ],
       exports: [
+        SchedulingModule,
         SERVICE_ENV,
         SERVICE_INFO,
         MESSAGING_CONFIG,
@@ -347,6 +355,7 @@ export class PlatformModule {
         CallerGate,
         ServiceMetrics,
         HealthProbe,
+        MessagingRetention,
       ],
     };
   }

@@ -84,7 +84,10 @@ export class FeedbackRepository {
    * Adds the feedback to the transaction's deferred inserts: nothing in the transaction reads it back, and
    * a unique violation (a concurrent identical request, I6) then fails the commit, which the caller handles.
    */
-  insertAtCommit(tx: Tx, feedback: Omit<FeedbackEntity, 'createdAt'>): void {
+  insertAtCommit(
+    tx: Tx,
+    feedback: Omit<FeedbackEntity, 'createdAt' | 'ticketOpenedAt' | 'republishedAt'>,
+  ): void {
     tx.deferInsert(INSERT_FEEDBACK, [
       feedback.id,
       feedback.ticketNo,

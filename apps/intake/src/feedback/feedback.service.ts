@@ -98,20 +98,25 @@ export class FeedbackService {
               createdBy: request.caller.userId,
               reply,
             });
-            await tx.publish(FeedbackEvents.received, {
-              feedbackId: id,
-              ticketNo,
-              customerId,
-              channel: input.channel,
-              type: input.type,
-              category: classification.category,
-              level: classification.level,
-              emotion: input.emotion,
-              receivedAt: receivedAt.toISOString(),
-              expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
-              storeId: input.storeId,
-              segment: customer?.segment ?? undefined,
-            });
+            await tx.publish(
+              FeedbackEvents.received,
+              {
+                feedbackId: id,
+                ticketNo,
+                customerId,
+                channel: input.channel,
+                type: input.type,
+                category: classification.category,
+                level: classification.level,
+                emotion: input.emotion,
+                receivedAt: receivedAt.toISOString(),
+                expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
+                storeId: input.storeId,
+                segment: customer?.segment ?? undefined,
+                // The event's id is the feedback's: the reconciliation publishes it again under the same id.
+              },
+              { id },
+            );
             return { ...reply, replayed: false };
           },
           // I5: one contact lookup for every submission of the commit group.

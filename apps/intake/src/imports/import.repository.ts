@@ -16,6 +16,16 @@ export interface ImportJob extends ImportView {
   committedLines: [number, number][];
   chunks: number;
   scopeStores: string[] | null;
+  /** The claim's fencing token: the runner's writes name it, so a stalled runner's late ones are refused. */
+  leaseFence: number;
+}
+
+/** The import was claimed again by another runner (this one stalled past its lease): its write is refused. */
+export class ImportLeaseLost extends Error {
+  constructor(id: string) {
+    super(`import ${id} was taken over by another runner`);
+    this.name = 'ImportLeaseLost';
+  }
 }
 
 interface JobRow {
@@ -36,6 +46,7 @@ interface JobRow {
   error: string | null;
   created_by: string | null;
   scope_stores: string[] | null;
+  lease_fence: string;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -123,7 +134,7 @@ export class ImportRepository {
       const rows = returnedRows<JobRow>(
         await manager.query(
           `UPDATE intake.imports SET status = 'running', started_at = COALESCE(started_at, now()),
-             lease_until = now() + make_interval(secs => $1)
+             lease_until = now() + make_interval(secs => $1), lease_fence = lease_fence + 1
            WHERE id = (SELECT id FROM intake.imports
                        WHERE status = 'queued' OR (status = 'running' AND lease_until <= now())
                        ORDER BY created_at LIMIT 1)
@@ -138,11 +149,12 @@ export class ImportRepository {
   /**
    * A batch committed: its lines join `committed_lines`, the checkpoint becomes the contiguous committed
    * prefix, counters and lease move on, all in the batch's transaction. The last statement of the batch:
-   * batches written at once (decision 0012) queue on this row only for their commit.
+   * batches written at once (decision 0012) queue on this row only for their commit. Throws ImportLeaseLost
+   * (the batch rolls back) when another runner claimed the import since `job` was claimed.
    */
   async progress(
     manager: EntityManager,
-    id: string,
+    job: Pick<ImportJob, 'id' | 'leaseFence'>,
     batch: {
       /** The lines the batch covers: after `afterLine`, up to `lastLine` (skipped lines included). */
       afterLine: number;
@@ -154,27 +166,31 @@ export class ImportRepository {
       failed: number;
     },
   ): Promise<void> {
-    await manager.query(
-      `UPDATE intake.imports SET
+    const updated = returnedRows(
+      await manager.query(
+        `UPDATE intake.imports SET
          committed_lines = committed_lines + int4multirange(int4range($2 + 1, $3 + 1)),
          checkpoint_line = GREATEST(checkpoint_line, COALESCE((
            SELECT upper(r) - 1 FROM unnest(committed_lines + int4multirange(int4range($2 + 1, $3 + 1))) r
            WHERE r @> (checkpoint_line + 1)), 0)),
          rows_read = rows_read + $4, created = created + $5, updated = updated + $6,
          unchanged = unchanged + $7, failed = failed + $8, lease_until = now() + make_interval(secs => $9)
-       WHERE id = $1`,
-      [
-        id,
-        batch.afterLine,
-        batch.lastLine,
-        batch.rows,
-        batch.created,
-        batch.updated,
-        batch.unchanged,
-        batch.failed,
-        IMPORT_LEASE_SECONDS,
-      ],
+       WHERE id = $1 AND lease_fence = $10 RETURNING id`,
+        [
+          job.id,
+          batch.afterLine,
+          batch.lastLine,
+          batch.rows,
+          batch.created,
+          batch.updated,
+          batch.unchanged,
+          batch.failed,
+          IMPORT_LEASE_SECONDS,
+          job.leaseFence,
+        ],
+      ),
     );
+    if (updated.length === 0) throw new ImportLeaseLost(job.id);
   }
 
   async addErrors(manager: EntityManager, id: string, errors: RowError[]): Promise<void> {
@@ -191,14 +207,27 @@ export class ImportRepository {
     );
   }
 
-  /** Done or failed: the file itself is deleted at once (it holds personal data in clear once decrypted). */
-  async finish(id: string, status: 'done' | 'failed', error: string | null): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE intake.imports SET status = $2, error = $3, finished_at = now(), lease_until = NULL WHERE id = $1`,
-        [id, status, error],
+  /**
+   * Done or failed: the file itself is deleted at once (it holds personal data in clear once decrypted).
+   * Nothing when another runner claimed the import since (false): the outcome is that runner's to record.
+   */
+  async finish(
+    job: Pick<ImportJob, 'id' | 'leaseFence'>,
+    status: 'done' | 'failed',
+    error: string | null,
+  ): Promise<boolean> {
+    const id = job.id;
+    return this.dataSource.transaction(async (manager) => {
+      const updated = returnedRows(
+        await manager.query(
+          `UPDATE intake.imports SET status = $2, error = $3, finished_at = now(), lease_until = NULL
+           WHERE id = $1 AND lease_fence = $4 RETURNING id`,
+          [id, status, error, job.leaseFence],
+        ),
       );
+      if (updated.length === 0) return false;
       await manager.query(`DELETE FROM intake.import_chunks WHERE import_id = $1`, [id]);
+      return true;
     });
   }
 
@@ -234,6 +263,7 @@ function toJob(row: JobRow): ImportJob {
     committedLines: parseRanges(row.committed_lines),
     chunks: row.chunks,
     scopeStores: row.scope_stores,
+    leaseFence: Number(row.lease_fence),
   };
 }
 

@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
 import { PG_DEADLOCK_DETECTED, pgErrorCode } from '@closeloop/persistence';
 import { createLogger, errorFields, runWithContext } from '@closeloop/observability';
 import { SERVICE_ENV } from '@closeloop/runtime';
+import { currentJobRun, JobScheduler, ScheduledJob } from '@closeloop/scheduling';
 import { CUSTOMER_IMPORTED_MAX_IDS, CustomerEvents, DomainError } from '@closeloop/contracts';
 import { AuditRepository } from '../audit/audit.repository';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
-import { PollingLoop } from '../scheduling/polling-loop';
 import { SettingsRepository } from '../settings/settings.repository';
 import {
   BatchRaceError,
@@ -19,7 +19,7 @@ import {
 } from './customer-import.writer';
 import type { PreparedCustomerBatch } from './customer-batch';
 import { CUSTOMER_COLUMNS } from './customer-rows';
-import { ImportRepository, type ImportJob } from './import.repository';
+import { ImportLeaseLost, ImportRepository, type ImportJob } from './import.repository';
 import { csvBatches, csvRows, type CsvBatch } from './csv-batches';
 import { instantParser, readRows, type Columns, type RawRow, type RowError } from './import-rows';
 import { OrderImportWriter } from './order-import.writer';
@@ -29,8 +29,15 @@ import { PreparePool } from './prepare-pool';
 const log = createLogger('import-runner');
 const RACE_RETRIES = 3;
 
+/** The imports job is always due (a due time in the past whatever the replicas' clocks say). */
+const ALWAYS_DUE = new Date(0);
+/** The imports job's claim: held while one replica works through the queue (heartbeats renew it). */
+const IMPORTS_JOB_LEASE_MS = 60_000;
+
 /**
- * Processes queued imports, one at a time across replicas (the claim in ImportRepository). The file is read
+ * Processes queued imports, one at a time across replicas (the `imports` scheduled job, and the claim of each
+ * import in ImportRepository, fenced: a runner that stalled past its lease has its late batches refused and
+ * rolled back). The file is read
  * as a stream (csv-parse, exceljs's streaming reader) from its encrypted chunks; every batch of rows is
  * validated and prepared (normalised, hashed, encrypted: worker threads for customers, PreparePool) and
  * written in one transaction with its row errors, its audit row, its `customer.imported.v1` and the job's
@@ -38,9 +45,7 @@ const RACE_RETRIES = 3;
  * the next one resumes after the last committed line (rows are idempotent anyway).
  */
 @Injectable()
-export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly loop: PollingLoop;
-  private readonly polling: boolean;
+export class ImportRunner {
   private readonly writers: number;
   private readonly batchRows: number;
 
@@ -54,42 +59,45 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly settings: SettingsRepository,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
     @Inject(SERVICE_ENV) env: IntakeEnv,
+    private readonly scheduler: JobScheduler,
   ) {
     this.writers = env.IMPORT_WRITERS;
     this.batchRows = env.IMPORT_BATCH_ROWS;
-    this.polling = env.IMPORT_POLL_SECONDS > 0;
-    this.loop = new PollingLoop('imports', env.IMPORT_POLL_SECONDS * 1000, () => this.runAll());
-  }
-
-  onApplicationBootstrap(): void {
-    if (this.polling) this.loop.start();
   }
 
   /** An upload was just committed here: look for work now rather than at the next poll. */
   kick(): void {
-    this.loop.kick();
+    this.scheduler.trigger('imports');
   }
 
-  /** One pass of the loop: imports one after another while any is waiting. */
-  private async runAll(): Promise<void> {
-    while (!this.loop.isStopped && (await this.runOnce())) {
+  /**
+   * Every IMPORT_POLL_SECONDS (0: never by itself), once across replicas: imports one after another while
+   * any is waiting. Always due: the claim only keeps two replicas from working through the queue at once.
+   */
+  @ScheduledJob('imports', {
+    every: (env: IntakeEnv) => env.IMPORT_POLL_SECONDS * 1000,
+    nextRun: () => ALWAYS_DUE,
+    leaseMs: IMPORTS_JOB_LEASE_MS,
+  })
+  async runAll(): Promise<void> {
+    const signal = currentJobRun()?.signal;
+    while (!signal?.aborted && (await this.runOnce(signal))) {
       // next one
     }
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  /** Claims one import and runs it to the end; the id, or null when there was nothing to do. */
-  async runOnce(): Promise<string | null> {
+  /**
+   * Claims one import and runs it to the end (or until `signal` says stop); the id, or null when there was
+   * nothing to do.
+   */
+  async runOnce(signal?: AbortSignal): Promise<string | null> {
     const job = await this.imports.claim();
     if (!job) return null;
-    await runWithContext({ correlationId: `import-${job.id}` }, () => this.run(job));
+    await runWithContext({ correlationId: `import-${job.id}` }, () => this.run(job, signal));
     return job.id;
   }
 
-  private async run(job: ImportJob): Promise<void> {
+  private async run(job: ImportJob, signal: AbortSignal | undefined): Promise<void> {
     log.info({ importId: job.id, kind: job.kind, resumeAfterLine: job.checkpointLine }, 'import started');
     // Batches are prepared ahead (worker threads for customers) and written by up to IMPORT_WRITERS
     // transactions at once, started in file order (decision 0012). They may commit out of order: each
@@ -142,7 +150,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
         while (waiting.length > depth) await waiting.shift();
       };
       for await (const { input, lastLine } of this.batches(job, columns, skip)) {
-        if (this.loop.isStopped) {
+        if (signal?.aborted) {
           await writers.idle();
           return; // the lease expires; another replica resumes after the last commit
         }
@@ -151,16 +159,21 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
       }
       await writers.idle();
       writers.throwIfFailed();
-      await this.imports.finish(job.id, 'done', null);
-      log.info({ importId: job.id }, 'import done');
+      if (await this.imports.finish(job, 'done', null)) log.info({ importId: job.id }, 'import done');
+      else log.warn({ importId: job.id }, 'import taken over by another runner; its outcome is theirs');
     } catch (error) {
       await writers.idle(); // no batch is being written while the job is marked failed
       const cause = writers.failure ?? error;
+      if (cause instanceof ImportLeaseLost) {
+        // Another runner claimed the import after this one stalled: it goes on from the last commit.
+        log.warn({ importId: job.id }, 'import taken over by another runner; this one stops');
+        return;
+      }
       const reason =
         cause instanceof DomainError ? cause.message : 'processing failed; the service log has the details';
       if (!(cause instanceof DomainError))
         log.error({ ...errorFields(cause), importId: job.id }, 'import failed');
-      await this.imports.finish(job.id, 'failed', reason);
+      await this.imports.finish(job, 'failed', reason);
     }
   }
 
@@ -257,7 +270,7 @@ export class ImportRunner implements OnApplicationBootstrap, OnApplicationShutdo
               });
             }
           }
-          await this.imports.progress(tx.manager, job.id, {
+          await this.imports.progress(tx.manager, job, {
             afterLine: range.afterLine,
             lastLine: range.lastLine,
             rows: prepared.kind === 'customers' ? prepared.batch.read : prepared.read,

@@ -16,7 +16,7 @@ import {
 import { IntakeModule } from '../intake.module';
 import { IntakeEnv } from '../intake.env';
 import { REDACTED } from '../customers/customer.repository';
-import { JobScheduler } from '../scheduling/job-scheduler';
+import { JobScheduler } from '@closeloop/scheduling';
 
 jest.setTimeout(90_000);
 
@@ -92,7 +92,7 @@ it('purges what is older than the retention settings, once, and leaves the rest'
   await db.query(
     `UPDATE intake.scheduled_jobs SET next_run_at = now() - interval '1 second' WHERE name = 'retention-purge'`,
   );
-  expect(await intake.app.get(JobScheduler).tick()).toEqual(['retention-purge']);
+  expect(await intake.app.get(JobScheduler).tick('retention-purge')).toEqual(['retention-purge']);
 
   const texts = await db.query<{ id: string; description: string; customer_request: string | null }>(
     `SELECT id, description, customer_request FROM intake.feedback WHERE id = ANY($1)`,

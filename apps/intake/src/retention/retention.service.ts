@@ -1,11 +1,12 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MS_PER_DAY } from '@closeloop/calendar/local-date';
 import { UnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
+import { ScheduledJob } from '@closeloop/scheduling';
+import type { IntakeEnv } from '../intake.env';
 import { CustomerRepository } from '../customers/customer.repository';
 import { CustomersService } from '../customers/customers.service';
-import { JobScheduler } from '../scheduling/job-scheduler';
 import { nextLocalTime } from '../scheduling/next-local-time';
 import { SettingsRepository } from '../settings/settings.repository';
 import { RetentionRepository } from './retention.repository';
@@ -15,12 +16,12 @@ const BATCH = 5_000;
 
 /**
  * X1 retention (settings `retention`): every night, in the nightly window of the `segments` settings and once
- * across replicas (JobScheduler), free text of old feedback is redacted, old audit rows deleted, finished
+ * across replicas (@ScheduledJob, decision 0022), free text of old feedback is redacted, old audit rows deleted, finished
  * imports (files and error reports) deleted, and, when `inactiveCustomerDays` > 0, customers silent that long
  * are erased like an erasure on request (audit row, customer.erased.v1). Each step is idempotent.
  */
 @Injectable()
-export class RetentionService implements OnModuleInit {
+export class RetentionService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
@@ -28,18 +29,21 @@ export class RetentionService implements OnModuleInit {
     private readonly customers: CustomerRepository,
     private readonly eraser: CustomersService,
     private readonly settings: SettingsRepository,
-    private readonly scheduler: JobScheduler,
   ) {}
 
-  onModuleInit(): void {
-    this.scheduler.register({
-      name: 'retention-purge',
-      nextRun: async (after) => {
-        const { nightly } = await this.settings.get('segments');
-        return nextLocalTime(after, nightly.localTime, nightly.timeZone);
-      },
-      run: () => this.purge(),
-    });
+  @ScheduledJob('retention-purge', {
+    every: (env: IntakeEnv) => env.JOB_POLL_SECONDS * 1000,
+    nextRun: (self: RetentionService, after) => self.nextNightly(after),
+    retryMs: () => 5 * 60_000,
+  })
+  async nightly(): Promise<void> {
+    await this.purge();
+  }
+
+  /** The nightly window of the `segments` settings after `after`. */
+  async nextNightly(after: Date): Promise<Date> {
+    const { nightly } = await this.settings.get('segments');
+    return nextLocalTime(after, nightly.localTime, nightly.timeZone);
   }
 
   async purge(now = new Date()): Promise<Record<string, number>> {

@@ -1,26 +1,30 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { JobScheduler } from '../scheduling/job-scheduler';
+import { Injectable } from '@nestjs/common';
+import { ScheduledJob } from '@closeloop/scheduling';
+import type { IntakeEnv } from '../intake.env';
 import { nextLocalTime } from '../scheduling/next-local-time';
 import { SettingsRepository } from '../settings/settings.repository';
 import { SegmentService } from './segment.service';
 
 /** The nightly G1 pass, once across replicas, at the settings' local time in the business time zone. */
 @Injectable()
-export class SegmentJobs implements OnModuleInit {
+export class SegmentJobs {
   constructor(
-    private readonly scheduler: JobScheduler,
     private readonly segments: SegmentService,
     private readonly settings: SettingsRepository,
   ) {}
 
-  onModuleInit(): void {
-    this.scheduler.register({
-      name: 'segments-nightly',
-      nextRun: async (after) => {
-        const { nightly } = await this.settings.get('segments');
-        return nextLocalTime(after, nightly.localTime, nightly.timeZone);
-      },
-      run: () => this.segments.nightly(),
-    });
+  @ScheduledJob('segments-nightly', {
+    every: (env: IntakeEnv) => env.JOB_POLL_SECONDS * 1000,
+    nextRun: (self: SegmentJobs, after) => self.nextNightly(after),
+    retryMs: () => 5 * 60_000,
+  })
+  async nightly(): Promise<void> {
+    await this.segments.nightly();
+  }
+
+  /** The settings' nightly time after `after` (read again after every run: a changed time applies next). */
+  async nextNightly(after: Date): Promise<Date> {
+    const { nightly } = await this.settings.get('segments');
+    return nextLocalTime(after, nightly.localTime, nightly.timeZone);
   }
 }

@@ -25,7 +25,7 @@ import {
 } from '@closeloop/testing';
 import { IntakeModule } from '../intake.module';
 import { IntakeEnv } from '../intake.env';
-import { JobScheduler } from '../scheduling/job-scheduler';
+import { JobScheduler } from '@closeloop/scheduling';
 
 jest.setTimeout(90_000);
 
@@ -193,7 +193,10 @@ describe('G1 segments', () => {
     );
     expect(stats).toMatchObject({ ticketsCount: 1, complaintsCount: 1 });
     await pollUntil(
-      () => db.query(`SELECT 1 FROM intake.inbox WHERE event_id = $1`, [eventId]),
+      () =>
+        db.query(`SELECT 1 FROM intake.inbox WHERE event_id = $1 AND consumer = 'intake-ticket-opened'`, [
+          eventId,
+        ]),
       (rows) => rows.length === 1,
     );
     expect((await intake.rpc.request(CustomerRpc.get, { caller: agent, id })).stats.ticketsCount).toBe(1);
@@ -340,7 +343,7 @@ describe('G1 segments', () => {
     ]);
     await db.query(`UPDATE intake.scheduled_jobs SET next_run_at = now() - interval '1 second'
       WHERE name = 'segments-nightly'`);
-    const ran = await Promise.all(replicas.map((r) => r.app.get(JobScheduler).tick()));
+    const ran = await Promise.all(replicas.map((r) => r.app.get(JobScheduler).tick('segments-nightly')));
     expect(ran.flat()).toEqual(['segments-nightly']);
     expect(await segmentOf(id)).toBe('churn_risk');
     const [job] = await db.query<{ runs: number; next_run_at: Date; lease_until: Date | null }>(
@@ -349,7 +352,9 @@ describe('G1 segments', () => {
     expect(job).toMatchObject({ runs: 1, lease_until: null });
     expect(job.next_run_at.getTime()).toBeGreaterThan(Date.now());
     // Not due any more: another pass changes nothing and emits nothing.
-    expect((await Promise.all(replicas.map((r) => r.app.get(JobScheduler).tick()))).flat()).toEqual([]);
+    expect(
+      (await Promise.all(replicas.map((r) => r.app.get(JobScheduler).tick('segments-nightly')))).flat(),
+    ).toEqual([]);
     expect((await segmentEvents(id)).map((e) => e.data.segment)).toEqual(['new', 'churn_risk']);
   });
 });

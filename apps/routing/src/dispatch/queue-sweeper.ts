@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { UnitOfWork } from '@closeloop/messaging';
-import { createLogger, errorFields } from '@closeloop/observability';
-import { SERVICE_ENV } from '@closeloop/runtime';
+import { createLogger } from '@closeloop/observability';
+import { ScheduledJob } from '@closeloop/scheduling';
 import type { RoutingEnv } from '../routing.env';
 import { AssignmentRepository } from './assignment.repository';
 import { AssignmentService } from './assignment.service';
@@ -19,38 +19,27 @@ const PRUNE_BATCH = 1_000;
  * agent came on shift while a ticket was being queued, and tickets skipped because they were locked. It
  * also drops the dispatch rows of settled tickets.
  *
- * With several replicas, one sweeps at a time (a transaction-scoped advisory try-lock; the others skip
- * that round), and each department is drained under its own lock, so nothing is handed out twice. It
- * keeps no state, so a restart loses nothing.
+ * With several replicas, one sweeps at a time (the `dispatch-sweep` scheduled job's claim, decision 0022;
+ * a direct call also takes a transaction-scoped advisory try-lock and skips the round when another holds
+ * it), and each department is drained under its own lock, so nothing is handed out twice. It keeps no
+ * state, so a restart loses nothing.
  */
 @Injectable()
-export class QueueSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
+export class QueueSweeper {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly repository: AssignmentRepository,
     private readonly assignment: AssignmentService,
-    @Inject(SERVICE_ENV) private readonly env: RoutingEnv,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (this.env.DISPATCH_SWEEP_SECONDS === 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep()
-        .catch((error: unknown) => log.warn(errorFields(error), 'dispatch sweep failed; next round retries'))
-        .finally(() => (this.running = undefined));
-    }, this.env.DISPATCH_SWEEP_SECONDS * 1000);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** One round; returns how many tickets were handed out, or null when another replica is sweeping. */
+  /**
+   * One round every DISPATCH_SWEEP_SECONDS (0: off); returns how many tickets were handed out, or null when
+   * another replica is sweeping.
+   */
+  @ScheduledJob('dispatch-sweep', {
+    every: (env: RoutingEnv) => env.DISPATCH_SWEEP_SECONDS * 1000,
+    leaseMs: 30_000,
+  })
   async sweep(): Promise<number | null> {
     return this.uow.run(async (tx) => {
       const [{ ok }] = await tx.manager.query<{ ok: boolean }[]>(

@@ -3,8 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { localDateOf } from '@closeloop/calendar';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
+import { ScheduledJob } from '@closeloop/scheduling';
 import { ImprovementEvents } from '@closeloop/contracts';
 import { parseWeek, weekBefore, weekOfDate, type BusinessWeek } from '../compliance/business-week';
+import type { RoutingEnv } from '../routing.env';
 import { RoutingSettings } from '../sla/sla-settings.repository';
 import type { ImprovementCaseEntity } from './entities/improvement-case.entity';
 import { caseEvent, openedEvent, priorityOf, runningHigh } from './improvement-rules';
@@ -34,6 +36,8 @@ export class ImprovementDetector {
     private readonly settings: RoutingSettings,
   ) {}
 
+  /** Looks every SLA_SWEEP_INTERVAL_MS (0: off; tests call it with their instant) whether a week closed. */
+  @ScheduledJob('improvement-cases', { every: (env: RoutingEnv) => env.SLA_SWEEP_INTERVAL_MS })
   async run(now = new Date()): Promise<{ week: string; opened: number; extended: number } | null> {
     const settings = await this.settings.get('improvement');
     const calendar = (await this.settings.calendars())(settings.calendar);

@@ -1,4 +1,4 @@
-import { Controller, type OnModuleInit } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { MessagePattern } from '@closeloop/runtime';
 import {
@@ -10,22 +10,12 @@ import {
   type ImprovementCaseView,
   type Page,
 } from '@closeloop/contracts';
-import { SlaSweepScheduler } from '../sla/sla-sweep.scheduler';
-import { ImprovementDetector } from './improvement-detector.service';
 import { ImprovementService } from './improvement.service';
 
-/** NATS edge of improvement cases (R8), and the weekly detection joining routing's scheduled tick. */
+/** NATS edge of improvement cases (R8). */
 @Controller()
-export class ImprovementHandler implements OnModuleInit {
-  constructor(
-    private readonly cases: ImprovementService,
-    private readonly detector: ImprovementDetector,
-    private readonly scheduler: SlaSweepScheduler,
-  ) {}
-
-  onModuleInit(): void {
-    this.scheduler.add({ name: 'improvement-cases', run: (now) => this.detector.run(now) });
-  }
+export class ImprovementHandler {
+  constructor(private readonly cases: ImprovementService) {}
 
   @MessagePattern(ImprovementRpc.list)
   list(@Payload() request: ListImprovementCasesRequest): Promise<Page<ImprovementCaseSummary>> {

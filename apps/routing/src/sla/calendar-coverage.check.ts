@@ -1,14 +1,15 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { localDateOf, parseCalendar, yearsWithoutHolidayData } from '@closeloop/calendar';
 import { createLogger } from '@closeloop/observability';
+import { ScheduledJob } from '@closeloop/scheduling';
+import type { RoutingEnv } from '../routing.env';
 import { RoutingSettings } from './sla-settings.repository';
-import { SlaSweepScheduler } from './sla-sweep.scheduler';
 
 const log = createLogger('calendar-coverage');
 
 /** How far ahead a missing year of holiday data is reported: a quarter leaves time to enter the notice. */
 const LOOKAHEAD_DAYS = 90;
-/** Each replica reports at most this often (a warning in the logs, not scheduled work: no claim needed). */
+/** Reported at most this often (a warning in the logs), once across replicas. */
 const EVERY_MS = 6 * 3_600_000;
 
 /**
@@ -17,16 +18,17 @@ const EVERY_MS = 6 * 3_600_000;
  * without them would count every holiday as a working day in SLA due times (R1, R2).
  */
 @Injectable()
-export class CalendarCoverageCheck implements OnModuleInit {
+export class CalendarCoverageCheck {
   private lastRun = 0;
 
-  constructor(
-    private readonly settings: RoutingSettings,
-    private readonly scheduler: SlaSweepScheduler,
-  ) {}
+  constructor(private readonly settings: RoutingSettings) {}
 
-  onModuleInit(): void {
-    this.scheduler.add({ name: 'calendar-coverage', run: (now) => this.run(now) });
+  @ScheduledJob('calendar-coverage', {
+    every: (env: RoutingEnv) => env.SLA_SWEEP_INTERVAL_MS,
+    nextRun: (_self: CalendarCoverageCheck, after) => new Date(after.getTime() + EVERY_MS),
+  })
+  async check(): Promise<void> {
+    await this.run(new Date(), true);
   }
 
   /** The calendars lacking holiday data within the look-ahead, with the years; logged as warnings. */

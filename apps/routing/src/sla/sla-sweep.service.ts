@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { OutboxRelay, OutboxWriter, UnitOfWork, type OutboxEvent, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
+import { ScheduledJob } from '@closeloop/scheduling';
 import { TicketEvents, type TicketSlaAlertV1 } from '@closeloop/contracts';
+import type { RoutingEnv } from '../routing.env';
 import { OrgDirectoryService } from '../org/org-directory.service';
 import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import { newNonce } from '../tickets/ticket-lifecycle.service';
@@ -49,7 +51,12 @@ export class SlaSweepService {
     private readonly relay: OutboxRelay,
   ) {}
 
-  /** Everything due at `now`, batch after batch, until no claimable ticket has work due. */
+  /**
+   * Everything due at `now`, batch after batch, until no claimable ticket has work due. Scheduled every
+   * SLA_SWEEP_INTERVAL_MS (0: off; tests call it with the instant they need), once across replicas; a
+   * replica killed mid-sweep is taken over after a short lease (the row claims keep it safe anyway).
+   */
+  @ScheduledJob('sla-sweep', { every: (env: RoutingEnv) => env.SLA_SWEEP_INTERVAL_MS, leaseMs: 10_000 })
   async sweep(now = new Date(), batchSize = 1000): Promise<SweepResult> {
     const total = none();
     // Read once per pass, outside any transaction: settings and the directory hold for the whole pass.

@@ -102,7 +102,9 @@ export class TicketWriter {
         department: draft.department,
       })),
     );
-    for (const event of change.events) await tx.publish(event.definition, event.data);
+    for (const event of change.events) {
+      await tx.publish(event.definition, event.data, event.id === undefined ? undefined : { id: event.id });
+    }
     // R3: a ticket leaving an agent's load (resolved, closed) or coming back (reopened) frees or takes
     // capacity; assignment hands queued tickets to the agent in this same transaction.
     const inLoadBefore = WORKING_STATUSES.has(before.status);

@@ -24,6 +24,7 @@ import {
 import type { SlaSettings, SlaTargets } from '../sla/sla-settings';
 import type { LifecycleSettings } from './lifecycle-settings';
 import type { TicketEntity } from './entities/ticket.entity';
+import { resolutionEventId } from './resolution-event-id';
 
 /** What a change needs beyond the ticket: the ticket's own SLA promise and the lifecycle settings. */
 export interface TicketRules {
@@ -49,10 +50,12 @@ export interface ChangeContext {
 export interface PendingEvent {
   definition: EventDefinition<object>;
   data: object;
+  /** The event's id when it must be known again later (the reconciliation republishes under it). */
+  id?: string;
 }
 
-function pending<T extends object>(definition: EventDefinition<T>, data: T): PendingEvent {
-  return { definition, data };
+function pending<T extends object>(definition: EventDefinition<T>, data: T, id?: string): PendingEvent {
+  return id === undefined ? { definition, data } : { definition, data, id };
 }
 
 /** A completed metric: its due time and when it was met (or late). */
@@ -262,12 +265,17 @@ export function resolve(ticket: Draft, ctx: ChangeContext, input: { summary: str
     },
     completed,
     events: [
-      pending(TicketEvents.resolved, {
-        ...base(ticket, ctx.actor),
-        ...(met === undefined ? {} : { met }),
-        autoCloseAt: ticket.autoCloseAt.toISOString(),
-        resolvedAt: ctx.now.toISOString(),
-      }),
+      pending(
+        TicketEvents.resolved,
+        {
+          ...base(ticket, ctx.actor),
+          ...(met === undefined ? {} : { met }),
+          autoCloseAt: ticket.autoCloseAt.toISOString(),
+          resolvedAt: ctx.now.toISOString(),
+        },
+        // R6: the confirmation request; republished under this id when it never reached the stream.
+        resolutionEventId(ticket.id, ctx.now),
+      ),
     ],
   };
 }

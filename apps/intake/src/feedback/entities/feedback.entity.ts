@@ -7,6 +7,8 @@ import type { Channel, Emotion, FeedbackType, Level, SubmitFeedbackReply } from 
 @Index('feedback_idempotency_key_uq', ['idempotencyKey'], { unique: true })
 @Index('feedback_channel_message_uq', ['channel', 'channelMessageId'], { unique: true })
 @Index('feedback_customer_idx', ['customerId', 'receivedAt'])
+// The feedback still waiting for its ticket: few rows, found by the event reconciliation (issue 14).
+@Index('feedback_without_ticket_idx', ['createdAt'], { where: '"ticket_opened_at" IS NULL' })
 export class FeedbackEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -72,4 +74,12 @@ export class FeedbackEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When intake learned (ticket.opened.v1) that routing opened the feedback's ticket. */
+  @Column({ name: 'ticket_opened_at', type: 'timestamptz', nullable: true })
+  ticketOpenedAt!: Date | null;
+
+  /** When the reconciliation last published its feedback.received.v1 again (no ticket yet). */
+  @Column({ name: 'republished_at', type: 'timestamptz', nullable: true })
+  republishedAt!: Date | null;
 }

@@ -62,6 +62,10 @@ export class ImportJobEntity {
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
 
+  /** Raised by every claim; a runner's writes name it, so a stalled runner's late ones are refused. */
+  @Column({ name: 'lease_fence', type: 'bigint', default: 0 })
+  leaseFence!: string;
+
   /** Who may read it: its creator, and admins. */
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy!: string | null;

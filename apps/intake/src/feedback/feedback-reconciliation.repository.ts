@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Channel, Emotion, FeedbackType, Level, Segment } from '@closeloop/contracts';
+
+/** What `feedback.received.v1` is rebuilt from: the stored feedback and its customer's current segment. */
+export interface FeedbackWithoutTicket {
+  id: string;
+  ticket_no: string;
+  customer_id: string | null;
+  channel: Channel;
+  type: FeedbackType;
+  category: string;
+  level: Level;
+  emotion: Emotion | null;
+  received_at: Date;
+  expected_by: Date | null;
+  store_id: string | null;
+  segment: Segment | null;
+  created_at: Date;
+}
+
+/** SQL of the feedback-to-ticket reconciliation (issue 14): which feedback has its ticket, which not. */
+@Injectable()
+export class FeedbackReconciliationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async markTicketOpened(
+    manager: EntityManager,
+    opened: readonly { feedbackId: string; openedAt: string }[],
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE intake.feedback AS f SET ticket_opened_at = o.opened_at
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS o(id, opened_at)
+       WHERE f.id = o.id AND f.ticket_opened_at IS NULL`,
+      [opened.map((o) => o.feedbackId), opened.map((o) => o.openedAt)],
+    );
+  }
+
+  /**
+   * Feedback stored more than `delaySeconds` ago with no ticket known, not republished within as long,
+   * oldest first, locked (SKIP LOCKED) for the caller's transaction.
+   */
+  async lockWithoutTicket(
+    manager: EntityManager,
+    delaySeconds: number,
+    limit: number,
+  ): Promise<FeedbackWithoutTicket[]> {
+    return manager.query(
+      `SELECT f.id, f.ticket_no, f.customer_id, f.channel, f.type, f.category, f.level, f.emotion,
+              f.received_at, f.expected_by, f.store_id, c.segment, f.created_at
+       FROM intake.feedback f LEFT JOIN intake.customers c ON c.id = f.customer_id
+       WHERE f.ticket_opened_at IS NULL AND f.created_at < now() - make_interval(secs => $1)
+         AND (f.republished_at IS NULL OR f.republished_at < now() - make_interval(secs => $1))
+       ORDER BY f.created_at LIMIT $2 FOR UPDATE OF f SKIP LOCKED`,
+      [delaySeconds, limit],
+    );
+  }
+
+  async markRepublished(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    await manager.query(`UPDATE intake.feedback SET republished_at = now() WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ]);
+  }
+
+  /** For operators and tests: how many feedback wait for their ticket. */
+  async countWithoutTicket(): Promise<number> {
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM intake.feedback WHERE ticket_opened_at IS NULL`,
+    );
+    return n;
+  }
+}

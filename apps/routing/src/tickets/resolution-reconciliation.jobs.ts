@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { OutboxRelay, OutboxWriter, republishEvents } from '@closeloop/messaging';
+import { createLogger } from '@closeloop/observability';
+import { SERVICE_ENV } from '@closeloop/runtime';
+import { currentJobRun, ScheduledJob } from '@closeloop/scheduling';
+import { TicketEvents } from '@closeloop/contracts';
+import type { RoutingEnv } from '../routing.env';
+import { resolutionEventId } from './resolution-event-id';
+import {
+  ResolutionReconciliationRepository,
+  type UnseenResolution,
+} from './resolution-reconciliation.repository';
+
+const log = createLogger('resolution-reconciliation');
+const BATCH = 500;
+
+/**
+ * Event reconciliation (issue 14): a resolved ticket still waiting for the customer whose `ticket.resolved.v1`
+ * (R6: the confirmation request) routing has not seen on the stream within EVENT_RECONCILE_DELAY_SECONDS has
+ * it published again, rebuilt from the ticket and its history under its original (derived) id.
+ */
+@Injectable()
+export class ResolutionReconciliationJobs {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly resolutions: ResolutionReconciliationRepository,
+    private readonly outbox: OutboxWriter,
+    private readonly relay: OutboxRelay,
+    @Inject(SERVICE_ENV) private readonly env: RoutingEnv,
+  ) {}
+
+  /** Every HOUSEKEEPING_INTERVAL_SECONDS, once across replicas: how many events were published again. */
+  @ScheduledJob('resolution-reconciliation', {
+    every: (env: RoutingEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
+  })
+  async reconcile(): Promise<number> {
+    const signal = currentJobRun()?.signal;
+    let total = 0;
+    for (;;) {
+      const republished = await this.dataSource.transaction(async (manager) => {
+        const rows = await this.resolutions.unseen(manager, this.env.EVENT_RECONCILE_DELAY_SECONDS, BATCH);
+        await republishEvents(
+          manager,
+          'routing',
+          rows.map((row) => this.event(row)),
+        );
+        await this.resolutions.markRepublished(manager, rows);
+        return rows.length;
+      });
+      total += republished;
+      if (republished < BATCH || signal?.aborted) break;
+    }
+    if (total > 0) {
+      this.relay.kick();
+      log.warn(
+        { republished: total },
+        'resolutions never seen on the stream: ticket.resolved.v1 published again',
+      );
+    }
+    return total;
+  }
+
+  private event(row: UnseenResolution) {
+    return this.outbox.event(
+      TicketEvents.resolved,
+      {
+        ticketId: row.id,
+        ticketNo: row.ticket_no,
+        customerId: row.customer_id,
+        status: 'resolved',
+        actorId: row.actor,
+        ...(row.met === null ? {} : { met: row.met }),
+        autoCloseAt: row.auto_close_at.toISOString(),
+        resolvedAt: row.resolved_at.toISOString(),
+      },
+      { id: resolutionEventId(row.id, row.resolved_at), time: row.resolved_at },
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { createLogger } from '@closeloop/observability';
+import { quoteIdent } from '@closeloop/persistence';
+import { currentJobRun, ScheduledJob } from '@closeloop/scheduling';
+import type { CommonEnv } from './env';
+import { SERVICE_ENV, SERVICE_INFO, type ServiceInfo } from './tokens';
+
+const log = createLogger('messaging-retention');
+const MS_PER_DAY = 86_400_000;
+/** Rows deleted per statement: short transactions, no long lock on a busy table. */
+const BATCH = 5_000;
+/** Pruning is due this often (a day's rows at most pile up between runs). */
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Keeps the messaging tables of every service (libs/persistence's `inbox` and `dead_letters`) from growing
+ * forever (issue 14): handled event ids leave the inbox after INBOX_RETENTION_DAYS, dead letters after
+ * DEAD_LETTER_RETENTION_DAYS. Scheduled jobs, once across replicas, hourly.
+ */
+@Injectable()
+export class MessagingRetention {
+  private readonly schema: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_ENV) private readonly env: CommonEnv,
+    @Inject(SERVICE_INFO) info: ServiceInfo,
+  ) {
+    this.schema = quoteIdent(info.schema);
+  }
+
+  @ScheduledJob('inbox-prune', {
+    every: (env: CommonEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
+    nextRun: (_self: MessagingRetention, after) => new Date(after.getTime() + PRUNE_EVERY_MS),
+  })
+  async pruneInbox(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.env.INBOX_RETENTION_DAYS * MS_PER_DAY);
+    const deleted = await this.drain(
+      `DELETE FROM ${this.schema}.inbox WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM ${this.schema}.inbox WHERE processed_at < $1 LIMIT ${BATCH}))`,
+      before,
+    );
+    if (deleted > 0) log.info({ deleted, before }, 'inbox pruned');
+    return deleted;
+  }
+
+  @ScheduledJob('dead-letters-prune', {
+    every: (env: CommonEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
+    nextRun: (_self: MessagingRetention, after) => new Date(after.getTime() + PRUNE_EVERY_MS),
+  })
+  async pruneDeadLetters(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.env.DEAD_LETTER_RETENTION_DAYS * MS_PER_DAY);
+    const deleted = await this.drain(
+      `DELETE FROM ${this.schema}.dead_letters WHERE id = ANY(ARRAY(
+         SELECT id FROM ${this.schema}.dead_letters WHERE failed_at < $1 LIMIT ${BATCH}))`,
+      before,
+    );
+    if (deleted > 0) log.info({ deleted, before }, 'dead letters pruned');
+    return deleted;
+  }
+
+  private async drain(sql: string, before: Date): Promise<number> {
+    let total = 0;
+    const signal = currentJobRun()?.signal;
+    for (;;) {
+      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [before]);
+      total += count;
+      if (count < BATCH || signal?.aborted) return total;
+    }
+  }
+}

@@ -3,6 +3,7 @@
  * loads under the security headers (@fastify/helmet's CSP allows scripts of this origin only, no inline
  * script). Off in production by default: apps/gateway/src/http/http-security.int-spec.ts.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { startPlatform, type RunningPlatform } from '@closeloop/testing';
 
 jest.setTimeout(90_000);
@@ -10,6 +11,8 @@ jest.setTimeout(90_000);
 let platform: RunningPlatform;
 
 beforeAll(async () => {
+  // Production refuses the development caller-signing keys (decision 0020): a pair of this test's own.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   platform = await startPlatform('http-surface', {
     services: ['gateway'],
     env: {
@@ -18,6 +21,8 @@ beforeAll(async () => {
       JWT_SECRET: 'http-surface-e2e-jwt-secret-0123456789abcdef',
       CONFIRM_LINK_SECRET: 'http-surface-e2e-confirm-link-secret-0123456789',
       ADMIN_PASSWORD: 'http-surface-admin-password',
+      CALLER_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'),
+      CALLER_PUBLIC_KEYS: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
     },
   });
 });

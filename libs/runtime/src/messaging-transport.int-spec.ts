@@ -13,7 +13,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { currentCorrelationId, runWithContext } from '@closeloop/observability';
-import { messagingTablesUp } from '@closeloop/persistence';
+import { messagingTablesUp, scheduledJobsTableUp } from '@closeloop/persistence';
 import { defaultMessagingConfig, ensureEventStream, type BatchEvent } from '@closeloop/messaging';
 import { defineEvent, defineRpc, DomainError } from '@closeloop/contracts';
 import {
@@ -65,7 +65,8 @@ class ProbeInitial1700000000000 implements MigrationInterface {
   name = 'ProbeInitial1700000000000';
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('CREATE SCHEMA IF NOT EXISTS "probe"');
-    for (const sql of messagingTablesUp('probe')) await queryRunner.query(sql);
+    for (const sql of [...messagingTablesUp('probe'), ...scheduledJobsTableUp('probe')])
+      await queryRunner.query(sql);
     await queryRunner.query('CREATE TABLE "probe"."notes" (id uuid PRIMARY KEY, kind text NOT NULL)');
   }
   async down(): Promise<void> {}

@@ -12,9 +12,8 @@ export class RoutingEnv extends CommonEnv {
   override HTTP_PORT = 3002;
 
   /**
-   * How often each replica looks for SLA work (warnings, breaches, escalations, R9 outcomes, archiving,
-   * improvement cases). Every replica runs it; claimed rows keep the work from happening twice. 0 turns
-   * the timer off.
+   * The period of the SLA work (warnings, breaches, escalations, R9 outcomes, archiving, improvement cases):
+   * each period runs once across replicas (the `sla-sweep` scheduled job, decision 0022). 0 turns it off.
    */
   @Transform(toNumber)
   @IsInt()

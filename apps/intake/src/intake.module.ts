@@ -20,6 +20,7 @@ import { FeedbackReconciliationRepository } from './feedback/feedback-reconcilia
 import { FeedbackTicketHandler } from './feedback/feedback-ticket.handler';
 import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
+import { FeedbackWriter } from './feedback/feedback.writer';
 import type { IntakeEnv } from './intake.env';
 import { intakePersistence } from './intake.persistence';
 import { OrderRepository } from './orders/order.repository';
@@ -69,6 +70,7 @@ export class IntakeModule {
         SettingsRepository,
         TicketNumberAllocator,
         FeedbackRepository,
+        FeedbackWriter,
         FeedbackService,
         FeedbackReconciliationRepository,
         FeedbackReconciliationJobs,

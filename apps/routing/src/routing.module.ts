@@ -30,6 +30,7 @@ import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
 import { SlaSweepRepository } from './sla/sla-sweep.repository';
 import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
+import { SlaAlertWriter } from './sla/sla-alert.writer';
 import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
@@ -76,6 +77,7 @@ export class RoutingModule {
         OrgDirectoryService,
         AssignmentService,
         SlaSweepRepository,
+        SlaAlertWriter,
         SlaSweepService,
         CalendarCoverageCheck,
         ComplianceRepository,

@@ -40,6 +40,7 @@ import { ResolutionSeenHandler } from './tickets/resolution-seen.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
 import { TicketWriter } from './tickets/ticket-writer';
 import { TicketRepository } from './tickets/ticket.repository';
+import { TicketOpeningWriter } from './tickets/ticket-opening.writer';
 import { TicketService } from './tickets/ticket.service';
 
 @Module({})
@@ -64,6 +65,7 @@ export class RoutingModule {
         SettingsRepository,
         SettingsService,
         TicketRepository,
+        TicketOpeningWriter,
         TicketService,
         ResolutionReconciliationRepository,
         ResolutionReconciliationJobs,

@@ -28,6 +28,7 @@ import { OrderService } from './orders/order.service';
 import { OrdersHandler } from './orders/orders.handler';
 import { CustomerImportWriter } from './imports/customer-import.writer';
 import { ImportRepository } from './imports/import.repository';
+import { ImportBatchWriter } from './imports/import-batch.writer';
 import { ImportRunner } from './imports/import.runner';
 import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
@@ -97,6 +98,7 @@ export class IntakeModule {
         CustomerImportWriter,
         OrderImportWriter,
         PreparePool,
+        ImportBatchWriter,
         ImportRunner,
         RetentionRepository,
         RetentionService,

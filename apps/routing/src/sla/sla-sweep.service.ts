@@ -10,8 +10,8 @@ import { TicketWriter } from '../tickets/ticket-writer';
 import * as transitions from '../tickets/transitions';
 import { EscalationTargets } from './escalation-targets';
 import { alertsDue, nextAlertAt } from './sla-clock';
-import { SlaAlertWriter } from './sla-alert.writer';
-import { SlaOutcomeRepository } from './sla-outcome.repository';
+import { SlaAlertWriter, type TicketAlert } from './sla-alert.writer';
+import { SlaOutcomeRepository, type OutcomeRow } from './sla-outcome.repository';
 import { archiveAt, lifecycleWakeUps, rulesFor, SlaRulesReader, type SlaRulesSnapshot } from './sla-rules';
 import { SlaSweepRepository } from './sla-sweep.repository';
 
@@ -27,6 +27,20 @@ export interface SweepResult {
 }
 
 const none = (): SweepResult => ({ tickets: 0, warnings: 0, breaches: 0, escalations: 0, settled: 0 });
+
+/** R7: the outcome of a breached due time: missed, not completed (yet). */
+const missed = ({ ticket, alert }: TicketAlert): OutcomeRow => ({
+  ticketId: ticket.id,
+  metric: alert.metric,
+  seq: alert.seq,
+  dueAt: alert.dueAt,
+  completedAt: null,
+  met: false,
+  level: ticket.level,
+  type: ticket.type,
+  category: ticket.category,
+  department: ticket.department,
+});
 
 /**
  * R7, R9: the SLA sweep. Each ticket stores when the sweep next has work for it (`next_alert_at`); a pass
@@ -96,21 +110,7 @@ export class SlaSweepService {
     // R7: each fires once across passes and replicas; only those fired now are announced.
     const fired = await this.alerts.fire(tx, due, targets, now);
     // R7: a breach is counted as missed now; a late completion adds only its time.
-    await this.outcomes.upsert(
-      tx.manager,
-      fired.breaches.map(({ ticket, alert }) => ({
-        ticketId: ticket.id,
-        metric: alert.metric,
-        seq: alert.seq,
-        dueAt: alert.dueAt,
-        completedAt: null,
-        met: false,
-        level: ticket.level,
-        type: ticket.type,
-        category: ticket.category,
-        department: ticket.department,
-      })),
-    );
+    await this.outcomes.upsert(tx.manager, fired.breaches.map(missed));
     // R7, R9: each ticket's next sweep time (its next alert or lifecycle step) and the level it reached.
     await this.sweeps.updateSchedules(
       tx.manager,

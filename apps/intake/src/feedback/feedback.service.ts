@@ -49,6 +49,7 @@ export class FeedbackService {
     const receivedAt = checkReceivedAt(input.receivedAt, recordedAt, await this.settings.get('recording'));
     // I3: the number carries the day the ticket was recorded, even for a feedback received earlier.
     const date = businessDate(recordedAt, numbering.timeZone);
+    // I3, I5: numbered, matched to its customer (or a new one) and stored with its event; after the commit.
     const outcome = await this.writer.record({
       request,
       requestHash,

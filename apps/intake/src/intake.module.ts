@@ -20,6 +20,7 @@ import { FeedbackReconciliationRepository } from './feedback/feedback-reconcilia
 import { FeedbackTicketHandler } from './feedback/feedback-ticket.handler';
 import { FeedbackRepository } from './feedback/feedback.repository';
 import { FeedbackService } from './feedback/feedback.service';
+import { FeedbackWriter } from './feedback/feedback.writer';
 import type { IntakeEnv } from './intake.env';
 import { intakePersistence } from './intake.persistence';
 import { OrderRepository } from './orders/order.repository';
@@ -27,6 +28,7 @@ import { OrderService } from './orders/order.service';
 import { OrdersHandler } from './orders/orders.handler';
 import { CustomerImportWriter } from './imports/customer-import.writer';
 import { ImportRepository } from './imports/import.repository';
+import { ImportBatchWriter } from './imports/import-batch.writer';
 import { ImportRunner } from './imports/import.runner';
 import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
@@ -69,6 +71,7 @@ export class IntakeModule {
         SettingsRepository,
         TicketNumberAllocator,
         FeedbackRepository,
+        FeedbackWriter,
         FeedbackService,
         FeedbackReconciliationRepository,
         FeedbackReconciliationJobs,
@@ -95,6 +98,7 @@ export class IntakeModule {
         CustomerImportWriter,
         OrderImportWriter,
         PreparePool,
+        ImportBatchWriter,
         ImportRunner,
         RetentionRepository,
         RetentionService,

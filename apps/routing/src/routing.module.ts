@@ -30,6 +30,7 @@ import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
 import { SlaRulesReader } from './sla/sla-rules';
 import { SlaSweepRepository } from './sla/sla-sweep.repository';
 import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
+import { SlaAlertWriter } from './sla/sla-alert.writer';
 import { SlaSweepService } from './sla/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
@@ -39,6 +40,7 @@ import { ResolutionSeenHandler } from './tickets/resolution-seen.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
 import { TicketWriter } from './tickets/ticket-writer';
 import { TicketRepository } from './tickets/ticket.repository';
+import { TicketOpeningWriter } from './tickets/ticket-opening.writer';
 import { TicketService } from './tickets/ticket.service';
 
 @Module({})
@@ -63,6 +65,7 @@ export class RoutingModule {
         SettingsRepository,
         SettingsService,
         TicketRepository,
+        TicketOpeningWriter,
         TicketService,
         ResolutionReconciliationRepository,
         ResolutionReconciliationJobs,
@@ -76,6 +79,7 @@ export class RoutingModule {
         OrgDirectoryService,
         AssignmentService,
         SlaSweepRepository,
+        SlaAlertWriter,
         SlaSweepService,
         CalendarCoverageCheck,
         ComplianceRepository,

@@ -1,153 +1,77 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { GroupedUnitOfWork } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { isUniqueViolation } from '@closeloop/persistence';
 import {
   DomainError,
-  FeedbackEvents,
   hasRole,
   type SubmitFeedbackReply,
   type SubmitFeedbackRequest,
 } from '@closeloop/contracts';
 import { classify } from '../classification/classifier';
 import { maySee } from '../customers/customer-access';
-import { CONTACT_UNIQUE_INDEX, ContactRaceError, CustomerMatcher } from '../customers/customer-matcher';
+import { CustomerMatcher } from '../customers/customer-matcher';
 import { SettingsRepository } from '../settings/settings.repository';
-import { businessDate, formatTicketNo } from '../ticket-numbers/ticket-number';
-import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator';
+import { businessDate } from '../ticket-numbers/ticket-number';
 import { FeedbackRepository, type EarlierFeedback } from './feedback.repository';
+import { FeedbackWriter } from './feedback.writer';
 
-const MAX_ATTEMPTS = 3;
 const log = createLogger('feedback');
 
 @Injectable()
 export class FeedbackService {
   constructor(
-    private readonly unitOfWork: GroupedUnitOfWork,
     private readonly feedback: FeedbackRepository,
     private readonly customers: CustomerMatcher,
     private readonly settings: SettingsRepository,
-    private readonly allocator: TicketNumberAllocator,
+    private readonly writer: FeedbackWriter,
   ) {}
 
   /**
    * Records a feedback: matches the customer (I5), classifies it (I4), gives it a ticket number (I3) and
    * stores it with its `feedback.received.v1` event in one transaction. A repeated request (I6) gets the
-   * first answer and changes nothing. Concurrent submissions share their transaction (group commit): the
-   * answer is sent only after that transaction committed.
+   * first answer and changes nothing. The answer is sent only after the commit (FeedbackWriter states how
+   * concurrent submissions share it).
    */
   async submit(request: SubmitFeedbackRequest): Promise<SubmitFeedbackReply> {
     if (!hasRole(request.caller, 'admin', 'supervisor', 'agent')) throw new DomainError('FORBIDDEN');
     const input = request.feedback;
     const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
-
-    const earlier = await this.feedback.findEarlier(
-      request.idempotencyKey,
-      input.channel,
-      input.channelMessageId,
-    );
+    // I6: a repeated request gets the first answer and changes nothing.
+    const earlier = await this.findEarlier(request);
     if (earlier) return this.replay(earlier, request, requestHash);
-
+    // I5: the contacts normalised and keyed (field errors for invalid ones) before anything is written.
     const identity = this.customers.identify(input.customer);
+    // I2, I4: classified when recorded.
     const classification = classify(input, await this.settings.get('classification'));
     const numbering = await this.settings.get('ticketNumber');
     const recordedAt = new Date();
+    // I1: now, or a stated earlier moment within the recording limits.
     const receivedAt = checkReceivedAt(input.receivedAt, recordedAt, await this.settings.get('recording'));
     // I3: the number carries the day the ticket was recorded, even for a feedback received earlier.
     const date = businessDate(recordedAt, numbering.timeZone);
-    // The number is drawn while the transaction begins and looks the customer up (one round trip less to
-    // wait for); the work takes it once it needs it. A failed draw fails this submission alone.
-    const drawn = this.allocator.next(date).then((n) => formatTicketNo(date, n, numbering.minDigits));
-    drawn.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
-
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const created = await this.unitOfWork.run(
-          async (tx) => {
-            const ticketNo = await drawn;
-            const customer = await this.customers.matchOrCreate(tx, identity);
-            const customerId = customer?.id ?? null;
-            const id = randomUUID();
-            const reply = {
-              id,
-              ticketNo,
-              customerId,
-              type: input.type,
-              ...pick(classification, 'category', 'level'),
-            };
-            this.feedback.insertAtCommit(tx, {
-              id,
-              ticketNo,
-              businessDate: date,
-              channel: input.channel,
-              channelMessageId: input.channelMessageId ?? null,
-              idempotencyKey: request.idempotencyKey ?? null,
-              requestHash,
-              customerId,
-              type: input.type,
-              category: classification.category,
-              level: classification.level,
-              emotion: input.emotion ?? null,
-              description: input.description,
-              customerRequest: input.request ?? null,
-              expectedBy: input.expectedBy ? new Date(input.expectedBy) : null,
-              storeId: input.storeId ?? null,
-              receivedAt,
-              classifiedBy: classification.classifiedBy,
-              createdBy: request.caller.userId,
-              reply,
-            });
-            await tx.publish(
-              FeedbackEvents.received,
-              {
-                feedbackId: id,
-                ticketNo,
-                customerId,
-                channel: input.channel,
-                type: input.type,
-                category: classification.category,
-                level: classification.level,
-                emotion: input.emotion,
-                receivedAt: receivedAt.toISOString(),
-                expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
-                storeId: input.storeId,
-                segment: customer?.segment ?? undefined,
-                // The event's id is the feedback's: the reconciliation publishes it again under the same id.
-              },
-              { id },
-            );
-            return { ...reply, replayed: false };
-          },
-          // I5: one contact lookup for every submission of the commit group.
-          { step: this.customers.lookup, input: identity },
-        );
-        log.info(
-          {
-            feedbackId: created.id,
-            ticketNo: created.ticketNo,
-            level: created.level,
-            channel: input.channel,
-          },
-          'feedback recorded',
-        );
-        return created;
-      } catch (error) {
-        // I5: a concurrent request registered the same new contact first: the next attempt joins it.
-        const raced = error instanceof ContactRaceError || isUniqueViolation(error, CONTACT_UNIQUE_INDEX);
-        if (raced && attempt < MAX_ATTEMPTS) continue;
-        if (isUniqueViolation(error, 'feedback_idempotency_key_uq', 'feedback_channel_message_uq')) {
-          // A concurrent identical request won: answer with its result (the number we drew stays unused).
-          const winner = await this.feedback.findEarlier(
-            request.idempotencyKey,
-            input.channel,
-            input.channelMessageId,
-          );
-          if (winner) return this.replay(winner, request, requestHash);
-        }
-        throw error;
-      }
+    // I3, I5: numbered, matched to its customer (or a new one) and stored with its event; after the commit.
+    const outcome = await this.writer.record({
+      request,
+      requestHash,
+      identity,
+      classification,
+      receivedAt,
+      businessDate: date,
+      minDigits: numbering.minDigits,
+    });
+    if (outcome.recorded) {
+      const { id: feedbackId, ticketNo, level } = outcome.reply;
+      log.info({ feedbackId, ticketNo, level, channel: input.channel }, 'feedback recorded');
+      return outcome.reply;
     }
+    // I6: a concurrent identical request committed first: its answer (the number we drew stays unused).
+    const winner = await this.findEarlier(request);
+    if (!winner) throw outcome.conflict;
+    return this.replay(winner, request, requestHash);
+  }
+
+  private findEarlier({ idempotencyKey, feedback }: SubmitFeedbackRequest): Promise<EarlierFeedback | null> {
+    return this.feedback.findEarlier(idempotencyKey, feedback.channel, feedback.channelMessageId);
   }
 
   /**
@@ -190,10 +114,6 @@ export function checkReceivedAt(
     throw fail(`receivedAt must be at most ${limits.maxBackdateHours} hours ago`);
   }
   return at;
-}
-
-function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {
-  return Object.fromEntries(keys.map((key) => [key, value[key]])) as Pick<T, K>;
 }
 
 /** JSON with sorted keys, so the same request always hashes the same. */

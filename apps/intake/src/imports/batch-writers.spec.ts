@@ -1,4 +1,4 @@
-import { BatchWriters } from './import.runner';
+import { BatchWriters } from './import-batch.writer';
 
 /** A write that records when it starts and ends, and ends when told to. */
 function controlled(log: string[], name: string) {

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { OutboxRelay, OutboxWriter, UnitOfWork, type OutboxEvent, type Tx } from '@closeloop/messaging';
+import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { ScheduledJob } from '@closeloop/scheduling';
-import { TicketEvents, type TicketSlaAlertV1 } from '@closeloop/contracts';
 import type { RoutingEnv } from '../routing.env';
 import { OrgDirectoryService } from '../org/org-directory.service';
 import type { TicketEntity } from '../tickets/entities/ticket.entity';
@@ -10,10 +9,11 @@ import { newNonce } from '../tickets/ticket-lifecycle.service';
 import { TicketWriter } from '../tickets/ticket-writer';
 import * as transitions from '../tickets/transitions';
 import { EscalationTargets } from './escalation-targets';
-import { alertsDue, nextAlertAt, type DueAlert } from './sla-clock';
-import { SlaOutcomeRepository } from './sla-outcome.repository';
+import { alertsDue, nextAlertAt } from './sla-clock';
+import { SlaAlertWriter, type TicketAlert } from './sla-alert.writer';
+import { SlaOutcomeRepository, type OutcomeRow } from './sla-outcome.repository';
 import { archiveAt, lifecycleWakeUps, rulesFor, SlaRulesReader, type SlaRulesSnapshot } from './sla-rules';
-import { SlaSweepRepository, type AlertRow, type HistoryRow } from './sla-sweep.repository';
+import { SlaSweepRepository } from './sla-sweep.repository';
 
 const log = createLogger('sla-sweep');
 
@@ -28,15 +28,26 @@ export interface SweepResult {
 
 const none = (): SweepResult => ({ tickets: 0, warnings: 0, breaches: 0, escalations: 0, settled: 0 });
 
-const key = (a: Pick<AlertRow, 'ticketId' | 'metric' | 'dueAt' | 'kind' | 'escalationLevel'>) =>
-  `${a.ticketId}|${a.metric}|${a.dueAt.getTime()}|${a.kind}|${a.escalationLevel}`;
+/** R7: the outcome of a breached due time: missed, not completed (yet). */
+const missed = ({ ticket, alert }: TicketAlert): OutcomeRow => ({
+  ticketId: ticket.id,
+  metric: alert.metric,
+  seq: alert.seq,
+  dueAt: alert.dueAt,
+  completedAt: null,
+  met: false,
+  level: ticket.level,
+  type: ticket.type,
+  category: ticket.category,
+  department: ticket.department,
+});
 
 /**
  * R7, R9: the SLA sweep. Each ticket stores when the sweep next has work for it (`next_alert_at`); a pass
  * claims the tickets whose time has come (row locks, SKIP LOCKED: replicas share the work, never repeat
  * it), fires their warnings, breaches and escalations once each (the `sla_alerts` unique key), settles
  * resolved tickets the customer never answered, archives finished ones, and stores each ticket's next
- * time — all in one transaction per batch, with the events in the outbox.
+ * time — all in one transaction per batch, its events published in it (`tx.publish`: the outbox).
  */
 @Injectable()
 export class SlaSweepService {
@@ -47,8 +58,7 @@ export class SlaSweepService {
     private readonly rules: SlaRulesReader,
     private readonly writer: TicketWriter,
     private readonly directory: OrgDirectoryService,
-    private readonly outbox: OutboxWriter,
-    private readonly relay: OutboxRelay,
+    private readonly alerts: SlaAlertWriter,
   ) {}
 
   /**
@@ -63,8 +73,8 @@ export class SlaSweepService {
     const snapshot = await this.rules.read();
     const targets = new EscalationTargets(this.directory);
     for (;;) {
+      // Its events go through tx.publish: the unit of work wakes the relay after the commit.
       const result = await this.uow.run((tx) => this.batch(tx, now, batchSize, snapshot, targets));
-      if (result.warnings + result.breaches + result.escalations > 0) this.relay.kick();
       for (const k of Object.keys(total) as (keyof SweepResult)[]) total[k] += result[k];
       if (result.tickets < batchSize) break;
     }
@@ -72,6 +82,10 @@ export class SlaSweepService {
     return total;
   }
 
+  /**
+   * One batch of the sweep, in one transaction: the tickets whose sweep time has come, settled (R9) or
+   * alerted (R7), and each one's next sweep time.
+   */
   private async batch(
     tx: Tx,
     now: Date,
@@ -79,119 +93,39 @@ export class SlaSweepService {
     snapshot: SlaRulesSnapshot,
     targets: EscalationTargets,
   ): Promise<SweepResult> {
+    // R7, R9: the tickets with sweep work due, locked for this batch (other replicas take others).
     const tickets = await this.sweeps.claimDue(tx.manager, now, limit);
     const result = { ...none(), tickets: tickets.length };
     if (tickets.length === 0) return result;
     const alerting: TicketEntity[] = [];
     for (const ticket of tickets) {
+      // R9: an unanswered resolution is settled, a finished ticket archived; neither has alerts left.
       if (await this.settle(tx, ticket, snapshot, now)) result.settled += 1;
       else alerting.push(ticket);
     }
-    const wanted = new Map<string, { ticket: TicketEntity; alert: DueAlert }>();
-    for (const ticket of alerting) {
-      for (const alert of alertsDue(ticket, now, snapshot.timing)) {
-        wanted.set(key({ ticketId: ticket.id, ...alert }), { ticket, alert });
-      }
-    }
-    const fired = await this.sweeps.insertAlerts(
-      tx.manager,
-      [...wanted.values()].map(({ ticket, alert }) => ({ ticketId: ticket.id, ...alert })),
-      now,
+    // R7: warnings before a due time, the breach at it, escalations up the department chain after it.
+    const due = alerting.flatMap((ticket) =>
+      alertsDue(ticket, now, snapshot.timing).map((alert) => ({ ticket, alert })),
     );
-    await targets.prefetch(
-      tx.manager,
-
-      fired.filter((row) => row.kind === 'escalation').map((row) => wanted.get(key(row))!.ticket.department),
-    );
-    const levels = new Map<string, number>();
-    // One history entry per due time and pass: a breach and the escalations it caused are one entry.
-    const history = new Map<string, HistoryRow>();
-    const noted = (ticket: TicketEntity, alert: DueAlert, action: string): Record<string, unknown> => {
-      const at = `${ticket.id}|${alert.metric}|${alert.dueAt.getTime()}`;
-      const entry = history.get(at) ?? {
-        ticketId: ticket.id,
-        action,
-        data: { metric: alert.metric, dueAt: alert.dueAt.toISOString() },
-      };
-      history.set(at, entry);
-      return entry.data;
-    };
-    // Thousands of alerts in a batch: events go to the outbox in multi-row statements, not one by one.
-    const events: OutboxEvent[] = [];
-    const breaches: { ticket: TicketEntity; alert: DueAlert }[] = [];
-    // Breaches before escalations, so an entry names the breach when both came in this pass.
-    const order = { warning: 0, breach: 1, escalation: 2 } as const;
-    for (const row of fired.sort(
-      (x, y) => order[x.kind] - order[y.kind] || x.escalationLevel - y.escalationLevel,
-    )) {
-      const { ticket, alert } = wanted.get(key(row))!;
-      const base: TicketSlaAlertV1 = {
-        ticketId: ticket.id,
-        ticketNo: ticket.ticketNo,
-        level: ticket.level,
-        category: ticket.category,
-        metric: alert.metric,
-        dueAt: alert.dueAt.toISOString(),
-        department: ticket.department,
-        assigneeId: ticket.assignee,
-      };
-      if (alert.kind === 'warning') {
-        events.push(this.outbox.event(TicketEvents.slaWarning, { ...base, warnedAt: now.toISOString() }));
-        noted(ticket, alert, 'sla-warning');
-        result.warnings += 1;
-      } else if (alert.kind === 'breach') {
-        events.push(this.outbox.event(TicketEvents.slaBreached, { ...base, breachedAt: now.toISOString() }));
-        noted(ticket, alert, 'sla-breached');
-        breaches.push({ ticket, alert });
-        result.breaches += 1;
-      } else {
-        const target = targets.at(ticket.department, alert.escalationLevel);
-        if (!target) continue; // above the top of the directory: recorded as handled, sent to no one
-        events.push(
-          this.outbox.event(TicketEvents.escalated, {
-            ...base,
-            escalationLevel: alert.escalationLevel,
-            toDepartment: target.department,
-            supervisorIds: target.supervisorIds,
-            escalatedAt: now.toISOString(),
-          }),
-        );
-        const data = noted(ticket, alert, 'escalated');
-        data.escalations = [
-          ...((data.escalations as unknown[] | undefined) ?? []),
-          { level: alert.escalationLevel, toDepartment: target.department },
-        ];
-        levels.set(ticket.id, Math.max(levels.get(ticket.id) ?? 0, alert.escalationLevel));
-        result.escalations += 1;
-      }
-    }
+    // R7: each fires once across passes and replicas; only those fired now are announced.
+    const fired = await this.alerts.fire(tx, due, targets, now);
     // R7: a breach is counted as missed now; a late completion adds only its time.
-    await this.outcomes.upsert(
-      tx.manager,
-      breaches.map(({ ticket, alert }) => ({
-        ticketId: ticket.id,
-        metric: alert.metric,
-        seq: alert.seq,
-        dueAt: alert.dueAt,
-        completedAt: null,
-        met: false,
-        level: ticket.level,
-        type: ticket.type,
-        category: ticket.category,
-        department: ticket.department,
-      })),
-    );
-    await this.outbox.insert(tx.manager, events);
-    await this.sweeps.addHistory(tx.manager, [...history.values()], now);
+    await this.outcomes.upsert(tx.manager, fired.breaches.map(missed));
+    // R7, R9: each ticket's next sweep time (its next alert or lifecycle step) and the level it reached.
     await this.sweeps.updateSchedules(
       tx.manager,
       alerting.map((ticket) => ({
         id: ticket.id,
         nextAlertAt: nextAlertAt(ticket, now, snapshot.timing, lifecycleWakeUps(snapshot, ticket)),
-        escalationLevel: Math.max(ticket.escalationLevel, levels.get(ticket.id) ?? 0),
+        escalationLevel: Math.max(ticket.escalationLevel, fired.levels.get(ticket.id) ?? 0),
       })),
     );
-    return result;
+    return {
+      ...result,
+      warnings: fired.warnings,
+      breaches: fired.breaches.length,
+      escalations: fired.escalations,
+    };
   }
 
   /**

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@closeloop/messaging';
-import { createLogger, runWithContext } from '@closeloop/observability';
+import { createLogger } from '@closeloop/observability';
 import {
   DomainError,
   PAGE_LIMIT,
@@ -13,16 +12,16 @@ import {
   type TicketSummaryView,
   type TicketView,
 } from '@closeloop/contracts';
-import { dueTimes, type DueTimes } from '../sla/due-times';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
-import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
 import { SlaRulesReader } from '../sla/sla-rules';
 import { RoutingSettings } from '../sla/sla-settings.repository';
 import { AssignmentService } from '../dispatch/assignment.service';
 import type { DispatchDecision } from '../dispatch/dispatch-rules';
 import { isStaff, maySee, visibilityOf } from './ticket-access';
 import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
-import { TicketRepository, type NewTicketRow } from './ticket.repository';
+import { newTicket } from './ticket-opening';
+import { TicketOpeningWriter, type TicketOpening } from './ticket-opening.writer';
+import { TicketRepository } from './ticket.repository';
 import type { TicketEntity } from './entities/ticket.entity';
 import { toSummaryView, toView } from './ticket.views';
 
@@ -34,6 +33,12 @@ export interface ReceivedFeedback {
   correlationId?: string;
 }
 
+/** A ticket being opened, with the feedback and the dispatch decision it came from. */
+interface Opening extends TicketOpening {
+  feedback: FeedbackReceivedV1;
+  decision: DispatchDecision;
+}
+
 @Injectable()
 export class TicketService {
   constructor(
@@ -42,102 +47,35 @@ export class TicketService {
     private readonly settings: RoutingSettings,
     private readonly rules: SlaRulesReader,
     private readonly assignment: AssignmentService,
+    private readonly openings: TicketOpeningWriter,
   ) {}
 
   /**
    * Opens the tickets of received feedback, each with the same number, its level and its due times (R1,
    * R2), born in the department the dispatch rules choose (R3), and emits `ticket.opened.v1` for each in
-   * the same transaction. The feedback of a consumer batch is opened together: one insert for all its
-   * tickets. A feedback that already has its ticket changes nothing.
+   * the same transaction. The feedback of a consumer batch is opened together (TicketOpeningWriter). A
+   * feedback that already has its ticket changes nothing.
    */
   async openFromFeedback(received: readonly ReceivedFeedback[], tx: Tx): Promise<void> {
     // R1: the policy of the settings as they are now; a later change never moves these due times (R2).
     // Read on the transaction's own connection (see SettingsStore.get).
     const rules = await this.rules.read(tx.manager);
     const openedAt = new Date();
-    const opening: (ReceivedFeedback & { row: NewTicketRow; decision: DispatchDecision; due: DueTimes })[] =
-      [];
+    const openings: Opening[] = [];
     for (const { feedback, correlationId } of received) {
-      const receivedAt = new Date(feedback.receivedAt);
-      // G1: the customer's segment as intake knew it at receipt (absent: segment policies do not match).
-      const due = dueTimes(
-        rules.sla,
-        rules.calendars,
-        {
-          level: feedback.level,
-          type: feedback.type,
-          channel: feedback.channel,
-          segment: feedback.segment ?? null,
-        },
-        receivedAt,
-      );
-      const clock: ClockTicket = {
-        // I4: intake classified it, so the ticket starts classified (R6).
-        status: 'classified',
-        pausedAt: null,
-        round: 0,
-        respondedAt: null,
-        dueFirstResponse: due.firstResponse,
-        plannedAt: null,
-        duePlan: due.plan,
-        resolvedAt: null,
-        dueResolution: due.resolution,
-        nextProgressDue: due.nextProgress,
-        progressSeq: 0,
-      };
       // R3: born in the department the dispatch rules send it to.
       const decision = await this.assignment.decide(tx, feedback);
-      opening.push({
-        feedback,
-        correlationId,
-        decision,
-        due,
-        row: {
-          id: randomUUID(),
-          ticketNo: feedback.ticketNo,
-          feedbackId: feedback.feedbackId,
-          customerId: feedback.customerId ?? null,
-          type: feedback.type,
-          category: feedback.category,
-          level: feedback.level,
-          channel: feedback.channel,
-          segment: feedback.segment ?? null,
-          status: clock.status,
-          department: decision.department,
-          assignee: null,
-          slaPolicy: due.policy,
-          slaCalendar: due.calendar,
-          slaTargets: due.targets,
-          receivedAt,
-          dueFirstResponse: due.firstResponse,
-          duePlan: due.plan,
-          dueResolution: due.resolution,
-          nextProgressDue: due.nextProgress,
-          // R7: the sweep picks the ticket up at its first warning (at once when one is already due).
-          nextDueAt: nextDue(clock),
-          nextAlertAt: nextWorkAt(clock, openedAt, rules.timing),
-        },
-      });
+      // R1, I4, R7: classified, with its level's due times and the sweep's first look.
+      const ticket = newTicket(feedback, decision.department, rules, openedAt);
+      openings.push({ ...ticket, feedback, decision, correlationId });
     }
-    const created = await this.tickets.insertNew(
-      tx.manager,
-      opening.map((o) => o.row),
-    );
-    for (const { feedback, correlationId, row, decision, due } of opening) {
-      if (!created.has(row.id)) continue;
-      const open = () => this.opened(tx, feedback, row, decision, due, openedAt);
-      // Its logs and events carry the correlation id of the request that sent the feedback.
-      await (correlationId ? runWithContext({ correlationId }, open) : open());
-    }
+    await this.openings.open(tx, openings, (opening) => this.opened(tx, opening, openedAt));
   }
 
   /** History, `ticket.opened.v1` and dispatch of a ticket just inserted. */
   private async opened(
     tx: Tx,
-    feedback: FeedbackReceivedV1,
-    ticket: NewTicketRow,
-    decision: DispatchDecision,
-    due: DueTimes,
+    { feedback, row: ticket, decision, due }: Opening,
     openedAt: Date,
   ): Promise<void> {
     this.tickets.deferHistory(tx, {

@@ -14,6 +14,7 @@ import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
 import { OrdersController } from './orders/orders.controller';
 import { ImportsController } from './imports/imports.controller';
+import { ImportUploadService } from './imports/import-upload.service';
 import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
@@ -92,6 +93,7 @@ export class GatewayModule {
         UsersService,
         LoginLimiter,
         UploadBodyParser,
+        ImportUploadService,
         ConfirmationLinks,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,6 +1,14 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import {
+  createParamDecorator,
+  Injectable,
+  type ExecutionContext,
+  type OnModuleInit,
+  type PipeTransform,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError } from '@closeloop/contracts';
 
 /** The media types of import files; their bodies reach the imports controller as a stream, unparsed. */
 export const UPLOAD_TYPES = [
@@ -27,3 +35,24 @@ export class UploadBodyParser implements OnModuleInit {
     }
   }
 }
+
+/** Only a body of one of the UPLOAD_TYPES arrives as a stream; any other is 415. */
+class UploadStreamPipe implements PipeTransform<unknown, Readable> {
+  transform(body: unknown): Readable {
+    if (!(body instanceof Readable)) {
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `send the file as one of: ${UPLOAD_TYPES.join(', ')}`);
+    }
+    return body;
+  }
+}
+
+const rawBody = createParamDecorator(
+  (_: unknown, context: ExecutionContext): unknown =>
+    context.switchToHttp().getRequest<FastifyRequest>().body,
+);
+
+/**
+ * The import file as the stream UploadBodyParser left it. A pipe checks it, after the query's validation
+ * has started, so a request wrong in both answers with the query's field errors first.
+ */
+export const UploadBody = (): ParameterDecorator => rawBody(new UploadStreamPipe());

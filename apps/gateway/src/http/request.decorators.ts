@@ -9,15 +9,25 @@ import { DomainError, IDEMPOTENCY_KEY_PATTERN, type ErrorCode } from '@closeloop
  */
 export const IfMatch = (): ParameterDecorator => Headers('if-match');
 
+/**
+ * A refusal by a parameter's pipe that answers only when nothing else did: the body and the query are
+ * validated synchronously (ContractValidationPipe), so one turn of the event loop later their field errors
+ * have failed the request already. A request wrong in both answers with the body's errors, as it did when
+ * these checks sat in each method; a request whose other parameters are valid pays nothing.
+ */
+export function refuseAfterValidation(error: DomainError): Promise<never> {
+  return new Promise((_, reject) => setImmediate(() => reject(error)));
+}
+
 /** I6: a retry key is 8-128 characters of letters, digits, `. _ : -`; anything else is a 400 field error. */
-class IdempotencyKeyPipe implements PipeTransform<string | undefined, string | undefined> {
-  transform(key: string | undefined): string | undefined {
-    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new DomainError('VALIDATION_FAILED', undefined, [
+class IdempotencyKeyPipe implements PipeTransform<string | undefined, string | undefined | Promise<never>> {
+  transform(key: string | undefined): string | undefined | Promise<never> {
+    if (key === undefined || IDEMPOTENCY_KEY_PATTERN.test(key)) return key;
+    return refuseAfterValidation(
+      new DomainError('VALIDATION_FAILED', undefined, [
         { field: 'Idempotency-Key', message: 'must be 8-128 characters of letters, digits, . _ : -' },
-      ]);
-    }
-    return key;
+      ]),
+    );
   }
 }
 
@@ -26,25 +36,17 @@ const idempotencyKeyHeader = createParamDecorator(
     context.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'] as string | undefined,
 );
 
-/**
- * The `Idempotency-Key` header (optional), checked by a pipe: pipes run after the body's and the query's
- * validation has started, so a request wrong in both answers with the body's field errors, as it did
- * when the check sat in each method.
- */
+/** The `Idempotency-Key` header (optional), checked by a pipe (refuseAfterValidation). */
 export const IdempotencyKey = (): ParameterDecorator => idempotencyKeyHeader(new IdempotencyKeyPipe());
 
-/**
- * A path id that is not a UUID names nothing: the `code` (a 404) without asking the service. As a pipe it
- * runs after the body's validation has started, so a bad body still answers first.
- */
-export class UuidOrNotFound implements PipeTransform<string, string> {
+/** A path id that is not a UUID names nothing: the `code` (a 404) without asking the service. */
+export class UuidOrNotFound implements PipeTransform<string, string | Promise<never>> {
   constructor(
     private readonly code: ErrorCode,
     private readonly noun: string,
   ) {}
 
-  transform(id: string): string {
-    if (!isUUID(id)) throw new DomainError(this.code, `no ${this.noun} ${id}`);
-    return id;
+  transform(id: string): string | Promise<never> {
+    return isUUID(id) ? id : refuseAfterValidation(new DomainError(this.code, `no ${this.noun} ${id}`));
   }
 }

@@ -9,6 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '@closeloop/contracts';
+import { refuseAfterValidation } from '../http/request.decorators';
 
 /** The media types of import files; their bodies reach the imports controller as a stream, unparsed. */
 export const UPLOAD_TYPES = [
@@ -37,12 +38,12 @@ export class UploadBodyParser implements OnModuleInit {
 }
 
 /** Only a body of one of the UPLOAD_TYPES arrives as a stream; any other is 415. */
-class UploadStreamPipe implements PipeTransform<unknown, Readable> {
-  transform(body: unknown): Readable {
-    if (!(body instanceof Readable)) {
-      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `send the file as one of: ${UPLOAD_TYPES.join(', ')}`);
-    }
-    return body;
+class UploadStreamPipe implements PipeTransform<unknown, Readable | Promise<never>> {
+  transform(body: unknown): Readable | Promise<never> {
+    if (body instanceof Readable) return body;
+    return refuseAfterValidation(
+      new DomainError('UNSUPPORTED_MEDIA_TYPE', `send the file as one of: ${UPLOAD_TYPES.join(', ')}`),
+    );
   }
 }
 
@@ -51,8 +52,5 @@ const rawBody = createParamDecorator(
     context.switchToHttp().getRequest<FastifyRequest>().body,
 );
 
-/**
- * The import file as the stream UploadBodyParser left it. A pipe checks it, after the query's validation
- * has started, so a request wrong in both answers with the query's field errors first.
- */
+/** The import file as the stream UploadBodyParser left it; a bad query still answers first (refuseAfterValidation). */
 export const UploadBody = (): ParameterDecorator => rawBody(new UploadStreamPipe());

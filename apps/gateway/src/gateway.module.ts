@@ -7,6 +7,7 @@ import { DEV_CALLER_SIGNING_KEY, PlatformModule } from '@closeloop/runtime';
 import { CallerSigner, callerKeyId, parseCallerPublicKey, parseCallerSigningKey } from '@closeloop/messaging';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
 import { LoginLimiter } from './auth/login-limiter';
 import { CallerTokenController } from './auth/caller-token.controller';
 import { FeedbackController } from './feedback/feedback.controller';
@@ -26,6 +27,7 @@ import { ImprovementCasesController } from './improvement/improvement-cases.cont
 import { ComplianceController } from './sla/compliance.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
+import { ConfirmationPageService } from './tickets/confirmation-page.service';
 import { TicketsController } from './tickets/tickets.controller';
 import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
@@ -92,9 +94,11 @@ export class GatewayModule {
         { provide: CallerSigner, useValue: callerSigner },
         UsersService,
         LoginLimiter,
+        AuthService,
         UploadBodyParser,
         ImportUploadService,
         ConfirmationLinks,
+        ConfirmationPageService,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

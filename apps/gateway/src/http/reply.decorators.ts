@@ -22,6 +22,10 @@ function replyStep(step: ReplyPlan): MethodDecorator {
 export const IdempotentReplay = (options: { status?: number } = {}): MethodDecorator =>
   replyStep({ replay: options });
 
+/** The status of the answer, from the reply (a page that says the link expired is a 410). */
+export const ReplyStatus = <R>(status: (reply: R) => number): MethodDecorator =>
+  replyStep({ status: status as (reply: unknown) => number });
+
 /** The body of the answer, taken from the reply (e.g. `({ customer }) => customer`). */
 export const ReplyBody = <R, B>(body: (reply: R) => B): MethodDecorator =>
   replyStep({ body: body as (reply: unknown) => unknown });

@@ -6,6 +6,7 @@ import { versionEtag } from '@closeloop/contracts';
 /** How a route's answer is made from what its method returned (the reply of an RPC, mostly). */
 export interface ReplyPlan {
   replay?: { status?: number };
+  status?: (reply: unknown) => number;
   headers?: (reply: unknown) => Record<string, string>;
   body?: (reply: unknown) => unknown;
   etag?: boolean;
@@ -13,7 +14,7 @@ export interface ReplyPlan {
 }
 
 /**
- * The one place where a reply becomes an HTTP answer: replay flag, headers, body, ETag, Location, in
+ * The one place where a reply becomes an HTTP answer: replay flag, status, headers, body, ETag, Location, in
  * that order (reply.decorators.ts declares them per route). Errors are not its business: they go to the
  * ProblemFilter as problem+json.
  */
@@ -38,6 +39,7 @@ function answer(plan: ReplyPlan, result: unknown, reply: FastifyReply, request: 
     }
     rest = others;
   }
+  if (plan.status) void reply.status(plan.status(rest));
   if (plan.headers) void reply.headers(plan.headers(rest));
   const body = plan.body ? plan.body(rest) : rest;
   if (plan.etag) void reply.header('ETag', versionEtag((body as { version: number }).version));

@@ -54,6 +54,18 @@ describe('ReplyInterceptor', () => {
     });
   });
 
+  it('sets the status from the reply (an HTML page of an expired link is a 410)', async () => {
+    const plan: ReplyPlan = {
+      status: (r) => (r as { status: number }).status,
+      body: (r) => (r as { html: string }).html,
+    };
+    expect(await answer(plan, { status: 410, html: '<p>expired</p>' })).toEqual({
+      body: '<p>expired</p>',
+      headers: {},
+      status: 410,
+    });
+  });
+
   it('computes headers from the whole reply before the body is taken out (settings documents)', async () => {
     const plan: ReplyPlan = {
       headers: (r) => ({ ETag: (r as { etag: string }).etag }),

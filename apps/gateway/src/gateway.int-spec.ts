@@ -79,6 +79,53 @@ it('refuses a second user with the same e-mail with 409', async () => {
   expect(again.body.code).toBe('USER.EMAIL_TAKEN');
 });
 
+describe('request checks in parameter decorators and pipes (issue 13.3), before anything is asked', () => {
+  const feedback = {
+    channel: 'app',
+    customer: { email: 'someone@example.com' },
+    type: 'suggestion',
+    description: 'add dark mode',
+  };
+  const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
+
+  it('refuses a malformed Idempotency-Key with a 400 field error (I6)', async () => {
+    const response = await admin.post('/api/v1/feedback', feedback, { 'Idempotency-Key': 'short' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(fields(response.body)).toEqual(['Idempotency-Key']);
+  });
+
+  it("answers a body and a key both wrong with the body's field errors, as when the check sat in the method", async () => {
+    for (const [path, body] of [
+      ['/api/v1/feedback', { ...feedback, unknownField: 1 }],
+      ['/api/v1/customers', { phones: 'not-a-list' }],
+    ] as const) {
+      const response = await admin.post(path, body, { 'Idempotency-Key': 'short' });
+      expect(response.status).toBe(400);
+      expect(fields(response.body).length).toBeGreaterThan(0);
+      expect([path, fields(response.body)]).toEqual([path, expect.not.arrayContaining(['Idempotency-Key'])]);
+    }
+  });
+
+  it('answers an import upload that is not a file with 415, and a bad query there with 400 first', async () => {
+    const notAFile = await admin.post('/api/v1/imports?kind=customers&format=csv', { a: 1 });
+    expect(notAFile.status).toBe(415);
+    const badQuery = await admin.post('/api/v1/imports?kind=nope&format=csv', { a: 1 });
+    expect(badQuery.status).toBe(400);
+    expect(fields(badQuery.body)).toEqual(['kind']);
+  });
+
+  it('answers a collaboration id that is not a UUID with 404, and a bad body there with 400 first', async () => {
+    const path = '/api/v1/tickets/T-1/collaborations/not-a-uuid/complete';
+    const missing = await admin.post(path, { outcome: 'done' });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ code: 'COLLABORATION.NOT_FOUND' });
+    const bad = await admin.post(path, { unknownField: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
 it('answers 503 problem+json at once when no intake replica is running', async () => {
   const started = Date.now();
   const response = await admin.post('/api/v1/feedback', {

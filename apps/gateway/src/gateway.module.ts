@@ -7,6 +7,7 @@ import { DEV_CALLER_SIGNING_KEY, PlatformModule } from '@closeloop/runtime';
 import { CallerSigner, callerKeyId, parseCallerPublicKey, parseCallerSigningKey } from '@closeloop/messaging';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
 import { LoginLimiter } from './auth/login-limiter';
 import { CallerTokenController } from './auth/caller-token.controller';
 import { FeedbackController } from './feedback/feedback.controller';
@@ -14,6 +15,7 @@ import { CustomersController } from './customers/customers.controller';
 import { AuditController } from './audit/audit.controller';
 import { OrdersController } from './orders/orders.controller';
 import { ImportsController } from './imports/imports.controller';
+import { ImportUploadService } from './imports/import-upload.service';
 import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
@@ -25,6 +27,7 @@ import { ImprovementCasesController } from './improvement/improvement-cases.cont
 import { ComplianceController } from './sla/compliance.controller';
 import { ConfirmationLinks } from './tickets/confirmation-links';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
+import { ConfirmationPageService } from './tickets/confirmation-page.service';
 import { TicketsController } from './tickets/tickets.controller';
 import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
 import { UsersController } from './users/users.controller';
@@ -91,8 +94,11 @@ export class GatewayModule {
         { provide: CallerSigner, useValue: callerSigner },
         UsersService,
         LoginLimiter,
+        AuthService,
         UploadBodyParser,
+        ImportUploadService,
         ConfirmationLinks,
+        ConfirmationPageService,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

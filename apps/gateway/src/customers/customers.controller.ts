@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -24,29 +12,28 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import {
   CreateCustomerDto,
   CustomerRpc,
   CustomerWriteRpc,
-  DomainError,
   EraseCustomerQuery,
   GetCustomerQuery,
-  IDEMPOTENCY_KEY_PATTERN,
   MergeCustomerDto,
   SearchCustomersQuery,
   UpdateCustomerDto,
-  versionEtag,
   type Caller,
   type CustomerErasedView,
   type CustomerView,
+  type CustomerWriteReply,
   type DuplicateCandidateView,
   type MergedView,
   type Page,
 } from '@closeloop/contracts';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/auth.decorators';
+import { IdempotentReplay, ReplyBody, VersionETag } from '../http/reply.decorators';
+import { IdempotencyKey, IfMatch } from '../http/request.decorators';
 import {
   CustomerErasedDoc,
   CustomerPageDoc,
@@ -93,24 +80,15 @@ export class CustomersController {
   })
   @ApiCreatedResponse({ type: CustomerViewDoc, description: 'masked; ETag header' })
   @ApiConflictResponse({ description: 'a contact or external id belongs to another customer' })
-  async create(
-    @Body() body: CreateCustomerDto,
+  @IdempotentReplay()
+  @ReplyBody(theCustomer)
+  @VersionETag()
+  create(
+    @Body() customer: CreateCustomerDto,
     @CurrentCaller() caller: Caller,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CustomerView> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new DomainError('VALIDATION_FAILED', undefined, [
-        { field: 'Idempotency-Key', message: 'must be 8-128 characters of letters, digits, . _ : -' },
-      ]);
-    }
-    const { customer, replayed } = await this.rpc.request(CustomerWriteRpc.create, {
-      caller,
-      idempotencyKey,
-      customer: body,
-    });
-    if (replayed) void reply.header('Idempotent-Replayed', 'true');
-    return withEtag(reply, customer);
+    @IdempotencyKey() idempotencyKey: string | undefined,
+  ): Promise<CustomerWriteReply> {
+    return this.rpc.request(CustomerWriteRpc.create, { caller, idempotencyKey, customer });
   }
 
   /** The customer (a merged id answers with its survivor); `unmask=true&reason=...` for permitted roles. */
@@ -120,19 +98,13 @@ export class CustomersController {
   @ApiForbiddenResponse({ description: 'unmask asked by a role that may not see contacts' })
   @ApiNotFoundResponse({ description: 'no such customer, or not one of your stores' })
   @ApiGoneResponse({ description: 'the customer was erased' })
-  async get(
+  @VersionETag()
+  get(
     @Param('id') id: string,
-    @Query() query: GetCustomerQuery,
+    @Query() { unmask, reason }: GetCustomerQuery,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CustomerView> {
-    const customer = await this.rpc.request(CustomerRpc.get, {
-      caller,
-      id,
-      unmask: query.unmask === 'true',
-      reason: query.reason,
-    });
-    return withEtag(reply, customer);
+    return this.rpc.request(CustomerRpc.get, { caller, id, unmask: unmask === 'true', reason });
   }
 
   /** Changes fields, contacts, external ids or consents; audited. */
@@ -143,20 +115,15 @@ export class CustomersController {
   @ApiResponse({ status: 412, description: 'If-Match is stale: GET again and redo the change' })
   @ApiResponse({ status: 428, description: 'If-Match is missing' })
   @ApiConflictResponse({ description: 'an added contact or external id belongs to another customer' })
-  async update(
+  @ReplyBody(theCustomer)
+  @VersionETag()
+  update(
     @Param('id') id: string,
-    @Body() body: UpdateCustomerDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() changes: UpdateCustomerDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CustomerView> {
-    const { customer } = await this.rpc.request(CustomerWriteRpc.update, {
-      caller,
-      id,
-      ...(ifMatch === undefined ? {} : { ifMatch }),
-      changes: body,
-    });
-    return withEtag(reply, customer);
+  ): Promise<CustomerWriteReply> {
+    return this.rpc.request(CustomerWriteRpc.update, { caller, id, ifMatch, changes });
   }
 
   /** Possible duplicates of this customer and why (same name and store, ID number, external id). */
@@ -188,14 +155,14 @@ export class CustomersController {
   @ApiGoneResponse({ description: 'already erased' })
   erase(
     @Param('id') id: string,
-    @Query() query: EraseCustomerQuery,
+    @Query() { reason }: EraseCustomerQuery,
     @CurrentCaller() caller: Caller,
   ): Promise<CustomerErasedView> {
-    return this.rpc.request(CustomerRpc.erase, { caller, id, reason: query.reason });
+    return this.rpc.request(CustomerRpc.erase, { caller, id, reason });
   }
 }
 
-function withEtag(reply: FastifyReply, customer: CustomerView): CustomerView {
-  void reply.header('ETag', versionEtag(customer.version));
+/** A write's answer is the customer it stored (masked); `replayed` went to a header (IdempotentReplay). */
+function theCustomer({ customer }: Pick<CustomerWriteReply, 'customer'>): CustomerView {
   return customer;
 }

@@ -1,17 +1,11 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
-import {
-  DomainError,
-  IDEMPOTENCY_KEY_PATTERN,
-  IntakeRpc,
-  SubmitFeedbackDto,
-  type Caller,
-  type SubmitFeedbackReply,
-} from '@closeloop/contracts';
+import { IntakeRpc, SubmitFeedbackDto, type Caller, type SubmitFeedbackReply } from '@closeloop/contracts';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/auth.decorators';
+import { IdempotentReplay } from '../http/reply.decorators';
+import { IdempotencyKey } from '../http/request.decorators';
 import { FeedbackCreatedView } from './feedback.views';
 
 @ApiTags('feedback')
@@ -34,23 +28,12 @@ export class FeedbackController {
     description:
       'FEEDBACK.ALREADY_RECORDED: another user recorded this channel message or key, and its customer is not one you may see',
   })
-  async submit(
-    @Body() body: SubmitFeedbackDto,
+  @IdempotentReplay()
+  submit(
+    @Body() feedback: SubmitFeedbackDto,
     @CurrentCaller() caller: Caller,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Omit<SubmitFeedbackReply, 'replayed'>> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new DomainError('VALIDATION_FAILED', undefined, [
-        { field: 'Idempotency-Key', message: 'must be 8-128 characters of letters, digits, . _ : -' },
-      ]);
-    }
-    const { replayed, ...created } = await this.rpc.request(IntakeRpc.submitFeedback, {
-      caller,
-      idempotencyKey,
-      feedback: body,
-    });
-    if (replayed) void reply.header('Idempotent-Replayed', 'true');
-    return created;
+    @IdempotencyKey() idempotencyKey: string | undefined,
+  ): Promise<SubmitFeedbackReply> {
+    return this.rpc.request(IntakeRpc.submitFeedback, { caller, idempotencyKey, feedback });
   }
 }

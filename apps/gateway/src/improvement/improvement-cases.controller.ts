@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Patch, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -8,13 +8,11 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import {
   ImprovementRpc,
   ListImprovementCasesQuery,
   UpdateImprovementCaseDto,
-  versionEtag,
   type Caller,
   type ImprovementCaseSummary,
   type ImprovementCaseView,
@@ -22,6 +20,8 @@ import {
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
+import { VersionETag } from '../http/reply.decorators';
+import { IfMatch } from '../http/request.decorators';
 import { ImprovementCasePageDoc, ImprovementCaseViewDoc } from './improvement-cases.views';
 
 /** R8: cross-department improvement cases, opened when a complaint category runs high weeks in a row. */
@@ -45,14 +45,9 @@ export class ImprovementCasesController {
   @Get(':id')
   @ApiOkResponse({ type: ImprovementCaseViewDoc })
   @ApiNotFoundResponse()
-  async get(
-    @Param('id') id: string,
-    @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<ImprovementCaseView> {
-    const view = await this.rpc.request(ImprovementRpc.get, { caller, id });
-    void reply.header('ETag', versionEtag(view.version));
-    return view;
+  @VersionETag()
+  get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<ImprovementCaseView> {
+    return this.rpc.request(ImprovementRpc.get, { caller, id });
   }
 
   @Patch(':id')
@@ -62,20 +57,13 @@ export class ImprovementCasesController {
   @ApiOkResponse({ type: ImprovementCaseViewDoc })
   @ApiResponse({ status: 412, description: 'If-Match is stale' })
   @ApiResponse({ status: 428, description: 'If-Match is missing' })
-  async update(
+  @VersionETag()
+  update(
     @Param('id') id: string,
-    @Body() body: UpdateImprovementCaseDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: UpdateImprovementCaseDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ImprovementCaseView> {
-    const view = await this.rpc.request(ImprovementRpc.update, {
-      caller,
-      id,
-      ...(ifMatch === undefined ? {} : { ifMatch }),
-      input: body,
-    });
-    void reply.header('ETag', versionEtag(view.version));
-    return view;
+    return this.rpc.request(ImprovementRpc.update, { caller, id, ifMatch, input });
   }
 }

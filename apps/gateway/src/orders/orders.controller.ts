@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Res } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -6,11 +6,11 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
-import { CreateOrderDto, OrderRpc, type Caller, type OrderView } from '@closeloop/contracts';
+import { CreateOrderDto, OrderRpc, type Caller, type OrderReply } from '@closeloop/contracts';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { Roles } from '../auth/auth.decorators';
+import { IdempotentReplay, ReplyBody } from '../http/reply.decorators';
 
 class OrderViewDoc {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -37,14 +37,9 @@ export class OrdersController {
   @Roles('admin', 'supervisor', 'agent')
   @ApiCreatedResponse({ type: OrderViewDoc })
   @ApiConflictResponse({ description: 'the external order id was recorded with other content' })
-  async create(
-    @Body() body: CreateOrderDto,
-    @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<OrderView> {
-    const { order, replayed } = await this.rpc.request(OrderRpc.create, { caller, order: body });
-    if (replayed) void reply.header('Idempotent-Replayed', 'true');
-    void reply.status(replayed ? 200 : 201);
-    return order;
+  @IdempotentReplay({ status: 200 })
+  @ReplyBody(({ order }: OrderReply) => order)
+  create(@Body() order: CreateOrderDto, @CurrentCaller() caller: Caller): Promise<OrderReply> {
+    return this.rpc.request(OrderRpc.create, { caller, order });
   }
 }

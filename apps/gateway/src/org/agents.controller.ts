@@ -1,6 +1,5 @@
-import { Body, Controller, Get, Headers, Param, Put, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import {
   AgentListQuery,
   CreateAgentDto,
@@ -10,10 +9,16 @@ import {
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
+import type { UserEntity } from '../users/entities/user.entity';
 import { AgentsService } from './agents.service';
-import { IfMatchRequired, withEtag } from './org-http';
+import { ReplyBody, VersionETag } from '../http/reply.decorators';
+import { IfMatch } from '../http/request.decorators';
+import { IfMatchRequired } from './org-http';
 import { DirectoryRecordsController } from './org-record.controller';
 import { agentView, AgentPageView, AgentView } from './org.views';
+
+/** The answer is the agent's view, with its version in ETag. */
+const AgentReply = () => applyDecorators(ReplyBody(agentView), VersionETag());
 
 /**
  * R3: agents (staff users with the agent or supervisor role) with their departments, stores, skills,
@@ -41,11 +46,9 @@ export class AgentsController extends DirectoryRecordsController({
   @Get('me')
   @Roles('agent', 'supervisor')
   @ApiOkResponse({ type: AgentView })
-  async me(
-    @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AgentView> {
-    return withEtag(reply, agentView(await this.agents.get(caller.userId)));
+  @AgentReply()
+  me(@CurrentCaller() caller: Caller): Promise<UserEntity> {
+    return this.agents.get(caller.userId);
   }
 
   /** The caller goes on shift (takes tickets, and queued ones come to them) or away. */
@@ -53,14 +56,13 @@ export class AgentsController extends DirectoryRecordsController({
   @Roles('agent', 'supervisor')
   @IfMatchRequired(false)
   @ApiOkResponse({ type: AgentView })
-  async setMyAvailability(
-    @Body() body: SetAvailabilityDto,
-    @Headers('if-match') ifMatch: string | undefined,
+  @AgentReply()
+  setMyAvailability(
+    @Body() { availability }: SetAvailabilityDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AgentView> {
-    const agent = await this.agents.setAvailability(caller, caller.userId, body.availability, ifMatch);
-    return withEtag(reply, agentView(agent));
+  ): Promise<UserEntity> {
+    return this.agents.setAvailability(caller, caller.userId, availability, ifMatch);
   }
 
   /** Supervisors for the agents of their departments, admins for anyone. */
@@ -68,16 +70,13 @@ export class AgentsController extends DirectoryRecordsController({
   @IfMatchRequired(false)
   @ApiOkResponse({ type: AgentView })
   @ApiNotFoundResponse({ description: 'no such agent in your departments' })
-  async setAvailability(
+  @AgentReply()
+  setAvailability(
     @Param('id') id: string,
-    @Body() body: SetAvailabilityDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() { availability }: SetAvailabilityDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<AgentView> {
-    return withEtag(
-      reply,
-      agentView(await this.agents.setAvailability(caller, id, body.availability, ifMatch)),
-    );
+  ): Promise<UserEntity> {
+    return this.agents.setAvailability(caller, id, availability, ifMatch);
   }
 }

@@ -1,14 +1,13 @@
 import {
+  applyDecorators,
   Body,
   Get,
-  Headers,
   HttpCode,
   Inject,
   Param,
   Patch,
   Post,
   Query,
-  Res,
   type Type,
 } from '@nestjs/common';
 import {
@@ -18,10 +17,11 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import type { Page } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
-import { created, IfMatchRequired, withEtag } from './org-http';
+import { Location, ReplyBody, VersionETag } from '../http/reply.decorators';
+import { IfMatch } from '../http/request.decorators';
+import { IfMatchRequired } from './org-http';
 import { pageView } from './org.views';
 
 /** What every directory service offers the HTTP edge. */
@@ -54,20 +54,25 @@ export interface DirectoryRoutes<E, V, C, U, Q> {
 export function DirectoryRecordsController<E, V extends { id: string; version: number }, C, U, Q>(
   routes: DirectoryRoutes<E, V, C, U, Q>,
 ) {
+  /** The answer is the record's view, with its version in ETag. */
+  const RecordReply = () => applyDecorators(ReplyBody(routes.toView), VersionETag());
+
   class DirectoryRecordsControllerBase {
     constructor(@Inject(routes.service) readonly records: DirectoryRecords<E, C, U, Q>) {}
 
     @Get()
     @ApiOkResponse({ type: routes.page })
-    async list(@Query() query: Q): Promise<Page<V>> {
-      return pageView(await this.records.list(query), routes.toView);
+    @ReplyBody((page: Page<E>) => pageView(page, routes.toView))
+    list(@Query() query: Q): Promise<Page<E>> {
+      return this.records.list(query);
     }
 
     @Get(':id')
     @ApiOkResponse({ type: routes.view, description: 'ETag header: the version to send as If-Match' })
     @ApiNotFoundResponse()
-    async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<V> {
-      return withEtag(reply, routes.toView(await this.records.get(id)));
+    @RecordReply()
+    get(@Param('id') id: string): Promise<E> {
+      return this.records.get(id);
     }
 
     @Post()
@@ -76,9 +81,10 @@ export function DirectoryRecordsController<E, V extends { id: string; version: n
     @ApiBody({ type: routes.create })
     @ApiCreatedResponse({ type: routes.view })
     @ApiConflictResponse({ description: 'the id (or e-mail) is taken; ids are never reused' })
-    async create(@Body() body: C, @Res({ passthrough: true }) reply: FastifyReply): Promise<V> {
-      const record = routes.toView(await this.records.create(body));
-      return created(reply, `/api/v1/org/${routes.path}/${record.id}`, record);
+    @RecordReply()
+    @Location((record: V) => `/api/v1/org/${routes.path}/${record.id}`)
+    create(@Body() body: C): Promise<E> {
+      return this.records.create(body);
     }
 
     /** Changes the given fields; `active: false` deactivates (nothing is deleted). */
@@ -88,19 +94,15 @@ export function DirectoryRecordsController<E, V extends { id: string; version: n
     @ApiBody({ type: routes.update })
     @ApiOkResponse({ type: routes.view })
     @ApiConflictResponse({ description: 'ORG.IN_USE: active records still point to it' })
-    async update(
-      @Param('id') id: string,
-      @Body() body: U,
-      @Headers('if-match') ifMatch: string | undefined,
-      @Res({ passthrough: true }) reply: FastifyReply,
-    ): Promise<V> {
-      return withEtag(reply, routes.toView(await this.records.update(id, body, ifMatch)));
+    @RecordReply()
+    update(@Param('id') id: string, @Body() body: U, @IfMatch() ifMatch: string | undefined): Promise<E> {
+      return this.records.update(id, body, ifMatch);
     }
   }
   // Generic parameters erase to Object: name the concrete request classes for validation and OpenAPI.
   const prototype = DirectoryRecordsControllerBase.prototype;
   Reflect.defineMetadata('design:paramtypes', [routes.query], prototype, 'list');
-  Reflect.defineMetadata('design:paramtypes', [routes.create, Object], prototype, 'create');
-  Reflect.defineMetadata('design:paramtypes', [String, routes.update, String, Object], prototype, 'update');
+  Reflect.defineMetadata('design:paramtypes', [routes.create], prototype, 'create');
+  Reflect.defineMetadata('design:paramtypes', [String, routes.update, String], prototype, 'update');
   return DirectoryRecordsControllerBase;
 }

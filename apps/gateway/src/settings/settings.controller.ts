@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Put, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Param, Put } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -8,7 +8,6 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import {
   DomainError,
@@ -19,6 +18,8 @@ import {
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
+import { ReplyBody, ReplyHeaders } from '../http/reply.decorators';
+import { IfMatch } from '../http/request.decorators';
 
 /** Which service owns which settings document (architecture: `GET|PUT /api/v1/settings/{key}`). */
 const OWNERS = {
@@ -42,6 +43,16 @@ function owner(key: string) {
   return OWNERS[key as keyof typeof OWNERS];
 }
 
+/** The answer is the document itself; its version goes in ETag, the time it changed in Last-Modified. */
+const SettingsDocument = () =>
+  applyDecorators(
+    ReplyHeaders((view: SettingsView) => ({
+      ETag: view.etag,
+      'Last-Modified': new Date(view.updatedAt).toUTCString(),
+    })),
+    ReplyBody((view: SettingsView) => view.value),
+  );
+
 /**
  * Admin settings: the whole document in, the whole document out, with an ETag. Changes need `If-Match`
  * (428 without it, 412 when stale); the owning service validates and authorizes again.
@@ -56,12 +67,9 @@ export class SettingsController {
   @Get(':key')
   @ApiParam({ name: 'key', enum: Object.keys(OWNERS) })
   @ApiOkResponse({ description: 'The document; its version in the ETag header', schema: { type: 'object' } })
-  async get(
-    @Param('key') key: string,
-    @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Record<string, unknown>> {
-    return send(reply, await this.rpc.request(owner(key).get, { caller, key }));
+  @SettingsDocument()
+  get(@Param('key') key: string, @CurrentCaller() caller: Caller): Promise<SettingsView> {
+    return this.rpc.request(owner(key).get, { caller, key });
   }
 
   @Put(':key')
@@ -71,27 +79,13 @@ export class SettingsController {
   @ApiOkResponse({ description: 'The stored document; its new version in the ETag header' })
   @ApiResponse({ status: 412, description: 'If-Match is stale: GET again and redo the change' })
   @ApiResponse({ status: 428, description: 'If-Match is missing' })
-  async put(
+  @SettingsDocument()
+  put(
     @Param('key') key: string,
-    @Body() body: Record<string, unknown>,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() value: Record<string, unknown>,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Record<string, unknown>> {
-    const definition = owner(key);
-    return send(
-      reply,
-      await this.rpc.request(definition.put, {
-        caller,
-        key,
-        ...(ifMatch === undefined ? {} : { ifMatch }),
-        value: body,
-      }),
-    );
+  ): Promise<SettingsView> {
+    return this.rpc.request(owner(key).put, { caller, key, ifMatch, value });
   }
-}
-
-function send(reply: FastifyReply, view: SettingsView): Record<string, unknown> {
-  void reply.header('ETag', view.etag).header('Last-Modified', new Date(view.updatedAt).toUTCString());
-  return view.value;
 }

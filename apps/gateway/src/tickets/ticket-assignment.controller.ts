@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -10,17 +10,12 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { isUUID } from 'class-validator';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import {
   CompleteCollaborationDto,
-  DomainError,
-  IDEMPOTENCY_KEY_PATTERN,
   ReassignTicketDto,
   RequestCollaborationDto,
   RoutingAssignmentRpc,
-  ticketEtag,
   WorkloadQuery,
   type Caller,
   type CollaborationView,
@@ -29,6 +24,8 @@ import {
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
+import { IdempotentReplay, Location, VersionETag } from '../http/reply.decorators';
+import { IdempotencyKey, IfMatch, UuidOrNotFound } from '../http/request.decorators';
 import { CollaborationViewDoc, TicketAssignmentViewDoc, WorkloadDoc } from './ticket-assignment.views';
 
 /**
@@ -58,21 +55,14 @@ export class TicketAssignmentController {
   })
   @ApiResponse({ status: 412, description: 'If-Match is stale: GET the ticket again' })
   @ApiResponse({ status: 428, description: 'If-Match is missing' })
-  async reassign(
+  @VersionETag()
+  reassign(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ReassignTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ReassignTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketAssignmentView> {
-    const view = await this.rpc.request(RoutingAssignmentRpc.reassign, {
-      caller,
-      ticketNo,
-      ...(ifMatch === undefined ? {} : { ifMatch }),
-      input: body,
-    });
-    void reply.header('ETag', ticketEtag(view.version));
-    return view;
+    return this.rpc.request(RoutingAssignmentRpc.reassign, { caller, ticketNo, ifMatch, input });
   }
 
   @Get(':ticketNo/collaborations')
@@ -95,27 +85,22 @@ export class TicketAssignmentController {
   })
   @ApiCreatedResponse({ type: CollaborationViewDoc })
   @ApiNotFoundResponse()
-  async request(
+  @IdempotentReplay()
+  @Location(
+    (view: CollaborationView, { ticketNo }) => `/api/v1/tickets/${ticketNo}/collaborations/${view.id}`,
+  )
+  request(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: RequestCollaborationDto,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Body() input: RequestCollaborationDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<CollaborationView> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new DomainError('VALIDATION_FAILED', undefined, [
-        { field: 'Idempotency-Key', message: 'must be 8-128 characters of letters, digits, . _ : -' },
-      ]);
-    }
-    const { replayed, ...view } = await this.rpc.request(RoutingAssignmentRpc.requestCollaboration, {
+  ): Promise<CollaborationView & { replayed: boolean }> {
+    return this.rpc.request(RoutingAssignmentRpc.requestCollaboration, {
       caller,
       ticketNo,
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      input: body,
+      idempotencyKey,
+      input,
     });
-    if (replayed) void reply.header('Idempotent-Replayed', 'true');
-    void reply.header('Location', `/api/v1/tickets/${ticketNo}/collaborations/${view.id}`);
-    return view;
   }
 
   @Post(':ticketNo/collaborations/:id/complete')
@@ -127,16 +112,15 @@ export class TicketAssignmentController {
   @ApiConflictResponse({ description: 'COLLABORATION.ALREADY_DONE' })
   complete(
     @Param('ticketNo') ticketNo: string,
-    @Param('id') id: string,
-    @Body() body: CompleteCollaborationDto,
+    @Param('id', new UuidOrNotFound('COLLABORATION.NOT_FOUND', 'collaboration')) collaborationId: string,
+    @Body() input: CompleteCollaborationDto,
     @CurrentCaller() caller: Caller,
   ): Promise<CollaborationView> {
-    if (!isUUID(id)) throw new DomainError('COLLABORATION.NOT_FOUND', `no collaboration ${id}`);
     return this.rpc.request(RoutingAssignmentRpc.completeCollaboration, {
       caller,
       ticketNo,
-      collaborationId: id,
-      input: body,
+      collaborationId,
+      input,
     });
   }
 }

@@ -3,12 +3,10 @@ import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Param,
   Post,
   Query,
-  Res,
   type Type,
 } from '@nestjs/common';
 import {
@@ -21,7 +19,6 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import {
   ArchiveTicketDto,
@@ -38,18 +35,17 @@ import {
   RoutingRpc,
   ReclassifyTicketDto,
   TicketAmountsDto,
-  ticketEtag,
   type Caller,
   type Page,
-  type RpcDefinition,
   type Role,
   type TicketAction,
-  type TicketCommand,
   type TicketSummaryView,
   type TicketView,
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
+import { VersionETag } from '../http/reply.decorators';
+import { IfMatch } from '../http/request.decorators';
 import { ConfirmationLinks } from './confirmation-links';
 import { ConfirmationLinkDoc, TicketPageDoc, TicketViewDoc } from './ticket.views';
 
@@ -70,12 +66,8 @@ function TicketCommandRoute(action: TicketAction, body: Type, summary: string, r
     ApiResponse({ status: 409, description: 'TICKET.INVALID_TRANSITION: not allowed in its status' }),
     ApiResponse({ status: 412, description: 'If-Match is stale: GET the ticket again' }),
     ApiResponse({ status: 428, description: 'If-Match is missing' }),
+    VersionETag(),
   );
-}
-
-function withEtag<T extends { version: number }>(reply: FastifyReply, view: T): T {
-  void reply.header('ETag', ticketEtag(view.version));
-  return view;
 }
 
 /**
@@ -105,111 +97,99 @@ export class TicketsController {
   @Roles(...STAFF)
   @ApiOkResponse({ type: TicketViewDoc })
   @ApiNotFoundResponse({ description: 'no such ticket, or not one of your departments' })
-  async get(
-    @Param('ticketNo') ticketNo: string,
-    @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TicketView> {
-    return withEtag(reply, await this.rpc.request(RoutingRpc.getTicket, { caller, ticketNo }));
+  @VersionETag()
+  get(@Param('ticketNo') ticketNo: string, @CurrentCaller() caller: Caller): Promise<TicketView> {
+    return this.rpc.request(RoutingRpc.getTicket, { caller, ticketNo });
   }
 
   @TicketCommandRoute('respond', RespondTicketDto, 'R1: the first response reached the customer')
   respond(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: RespondTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: RespondTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.respond, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.respond, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('plan', PlanTicketDto, 'R4: the solution plan: what, who, by when')
   plan(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: PlanTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: PlanTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.plan, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.plan, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('progress', ProgressTicketDto, 'R5: the customer was updated; the next update is due')
   progress(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ProgressTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ProgressTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.progress, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.progress, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('resolve', ResolveTicketDto, "R6: resolved; waits for the customer's answer")
   resolve(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ResolveTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ResolveTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.resolve, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.resolve, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('confirm', ConfirmTicketDto, "R6: record the customer's confirmation")
   confirm(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ConfirmTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ConfirmTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.confirm, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.confirm, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('object', ObjectTicketDto, "R6: record the customer's objection; the ticket reopens")
   object(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ObjectTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ObjectTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.object, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.object, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('close', CloseTicketDto, 'R9: close without confirmation, with a stated reason')
   close(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: CloseTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: CloseTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.close, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.close, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('pause', PauseTicketDto, 'wait on the customer: the SLA clocks stop')
   pause(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: PauseTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: PauseTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.pause, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.pause, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('resume', ResumeTicketDto, 'the customer answered: clocks run, due times moved')
   resume(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ResumeTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ResumeTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.resume, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.resume, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('archive', ArchiveTicketDto, 'file a confirmed or closed ticket', [
@@ -218,23 +198,21 @@ export class TicketsController {
   ])
   archive(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ArchiveTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ArchiveTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.archive, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.archive, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute('amounts', TicketAmountsDto, 'R8: money at stake (claimed, compensation) in fen')
   amounts(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: TicketAmountsDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: TicketAmountsDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.amounts, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.amounts, { caller, ticketNo, ifMatch, input });
   }
 
   @TicketCommandRoute(
@@ -244,12 +222,11 @@ export class TicketsController {
   )
   reclassify(
     @Param('ticketNo') ticketNo: string,
-    @Body() body: ReclassifyTicketDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Body() input: ReclassifyTicketDto,
+    @IfMatch() ifMatch: string | undefined,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TicketView> {
-    return this.command(RoutingRpc.reclassify, { caller, ticketNo, ifMatch, input: body }, reply);
+    return this.rpc.request(RoutingRpc.reclassify, { caller, ticketNo, ifMatch, input });
   }
 
   /** R6: the customer's single-use confirmation link of a resolved ticket, to send or read out to them. */
@@ -264,15 +241,5 @@ export class TicketsController {
     @CurrentCaller() caller: Caller,
   ): Promise<{ url: string; path: string; expiresAt: string }> {
     return this.links.link(await this.rpc.request(RoutingRpc.confirmationLink, { caller, ticketNo }));
-  }
-
-  private async command<T>(
-    definition: RpcDefinition<TicketCommand<T>, TicketView>,
-    command: TicketCommand<T>,
-    reply: FastifyReply,
-  ): Promise<TicketView> {
-    const { ifMatch, ...rest } = command;
-    const request = ifMatch === undefined ? rest : command;
-    return withEtag(reply, await this.rpc.request(definition, request));
   }
 }

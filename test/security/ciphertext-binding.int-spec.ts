@@ -17,25 +17,18 @@ import {
   type Caller,
   type Role,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { PiiCipher, type PiiColumn } from '../../apps/intake/src/customers/pii-cipher';
 import { rotatePii } from '../../apps/intake/src/customers/pii-rotation';
 import { ImportRunner } from '../../apps/intake/src/imports/import.runner';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { DEV_PII_HMAC_KEY, DEV_PII_KEYS, IntakeEnv } from '../../apps/intake/src/intake.env';
+import { DEV_PII_HMAC_KEY, DEV_PII_KEYS } from '../../apps/intake/src/intake.env';
+import { QUIET_INTAKE_JOBS, startIntakeWithDb } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const cipher = new PiiCipher(DEV_PII_KEYS, 'dev1', Buffer.from(DEV_PII_HMAC_KEY, 'base64'));
 
 const caller = (role: Role): Caller => ({ userId: randomUUID(), roles: [role], departments: [], stores: [] });
@@ -75,20 +68,10 @@ async function refusedWithout(read: Promise<unknown>, secrets: string[]): Promis
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('sec_binding');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('sec_binding', { env: QUIET_INTAKE_JOBS }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 it('stores bound values from every writer: registration, update, matching, import, merge, pii:rotate', async () => {
   // Registration and update (API).

@@ -12,23 +12,15 @@ import {
   type Caller,
   type ImportKind,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { ImportRunner } from '../../apps/intake/src/imports/import.runner';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import { QUIET_INTAKE_JOBS, startIntakeWithDb } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
 const s1Supervisor: Caller = { userId: randomUUID(), roles: ['supervisor'], departments: [], stores: ['s1'] };
 
@@ -58,20 +50,10 @@ async function footprint(customerId: string): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('sec_import_scope');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('sec_import_scope', { env: QUIET_INTAKE_JOBS }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 it("refuses a store-scoped import's rows that reach into another store, and changes nothing there", async () => {
   const phone = '13512340001';

@@ -17,27 +17,18 @@ import {
   type ImportKind,
   type ImportView,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { PiiCipher } from '../customers/pii-cipher';
-import { IntakeModule } from '../intake.module';
-import { IntakeEnv } from '../intake.env';
 import { prepareCustomerBatch } from './customer-batch';
 import { BatchRaceError, CustomerImportWriter } from './customer-import.writer';
 import { ImportRunner } from './import.runner';
+import { QUIET_INTAKE_JOBS, startIntakeWithDb } from '../testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const caller = (roles: Caller['roles'], stores: string[] = []): Caller => ({
   userId: randomUUID(),
   roles,
@@ -83,20 +74,10 @@ async function contactsOf(customerId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('import_scope');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('import_scope', { env: QUIET_INTAKE_JOBS }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 describe("a store-scoped importer (X1: the caller's stores)", () => {
   it("refuses rows matching another store's customer, field named, and joins its own and no-store ones", async () => {

@@ -1,0 +1,35 @@
+import {
+  createTestScope,
+  type InProcessService,
+  type TestDatabase,
+  type TestScope,
+} from '@closeloop/testing';
+import { IntakeEnv } from '../intake.env';
+import { IntakeModule } from '../intake.module';
+import type { ServiceStartOptions } from '@closeloop/testing';
+
+/** The job and import pollers off, so a test runs them itself (runOnce) when it means to. */
+export const QUIET_INTAKE_JOBS = { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' };
+
+/** Intake in this process on the scope's database and prefix. */
+export function startIntake(scope: TestScope, options: ServiceStartOptions = {}): Promise<InProcessService> {
+  return scope.start(IntakeEnv, (env) => IntakeModule.register(env), options);
+}
+
+export interface IntakeUnderTest {
+  db: TestDatabase;
+  prefix: string;
+  intake: InProcessService;
+  scope: TestScope;
+  close(): Promise<void>;
+}
+
+/** Intake alone on a database and prefix of its own; `close()` removes it all. */
+export async function startIntakeWithDb(
+  label: string,
+  options: ServiceStartOptions = {},
+): Promise<IntakeUnderTest> {
+  const scope = await createTestScope(label);
+  const intake = await startIntake(scope, options);
+  return { db: scope.db, prefix: scope.prefix, intake, scope, close: () => scope.close() };
+}

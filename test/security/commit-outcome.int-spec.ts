@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GroupedUnitOfWork } from '@closeloop/messaging';
+import { occupyGroup } from '@closeloop/messaging/testing/occupy-group';
 import {
   IntakeRpc,
   type Caller,
@@ -88,14 +89,7 @@ async function expectStoredOnce(
 
 it('answers every submission of a group whose COMMIT committed but whose answer was lost, each stored once', async () => {
   const uow = intake.app.get(GroupedUnitOfWork);
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  await new Promise<void>((started) => {
-    void uow.run(async () => {
-      started();
-      await gate;
-    });
-  });
+  const { release } = await occupyGroup(uow);
   const submissions = Array.from({ length: 4 }, feedback);
   const replies = submissions.map((dto) =>
     intake.rpc.request(IntakeRpc.submitFeedback, { caller: agent, feedback: dto }),

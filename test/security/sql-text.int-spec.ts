@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { GroupedUnitOfWork } from '@closeloop/messaging';
+import { occupyGroup } from '@closeloop/messaging/testing/occupy-group';
 import {
   IntakeRpc,
   type Caller,
@@ -88,14 +89,7 @@ it('puts no customer text into the SQL of a failing commit group: not in pg_stat
 
   const uow = intake.app.get(GroupedUnitOfWork);
   // Hold the only group slot, so the submissions below gather into one group.
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  await new Promise<void>((started) => {
-    void uow.run(async () => {
-      started();
-      await gate;
-    });
-  });
+  const { release } = await occupyGroup(uow);
 
   const dto = (channelMessageId: string): SubmitFeedbackDto => ({
     channel: 'hotline',

@@ -1,3 +1,4 @@
+import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
 import {
   createTestScope,
   type InProcessService,
@@ -6,6 +7,7 @@ import {
 } from '@closeloop/testing';
 import { IntakeEnv } from '../intake.env';
 import { IntakeModule } from '../intake.module';
+import { intakePersistence } from '../intake.persistence';
 import type { ServiceStartOptions } from '@closeloop/testing';
 
 /** The job and import pollers off, so a test runs them itself (runOnce) when it means to. */
@@ -32,4 +34,25 @@ export async function startIntakeWithDb(
   const scope = await createTestScope(label);
   const intake = await startIntake(scope, options);
   return { db: scope.db, prefix: scope.prefix, intake, scope, close: () => scope.close() };
+}
+
+/** Runs intake's migrations (all, or the first ones for an upgrade test) on the database at `url`. */
+export async function migrateIntake(
+  url: string,
+  migrations: (typeof intakePersistence)['migrations'] = intakePersistence.migrations,
+): Promise<void> {
+  const dataSource = createServiceDataSource({
+    url,
+    schema: 'intake',
+    entities: intakePersistence.entities,
+    migrations,
+    poolSize: 1,
+    applicationName: 'closeloop-migration-test',
+  });
+  await dataSource.initialize();
+  try {
+    await runMigrationsLocked(dataSource, 'intake');
+  } finally {
+    await dataSource.destroy();
+  }
 }

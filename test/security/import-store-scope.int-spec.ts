@@ -4,17 +4,15 @@
  * phone: such rows are refused as row errors naming the field, never the customer, and the customer of s2
  * is left exactly as it was (docs/imports.md).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  CustomerWriteRpc,
-  IMPORT_CHUNK_BYTES,
-  ImportRpc,
-  type Caller,
-  type ImportKind,
-} from '@closeloop/contracts';
+import { randomUUID } from 'node:crypto';
+import { CustomerWriteRpc, ImportRpc, type Caller, type ImportKind } from '@closeloop/contracts';
 import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { ImportRunner } from '../../apps/intake/src/imports/import.runner';
-import { QUIET_INTAKE_JOBS, startIntakeWithDb } from '../../apps/intake/src/testing/intake-fixtures';
+import {
+  QUIET_INTAKE_JOBS,
+  startIntakeWithDb,
+  uploadCsv,
+} from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -25,12 +23,7 @@ const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [],
 const s1Supervisor: Caller = { userId: randomUUID(), roles: ['supervisor'], departments: [], stores: ['s1'] };
 
 async function importCsv(kind: ImportKind, csv: string) {
-  const file = Buffer.from(csv, 'utf8');
-  const job = await intake.rpc.request(ImportRpc.begin, { caller: s1Supervisor, kind, format: 'csv' });
-  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
-  await intake.rpc.request(ImportRpc.chunk, { caller: s1Supervisor, id: job.id, seq: 0, data });
-  const sha256 = createHash('sha256').update(file).digest('hex');
-  await intake.rpc.request(ImportRpc.commit, { caller: s1Supervisor, id: job.id, chunks: 1, sha256 });
+  const job = await uploadCsv(intake, s1Supervisor, kind, csv);
   expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
   const view = await intake.rpc.request(ImportRpc.get, { caller: s1Supervisor, id: job.id });
   const errors = await intake.rpc.request(ImportRpc.errors, { caller: s1Supervisor, id: job.id });

@@ -7,11 +7,10 @@
  *   again and finds the identifiers where they are after it (a new customer, or the survivor).
  * The races are played on a second connection holding the erasure or merge open while the writer looks up.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   CustomerWriteRpc,
-  IMPORT_CHUNK_BYTES,
   ImportRpc,
   type Caller,
   type ImportKind,
@@ -22,7 +21,7 @@ import { PiiCipher } from '../customers/pii-cipher';
 import { prepareCustomerBatch } from './customer-batch';
 import { BatchRaceError, CustomerImportWriter } from './customer-import.writer';
 import { ImportRunner } from './import.runner';
-import { QUIET_INTAKE_JOBS, startIntakeWithDb } from '../testing/intake-fixtures';
+import { QUIET_INTAKE_JOBS, startIntakeWithDb, uploadCsv } from '../testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -55,12 +54,7 @@ async function customer(
 }
 
 async function importCsv(who: Caller, kind: ImportKind, csv: string): Promise<ImportView> {
-  const file = Buffer.from(csv, 'utf8');
-  const job = await intake.rpc.request(ImportRpc.begin, { caller: who, kind, format: 'csv' });
-  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
-  await intake.rpc.request(ImportRpc.chunk, { caller: who, id: job.id, seq: 0, data });
-  const sha256 = createHash('sha256').update(file).digest('hex');
-  await intake.rpc.request(ImportRpc.commit, { caller: who, id: job.id, chunks: 1, sha256 });
+  const job = await uploadCsv(intake, who, kind, csv);
   expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
   return intake.rpc.request(ImportRpc.get, { caller: who, id: job.id });
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { IMPORT_CHUNK_BYTES, ImportRpc, type Caller, type ImportKind } from '@closeloop/contracts';
 import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
 import {
   createTestScope,
@@ -55,4 +57,20 @@ export async function migrateIntake(
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** Uploads a CSV as one chunk and commits it, as `caller`; the import is queued (the runner runs it). */
+export async function uploadCsv(
+  intake: InProcessService,
+  caller: Caller,
+  kind: ImportKind,
+  csv: string,
+): Promise<{ id: string }> {
+  const file = Buffer.from(csv, 'utf8');
+  const job = await intake.rpc.request(ImportRpc.begin, { caller, kind, format: 'csv' });
+  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
+  await intake.rpc.request(ImportRpc.chunk, { caller, id: job.id, seq: 0, data });
+  const sha256 = createHash('sha256').update(file).digest('hex');
+  await intake.rpc.request(ImportRpc.commit, { caller, id: job.id, chunks: 1, sha256 });
+  return job;
 }

@@ -134,30 +134,22 @@ describe('the operator is a real user (issue 14.3)', () => {
       roles: ['supervisor'],
     });
     expect(created.status).toBe(201);
-    const byPassword = await cliAs(
-      { CLOSELOOP_EMAIL: 'supervisor@dlq.e2e.test', CLOSELOOP_PASSWORD: 'supervisor-password-1' },
-      'dlq',
-      'list',
-      '--service',
-      'routing',
-    );
+    const listRouting = (env: Record<string, string>) => cliAs(env, 'dlq', 'list', '--service', 'routing');
+    const byPassword = await listRouting({
+      CLOSELOOP_EMAIL: 'supervisor@dlq.e2e.test',
+      CLOSELOOP_PASSWORD: 'supervisor-password-1',
+    });
     expect(byPassword.code).toBe(1);
     expect(byPassword.stderr).toMatch(/^FORBIDDEN/m);
     const supervisor = await new Api(platform.gatewayUrl).login(
       'supervisor@dlq.e2e.test',
       'supervisor-password-1',
     );
-    const byToken = await cliAs(
-      { CLOSELOOP_TOKEN: supervisor.token! },
-      'dlq',
-      'list',
-      '--service',
-      'routing',
-    );
+    const byToken = await listRouting({ CLOSELOOP_TOKEN: supervisor.token! });
     expect(byToken.code).toBe(1);
     expect(byToken.stderr).toMatch(/^FORBIDDEN/m);
     // The admin's token works the same way.
-    const admin = await cliAs({ CLOSELOOP_TOKEN: api.token! }, 'dlq', 'list', '--service', 'routing');
+    const admin = await listRouting({ CLOSELOOP_TOKEN: api.token! });
     expect(admin.code).toBe(0);
   });
 });

@@ -6,3 +6,4 @@ export * from './http';
 export * from './service';
 export * from './metrics-text';
 export * from './pg-proxy';
+export * from './scope';

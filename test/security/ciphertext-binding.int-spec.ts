@@ -7,35 +7,24 @@
  * - Every writer stores bound values: registration, update, feedback matching, import, merge, pii:rotate.
  * - Values stored before the binding (no associated data) stay readable, and pii:rotate rewrites them bound.
  */
-import { createCipheriv, createHash, randomUUID } from 'node:crypto';
-import {
-  CustomerRpc,
-  CustomerWriteRpc,
-  IMPORT_CHUNK_BYTES,
-  ImportRpc,
-  IntakeRpc,
-  type Caller,
-  type Role,
-} from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { createCipheriv, randomUUID } from 'node:crypto';
+import { CustomerRpc, CustomerWriteRpc, IntakeRpc, type Caller, type Role } from '@closeloop/contracts';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { PiiCipher, type PiiColumn } from '../../apps/intake/src/customers/pii-cipher';
 import { rotatePii } from '../../apps/intake/src/customers/pii-rotation';
 import { ImportRunner } from '../../apps/intake/src/imports/import.runner';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { DEV_PII_HMAC_KEY, DEV_PII_KEYS, IntakeEnv } from '../../apps/intake/src/intake.env';
+import { DEV_PII_HMAC_KEY, DEV_PII_KEYS } from '../../apps/intake/src/intake.env';
+import {
+  QUIET_INTAKE_JOBS,
+  startIntakeWithDb,
+  uploadCsv,
+} from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const cipher = new PiiCipher(DEV_PII_KEYS, 'dev1', Buffer.from(DEV_PII_HMAC_KEY, 'base64'));
 
 const caller = (role: Role): Caller => ({ userId: randomUUID(), roles: [role], departments: [], stores: [] });
@@ -75,20 +64,10 @@ async function refusedWithout(read: Promise<unknown>, secrets: string[]): Promis
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('sec_binding');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('sec_binding', { env: QUIET_INTAKE_JOBS }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 it('stores bound values from every writer: registration, update, matching, import, merge, pii:rotate', async () => {
   // Registration and update (API).
@@ -111,12 +90,8 @@ it('stores bound values from every writer: registration, update, matching, impor
     },
   });
   // Import.
-  const file = Buffer.from(`name,phone,idNumber\n钱七,${phone()},11010519491231002X\n`, 'utf8');
-  const job = await intake.rpc.request(ImportRpc.begin, { caller: admin, kind: 'customers', format: 'csv' });
-  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
-  await intake.rpc.request(ImportRpc.chunk, { caller: admin, id: job.id, seq: 0, data });
-  const sha256 = createHash('sha256').update(file).digest('hex');
-  await intake.rpc.request(ImportRpc.commit, { caller: admin, id: job.id, chunks: 1, sha256 });
+  const csv = `name,phone,idNumber\n钱七,${phone()},11010519491231002X\n`;
+  const job = await uploadCsv(intake, admin, 'customers', csv);
   expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
   // Merge: the survivor has no name or ID number and takes the duplicate's.
   const survivor = await register({ phones: [phone()] });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GroupedUnitOfWork } from '@closeloop/messaging';
+import { occupyGroup } from '@closeloop/messaging/testing/occupy-group';
 import {
   IntakeRpc,
   type Caller,
@@ -14,44 +15,36 @@ import {
   type SubmitFeedbackReply,
 } from '@closeloop/contracts';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   PgProxy,
   pollUntil,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import { startIntake } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(90_000);
 
+let scope: TestScope;
 let db: TestDatabase;
-let prefix: string;
 let proxy: PgProxy;
 let intake: InProcessService;
 const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
 
 beforeAll(async () => {
-  db = await createTestDatabase('outcome');
-  prefix = testPrefix();
+  scope = await createTestScope('outcome');
+  db = scope.db;
   proxy = await PgProxy.start(db.url);
+  scope.defer(() => proxy.close());
   // One group at a time, so the calls made while it is held form the next group.
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
+  intake = await startIntake(scope, {
     databaseUrl: proxy.url(db.url),
-    prefix,
     env: { GROUP_COMMIT_IN_FLIGHT: '1' },
   });
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await proxy?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 function feedback(): SubmitFeedbackDto {
   return {
@@ -96,14 +89,7 @@ async function expectStoredOnce(
 
 it('answers every submission of a group whose COMMIT committed but whose answer was lost, each stored once', async () => {
   const uow = intake.app.get(GroupedUnitOfWork);
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  await new Promise<void>((started) => {
-    void uow.run(async () => {
-      started();
-      await gate;
-    });
-  });
+  const { release } = await occupyGroup(uow);
   const submissions = Array.from({ length: 4 }, feedback);
   const replies = submissions.map((dto) =>
     intake.rpc.request(IntakeRpc.submitFeedback, { caller: agent, feedback: dto }),

@@ -8,20 +8,16 @@
 import { ServiceMetrics } from '@closeloop/runtime';
 import {
   Api,
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
   sampleValue,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { GatewayModule } from '../../apps/gateway/src/gateway.module';
-import { GatewayEnv } from '../../apps/gateway/src/gateway.env';
 import { configureGatewayRoutes } from '../../apps/gateway/src/http/configure';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import { startGateway } from '../../apps/gateway/src/testing/gateway-fixtures';
+import { startIntake } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
@@ -29,8 +25,8 @@ const ADMIN = { email: 'admin@enumeration.test', password: 'enumeration-admin-pa
 const LIMIT = 5;
 const PHONE = '13800135678';
 
+let scope: TestScope;
 let db: TestDatabase;
-let prefix: string;
 let intakes: InProcessService[];
 let gateways: InProcessService[];
 let admin: Api;
@@ -72,19 +68,15 @@ async function intakeSample(name: string, labels: Record<string, string>): Promi
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('contact-enumeration');
-  prefix = testPrefix();
-  const startIntake = () =>
-    startService(IntakeEnv, (env) => IntakeModule.register(env), { databaseUrl: db.url, prefix });
-  const startGateway = () =>
-    startService(GatewayEnv, (env) => GatewayModule.register(env), {
-      databaseUrl: db.url,
-      prefix,
+  scope = await createTestScope('contact-enumeration');
+  db = scope.db;
+  const gateway = () =>
+    startGateway(scope, {
       env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password },
       configure: configureGatewayRoutes,
     });
-  intakes = await Promise.all([startIntake(), startIntake()]);
-  gateways = await Promise.all([startGateway(), startGateway()]);
+  intakes = await Promise.all([startIntake(scope), startIntake(scope)]);
+  gateways = await Promise.all([gateway(), gateway()]);
   admin = await new Api(gateways[0].url).login(ADMIN.email, ADMIN.password);
   const created = await admin.post('/api/v1/customers', { name: '王小明', phones: [PHONE] });
   expect(created.status).toBe(201);
@@ -96,11 +88,7 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  await Promise.all([...(gateways ?? []), ...(intakes ?? [])].map((s) => s.close()));
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 it('seeds the privacy settings: analysts may not search by contact, 100 searches an hour', async () => {
   const [row] = await db.query<{ value: unknown }>(

@@ -16,24 +16,22 @@ import {
 import { streamNameFor } from '@closeloop/messaging';
 import { ConsumerRegistry } from '@closeloop/runtime';
 import {
-  createTestDatabase,
+  createTestScope,
   deleteTestStream,
   pollUntil,
-  startService,
   testNats,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
 import { FeedbackReconciliationJobs } from '../../apps/intake/src/feedback/feedback-reconciliation.jobs';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { RoutingEnv } from '../../apps/routing/src/routing.env';
-import { RoutingModule } from '../../apps/routing/src/routing.module';
+import { QUIET_INTAKE_JOBS, startIntake } from '../../apps/intake/src/testing/intake-fixtures';
+import { QUIET_ROUTING_SWEEPS, startRouting } from '../../apps/routing/src/testing/routing-fixtures';
 import { ResolutionReconciliationJobs } from '../../apps/routing/src/tickets/resolution-reconciliation.jobs';
 
 jest.setTimeout(90_000);
 
+let scope: TestScope;
 let db: TestDatabase;
 let seq = 0;
 let prefix: string;
@@ -41,19 +39,10 @@ let intake: InProcessService;
 let routing: InProcessService | undefined;
 
 const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
-const quiet = { HOUSEKEEPING_INTERVAL_SECONDS: '0', JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' };
+const quiet = { ...QUIET_INTAKE_JOBS, HOUSEKEEPING_INTERVAL_SECONDS: '0' };
 
-const startRouting = () =>
-  startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: {
-      SLA_SWEEP_INTERVAL_MS: '0',
-      DISPATCH_SWEEP_SECONDS: '0',
-      HOUSEKEEPING_INTERVAL_SECONDS: '0',
-      EVENT_RECONCILE_DELAY_SECONDS: '1',
-    },
-  });
+const startRoutingHere = () =>
+  startRouting(scope, { env: { ...QUIET_ROUTING_SWEEPS, EVENT_RECONCILE_DELAY_SECONDS: '1' } });
 
 const reconcile = () => intake.app.get(FeedbackReconciliationJobs).reconcile();
 
@@ -99,21 +88,12 @@ const backdate = (ids: string[]) =>
   db.query(`UPDATE intake.feedback SET created_at = now() - interval '1 hour' WHERE id = ANY($1)`, [ids]);
 
 beforeAll(async () => {
-  db = await createTestDatabase('reconcile');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { ...quiet, EVENT_RECONCILE_DELAY_SECONDS: '600' },
-  });
+  scope = await createTestScope('reconcile');
+  ({ db, prefix } = scope);
+  intake = await startIntake(scope, { env: { ...quiet, EVENT_RECONCILE_DELAY_SECONDS: '600' } });
 });
 
-afterAll(async () => {
-  await routing?.close();
-  await intake?.close();
-  await deleteTestStream(prefix);
-  await db?.drop();
-});
+afterAll(() => scope?.close());
 
 it('republishes lost feedback.received.v1 under its original id and routing opens each ticket once', async () => {
   // Routing is down; two feedback are recorded, their events published, then the broker loses its store
@@ -131,7 +111,7 @@ it('republishes lost feedback.received.v1 under its original id and routing open
     (info) => info.state.consumer_count >= 4,
     { what: "intake's consumers back on a new stream" },
   );
-  routing = await startRouting();
+  routing = await startRoutingHere();
 
   // Not late yet: nothing is republished.
   expect(await reconcile()).toBe(0);

@@ -10,21 +10,17 @@ import { deadLetterRpc, rpcSubject, type Caller, type RpcReply } from '@closeloo
 import { CALLER_HEADER, CallerSigner, parseCallerSigningKey } from '@closeloop/messaging';
 import { DEV_CALLER_SIGNING_KEY } from '@closeloop/runtime';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   devCallerSigner,
-  startService,
   testNats,
-  testPrefix,
   type InProcessService,
-  type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { RoutingEnv } from '../../apps/routing/src/routing.env';
-import { RoutingModule } from '../../apps/routing/src/routing.module';
+import { startRouting } from '../../apps/routing/src/testing/routing-fixtures';
 
 jest.setTimeout(60_000);
 
-let db: TestDatabase;
+let scope: TestScope;
 let prefix: string;
 let routing: InProcessService;
 let nc: NatsConnection;
@@ -34,22 +30,15 @@ const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: ['d
 const list = deadLetterRpc('routing').list;
 
 beforeAll(async () => {
-  db = await createTestDatabase('security_forged_caller');
-  prefix = testPrefix();
+  scope = await createTestScope('security_forged_caller');
+  prefix = scope.prefix;
   // The service holds only the public key (CALLER_PUBLIC_KEYS' development default in tests).
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-  });
+  routing = await startRouting(scope);
   nc = await testNats();
+  scope.defer(() => nc.close());
 });
 
-afterAll(async () => {
-  await nc?.close();
-  await routing?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 /** The admin-only dead-letter list, sent as raw NATS with a body caller and this header token. */
 async function listAs(bodyCaller: Caller, token?: string): Promise<RpcReply<unknown[]>> {

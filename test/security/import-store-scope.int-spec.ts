@@ -4,41 +4,26 @@
  * phone: such rows are refused as row errors naming the field, never the customer, and the customer of s2
  * is left exactly as it was (docs/imports.md).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  CustomerWriteRpc,
-  IMPORT_CHUNK_BYTES,
-  ImportRpc,
-  type Caller,
-  type ImportKind,
-} from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { randomUUID } from 'node:crypto';
+import { CustomerWriteRpc, ImportRpc, type Caller, type ImportKind } from '@closeloop/contracts';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { ImportRunner } from '../../apps/intake/src/imports/import.runner';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import {
+  QUIET_INTAKE_JOBS,
+  startIntakeWithDb,
+  uploadCsv,
+} from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
 const s1Supervisor: Caller = { userId: randomUUID(), roles: ['supervisor'], departments: [], stores: ['s1'] };
 
 async function importCsv(kind: ImportKind, csv: string) {
-  const file = Buffer.from(csv, 'utf8');
-  const job = await intake.rpc.request(ImportRpc.begin, { caller: s1Supervisor, kind, format: 'csv' });
-  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
-  await intake.rpc.request(ImportRpc.chunk, { caller: s1Supervisor, id: job.id, seq: 0, data });
-  const sha256 = createHash('sha256').update(file).digest('hex');
-  await intake.rpc.request(ImportRpc.commit, { caller: s1Supervisor, id: job.id, chunks: 1, sha256 });
+  const job = await uploadCsv(intake, s1Supervisor, kind, csv);
   expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
   const view = await intake.rpc.request(ImportRpc.get, { caller: s1Supervisor, id: job.id });
   const errors = await intake.rpc.request(ImportRpc.errors, { caller: s1Supervisor, id: job.id });
@@ -58,20 +43,10 @@ async function footprint(customerId: string): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('sec_import_scope');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('sec_import_scope', { env: QUIET_INTAKE_JOBS }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 it("refuses a store-scoped import's rows that reach into another store, and changes nothing there", async () => {
   const phone = '13512340001';

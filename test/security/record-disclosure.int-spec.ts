@@ -12,22 +12,14 @@ import {
   type Role,
   type SubmitFeedbackDto,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
+import { startIntakeWithDb } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(60_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 
 const caller = (role: Role, stores: string[] = []): Caller => ({
   userId: randomUUID(),
@@ -43,12 +35,7 @@ const PHONE = '13700137001';
 let owner: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase('record-disclosure');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-  });
+  ({ db, intake, close } = await startIntakeWithDb('record-disclosure'));
   const created = await intake.rpc.request(CustomerWriteRpc.create, {
     caller: central,
     customer: {
@@ -61,11 +48,7 @@ beforeAll(async () => {
   owner = created.customer.id;
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 describe('registering a customer with a contact another customer holds', () => {
   const register = (who: Caller, customer: Record<string, unknown>) =>

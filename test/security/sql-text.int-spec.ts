@@ -10,23 +10,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { GroupedUnitOfWork } from '@closeloop/messaging';
+import { occupyGroup } from '@closeloop/messaging/testing/occupy-group';
 import {
   IntakeRpc,
   type Caller,
   type SubmitFeedbackDto,
   type SubmitFeedbackReply,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
+import { startIntakeWithDb } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(90_000);
 
@@ -74,26 +66,18 @@ async function findServerLog(db: TestDatabase): Promise<ServerLog | undefined> {
 }
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
 
 beforeAll(async () => {
-  db = await createTestDatabase('sqltext');
-  prefix = testPrefix();
   // One group at a time, so the calls made while it is held form the next group.
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
+  ({ db, intake, close } = await startIntakeWithDb('sqltext', {
     env: { GROUP_COMMIT_IN_FLIGHT: '1' },
-  });
+  }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 it('puts no customer text into the SQL of a failing commit group: not in pg_stat_activity, not in the server log', async () => {
   const marker = `MARK${randomBytes(8).toString('hex')}`;
@@ -105,14 +89,7 @@ it('puts no customer text into the SQL of a failing commit group: not in pg_stat
 
   const uow = intake.app.get(GroupedUnitOfWork);
   // Hold the only group slot, so the submissions below gather into one group.
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  await new Promise<void>((started) => {
-    void uow.run(async () => {
-      started();
-      await gate;
-    });
-  });
+  const { release } = await occupyGroup(uow);
 
   const dto = (channelMessageId: string): SubmitFeedbackDto => ({
     channel: 'hotline',

@@ -6,38 +6,21 @@
 import { randomUUID } from 'node:crypto';
 import { GroupedUnitOfWork } from '@closeloop/messaging';
 import { IntakeRpc, type Caller, type SubmitFeedbackDto } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { IntakeModule } from '../../apps/intake/src/intake.module';
-import { IntakeEnv } from '../../apps/intake/src/intake.env';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
+import { startIntakeWithDb } from '../../apps/intake/src/testing/intake-fixtures';
 
 jest.setTimeout(90_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: [], stores: [] };
 
 beforeAll(async () => {
-  db = await createTestDatabase('unstorable');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-  });
+  ({ db, intake, close } = await startIntakeWithDb('unstorable'));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 function feedback(overrides: Partial<SubmitFeedbackDto> = {}): SubmitFeedbackDto {
   return {

@@ -1,17 +1,6 @@
 import { Transform } from 'class-transformer';
-import {
-  IsArray,
-  IsBase64,
-  IsEmail,
-  IsIn,
-  IsInt,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  MinLength,
-} from 'class-validator';
-import { CommonEnv, DEV_CALLER_SIGNING_KEY, toInt, toList } from '@closeloop/runtime';
+import { IsArray, IsBase64, IsEmail, IsIn, IsString, Matches, MinLength } from 'class-validator';
+import { CommonEnv, DEV_CALLER_SIGNING_KEY, IntVar, toList } from '@closeloop/runtime';
 
 /** Development defaults only: documented in the README and refused when NODE_ENV=production. */
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-in-production';
@@ -19,19 +8,14 @@ export const DEV_ADMIN_PASSWORD = 'closeloop-dev-admin';
 export const DEV_CONFIRM_LINK_SECRET = 'dev-only-confirm-link-secret-change-me';
 
 export class GatewayEnv extends CommonEnv {
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntVar(0, 65535)
   override HTTP_PORT = 3000;
 
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET = DEV_JWT_SECRET;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
+  @IntVar(60)
   JWT_TTL_SECONDS = 3600;
 
   /**
@@ -42,10 +26,7 @@ export class GatewayEnv extends CommonEnv {
   CALLER_SIGNING_KEY = DEV_CALLER_SIGNING_KEY;
 
   /** Lifetime of a signed caller; the gateway reuses one for the same caller for half of it. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(600)
+  @IntVar(10, 600)
   CALLER_TOKEN_TTL_SECONDS = 60;
 
   /** The first admin, created at start-up if no user has this e-mail. */
@@ -56,65 +37,45 @@ export class GatewayEnv extends CommonEnv {
   @MinLength(12, { message: 'ADMIN_PASSWORD must be at least 12 characters' })
   ADMIN_PASSWORD = DEV_ADMIN_PASSWORD;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
+  @IntVar(1024)
   BODY_LIMIT_BYTES = 65_536;
 
   /** Largest import file (csv, xlsx) accepted by POST /api/v1/imports; streamed, never held whole. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
+  @IntVar(1024)
   IMPORT_MAX_BYTES = 512 * 1024 * 1024;
 
   /** Requests per second per caller (user, or IP when anonymous). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   RATE_LIMIT_PER_SECOND = 200;
 
   /**
    * How long a gateway replica reuses a user's roles, departments and stores read from the org directory:
    * the longest a moved or deactivated user keeps their old access (docs/decisions/0006).
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(300)
+  @IntVar(0, 300)
   CALLER_CACHE_SECONDS = 30;
 
   /**
    * Token requests per minute per client IP, counted across replicas (Postgres): slows password guessing. A
    * successful login gives its attempt back (colleagues behind one NAT address).
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   LOGIN_RATE_LIMIT_PER_MINUTE = 20;
 
   /** Token requests per minute per account (e-mail), counted across replicas; a success gives its attempt back. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   LOGIN_ACCOUNT_RATE_LIMIT_PER_MINUTE = 10;
 
   /** Failed logins in a row that lock an account (every further this many lock it again, twice as long). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntVar(1, 100)
   LOGIN_MAX_FAILURES = 5;
 
   /** The first lock's length; each next one doubles, up to LOGIN_LOCKOUT_MAX_SECONDS. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   LOGIN_LOCKOUT_SECONDS = 60;
 
   /** The longest lock; failures older than this without a new one are forgotten. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   LOGIN_LOCKOUT_MAX_SECONDS = 3600;
 
   /** HMAC-SHA256 key of the customers' confirmation links (`/c/{token}`, R6). */

@@ -7,31 +7,25 @@ import { randomUUID } from 'node:crypto';
 import { MessagingRetention } from '@closeloop/runtime';
 import { JobScheduler } from '@closeloop/scheduling';
 import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
+  createTestScope,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { RoutingEnv } from './routing.env';
-import { RoutingModule } from './routing.module';
+import { QUIET_ROUTING_SWEEPS, startRouting } from './testing/routing-fixtures';
 
 jest.setTimeout(60_000);
 
+let scope: TestScope;
 let db: TestDatabase;
-let prefix: string;
 let routing: InProcessService;
 
 beforeAll(async () => {
-  db = await createTestDatabase('msg_retention');
-  prefix = testPrefix();
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
+  scope = await createTestScope('msg_retention');
+  db = scope.db;
+  routing = await startRouting(scope, {
     env: {
-      SLA_SWEEP_INTERVAL_MS: '0',
-      DISPATCH_SWEEP_SECONDS: '0',
+      ...QUIET_ROUTING_SWEEPS,
       HOUSEKEEPING_INTERVAL_SECONDS: '3600',
       INBOX_RETENTION_DAYS: '14',
       DEAD_LETTER_RETENTION_DAYS: '90',
@@ -39,11 +33,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await routing?.close();
-  await deleteTestStream(prefix);
-  await db?.drop();
-});
+afterAll(() => scope?.close());
 
 async function inbox(daysAgo: number): Promise<string> {
   const id = randomUUID();

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { FeedbackEvents } from '@closeloop/contracts';
 import { createServiceDataSource } from '@closeloop/persistence';
 import { PgProxy, pollUntil } from '@closeloop/testing';
+import { occupyGroup } from './testing/occupy-group';
 import { GroupedUnitOfWork } from './grouped-unit-of-work';
 import { DeferredInsert, UnitOfWork, type Tx } from './unit-of-work';
 import {
@@ -71,19 +72,6 @@ describe('a commit whose connection fails: the outcome is read back, the work ne
     );
   }
 
-  /** Holds the only group slot until released, so the calls made meanwhile form one group. */
-  async function occupy(uow: GroupedUnitOfWork): Promise<{ release: () => void }> {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    await new Promise<void>((started) => {
-      void uow.run(async () => {
-        started();
-        await gate;
-      });
-    });
-    return { release };
-  }
-
   /** A submission: an effect (no unique key, so a second run would show), a unique key row, an event. */
   async function submission(tx: Tx, key: string, slow = false): Promise<string> {
     await tx.manager.query('INSERT INTO svc.effects (feedback_id, note) VALUES ($1, $2)', [
@@ -101,7 +89,7 @@ describe('a commit whose connection fails: the outcome is read back, the work ne
 
   async function runGroup(keys: string[], slow = false): Promise<string[]> {
     const uow = grouped();
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const calls = keys.map((key) =>
       uow.run((tx) => submission(tx, key, slow)).catch((error: Error) => `failed: ${error.message}`),
     );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FeedbackEvents } from '@closeloop/contracts';
 import { runWithContext } from '@closeloop/observability';
 import { isUniqueViolation } from '@closeloop/persistence';
+import { occupyGroup } from './testing/occupy-group';
 import { GroupedUnitOfWork, type GroupStep } from './grouped-unit-of-work';
 import { DeferredInsert, type Tx } from './unit-of-work';
 import { feedbackReceived, openMessagingTestEnv, type MessagingTestEnv } from './testing/messaging-test-env';
@@ -44,22 +45,6 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
     );
   }
 
-  /**
-   * Holds the only group slot until released, so the calls made meanwhile form the next group. Resolves
-   * once the holding item runs.
-   */
-  async function occupy(uow: GroupedUnitOfWork): Promise<{ release: () => void }> {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    await new Promise<void>((started) => {
-      void uow.run(async () => {
-        started();
-        await gate;
-      });
-    });
-    return { release };
-  }
-
   /** Stores an effect, a deferred key row and an event; returns the id of the transaction it ran in. */
   async function item(tx: Tx, key: string, fail?: string): Promise<string> {
     await tx.manager.query('INSERT INTO svc.effects (feedback_id, note) VALUES ($1, $2)', [
@@ -81,7 +66,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
 
   it('commits the calls that arrived while a group ran in one transaction, each answered with its own result', async () => {
     const uow = grouped();
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const keys = Array.from({ length: 20 }, (_, i) => `key-${String(i).padStart(4, '0')}`);
     const calls = keys.map((key) => uow.run(async (tx) => ({ key, txid: await item(tx, key) })));
     expect(uow.queued).toBe(20);
@@ -102,7 +87,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
   it('starts a lone call at once and bounds groups by size', async () => {
     const uow = grouped(3);
     expect(await uow.run(async (tx) => item(tx, 'lone-0001'))).toMatch(/^\d+$/);
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const calls = Array.from({ length: 10 }, (_, i) =>
       uow.run((tx) => item(tx, `size-${String(i).padStart(4, '0')}`)),
     );
@@ -117,7 +102,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
 
   it('fails only the caller whose item threw; the others commit once', async () => {
     const uow = grouped();
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const keys = Array.from({ length: 12 }, (_, i) => `ok-${String(i).padStart(4, '0')}`);
     const calls = keys.map((key, i) =>
       uow
@@ -141,7 +126,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
   it('gives a deferred insert that breaks a constraint to its own caller only; a duplicate changes nothing', async () => {
     const uow = grouped();
     await uow.run(async (tx) => item(tx, 'taken-0001'));
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     // Two calls race for a new key inside the same group, and one reuses a key committed earlier.
     const keys = ['free-0001', 'race-0001', 'free-0002', 'race-0001', 'taken-0001', 'free-0003'];
     const calls = keys.map((key) =>
@@ -162,7 +147,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
 
   it('runs the items alone when Postgres refuses the group commit (a deferred constraint)', async () => {
     const uow = grouped();
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const keys = ['late-0001', 'late-0002', 'late-0001', 'late-0003'];
     const calls = keys.map((key) =>
       uow
@@ -198,7 +183,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
       },
     };
     await uow.run(async (tx) => item(tx, 'known-0001'));
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const keys = ['known-0001', 'new-0001', 'bad-0001', 'new-0002'];
     const calls = keys.map((key) =>
       uow
@@ -237,7 +222,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
 
   it("runs each item in its caller's context: events carry the caller's correlation id", async () => {
     const uow = grouped();
-    const slot = await occupy(uow);
+    const slot = await occupyGroup(uow);
     const calls = Array.from({ length: 5 }, (_, i) =>
       runWithContext({ correlationId: `corr-group-${i}` }, () =>
         uow.run(async (tx) => (await tx.publish(FeedbackEvents.received, feedbackReceived())).correlationid),

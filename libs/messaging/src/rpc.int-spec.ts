@@ -252,22 +252,24 @@ describe('request/reply over real NATS', () => {
       return reply.json<RpcReply<Caller>>();
     }
 
+    /** What the gateway signs for alice as an admin, valid for a minute. */
+    const adminClaims = (): Record<string, unknown> => ({
+      sub: alice.userId,
+      roles: ['admin'],
+      departments: [],
+      stores: [],
+      iss: CALLER_TOKEN_ISSUER,
+      aud: CALLER_TOKEN_AUDIENCE,
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
+
     /** A token with these claims, signed with `key` under the gateway's key id unless told otherwise. */
     function forge(
       key: KeyObject,
       claims: Record<string, unknown> = {},
       options: { algorithm?: 'ES256' | 'HS256'; keyid?: string } = {},
     ): string {
-      const all: Record<string, unknown> = {
-        sub: alice.userId,
-        roles: ['admin'],
-        departments: [],
-        stores: [],
-        iss: CALLER_TOKEN_ISSUER,
-        aud: CALLER_TOKEN_AUDIENCE,
-        exp: Math.floor(Date.now() / 1000) + 60,
-        ...claims,
-      };
+      const all: Record<string, unknown> = { ...adminClaims(), ...claims };
       for (const name of Object.keys(all)) if (all[name] === undefined) delete all[name];
       return new JwtService().sign(all, {
         privateKey: key,
@@ -324,17 +326,7 @@ describe('request/reply over real NATS', () => {
       expect(await raw(confused)).toMatchObject(refused);
       // A signed caller with its claims edited (payload swapped, signature kept).
       const [head, , signature] = new CallerSigner(gatewayKeys.privateKey, 60).tokenFor(alice).split('.');
-      const payload = Buffer.from(
-        JSON.stringify({
-          sub: alice.userId,
-          roles: ['admin'],
-          departments: [],
-          stores: [],
-          iss: CALLER_TOKEN_ISSUER,
-          aud: CALLER_TOKEN_AUDIENCE,
-          exp: Math.floor(Date.now() / 1000) + 60,
-        }),
-      ).toString('base64url');
+      const payload = Buffer.from(JSON.stringify(adminClaims())).toString('base64url');
       expect(await raw(`${head}.${payload}.${signature}`)).toMatchObject(refused);
       expect(seen.length).toBe(before);
     });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -19,6 +20,13 @@ import { DEV_CALLER_PUBLIC_KEY } from './dev-caller-keys';
 /** `@Transform` for integer variables: an integer string becomes a number; anything else fails `@IsInt`. */
 export const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * An integer variable of at least `min` (and at most `max`): `toInt`, `@IsInt`, `@Min`, `@Max` in one, so a
+ * variable's bounds read on one line.
+ */
+export const IntVar = (min: number, max?: number): PropertyDecorator =>
+  applyDecorators(Transform(toInt), IsInt(), Min(min), ...(max === undefined ? [] : [Max(max)]));
 
 /** `@Transform` for list variables: comma-separated, entries trimmed, empty ones dropped. */
 export const toList = ({ value }: { value: unknown }) =>
@@ -68,10 +76,7 @@ export class CommonEnv {
   CALLER_PUBLIC_KEYS: string[] = [DEV_CALLER_PUBLIC_KEY];
 
   /** Replicas of the events stream when a service has to create it (3 on a JetStream cluster). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(5)
+  @IntVar(1, 5)
   NATS_STREAM_REPLICAS = 1;
 
   /** Subject prefix and stream name root; lets several deployments or test runs share one NATS. */
@@ -90,23 +95,14 @@ export class CommonEnv {
   TRUST_PROXY = 'false';
 
   @IsOptional()
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntVar(0, 65535)
   HTTP_PORT?: number;
 
   /** Prometheus `GET /metrics` on this port, apart from the service's HTTP port (0: not served). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntVar(0, 65535)
   METRICS_PORT = 0;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IntVar(1, 200)
   PG_POOL_SIZE = 10;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -115,28 +111,21 @@ export class CommonEnv {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   OUTBOX_RETENTION_SECONDS = 3600;
 
   /**
    * On start and after a NATS reconnect, events sent this recently are published again (same ids). Must be
    * shorter than the stream's duplicate window (checked at start: a service refuses to start otherwise).
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   OUTBOX_REPUBLISH_WINDOW_SECONDS = 300;
 
   /**
    * How often each replica looks whether housekeeping jobs are due (inbox and dead-letter pruning, event
    * reconciliation); each runs once across replicas. 0 turns them off in this replica (tests call them).
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(86_400)
+  @IntVar(0, 86_400)
   HOUSEKEEPING_INTERVAL_SECONDS = 300;
 
   /**
@@ -144,67 +133,43 @@ export class CommonEnv {
    * feedback without its ticket, a resolved ticket whose ticket.resolved.v1 never reached the stream) has
    * its event published again with its original id; and again after as long, while it still has none.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
+  @IntVar(1)
   EVENT_RECONCILE_DELAY_SECONDS = 900;
 
   /**
    * Handled events' ids are kept this long in each consumer's inbox, so a redelivery is recognised. Longer
    * than the stream keeps events (7 days): a consumer reset to the stream's start still skips what it did.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(8)
+  @IntVar(8)
   INBOX_RETENTION_DAYS = 14;
 
   /**
    * Dead letters are kept this long after their last failure, replayed or not: time for an operator to
    * notice (alerts), inspect and replay them (`npm run cli -- dead-letters`), and for an audit afterwards.
    */
-  @Transform(toInt)
-  @IsInt()
-  @Min(7)
+  @IntVar(7)
   DEAD_LETTER_RETENTION_DAYS = 90;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IntVar(1, 100)
   EVENT_MAX_DELIVERIES = 5;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(256)
+  @IntVar(1, 256)
   EVENT_CONSUMER_CONCURRENCY = 16;
 
   /** Most events a consumer handles in one transaction (1: one per transaction). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntVar(1, 1000)
   EVENT_BATCH_SIZE = 32;
 
   /** Most concurrent submissions committed in one transaction where a service groups them (1: none). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntVar(1, 1000)
   GROUP_COMMIT_SIZE = 32;
 
   /** Group transactions at once where a service groups commits; each holds a connection. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(64)
+  @IntVar(1, 64)
   GROUP_COMMIT_IN_FLIGHT = 2;
 
   /** An event not acked this long after delivery (a crashed consumer) is delivered again. */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @IntVar(1, 3600)
   EVENT_ACK_WAIT_SECONDS = 30;
 }
 

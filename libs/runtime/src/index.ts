@@ -12,3 +12,4 @@ export * from './metrics';
 export * from './message-patterns';
 export * from './dev-caller-keys';
 export * from './messaging-retention';
+export * from './event-reconciliation';

@@ -12,6 +12,11 @@ const MS_PER_DAY = 86_400_000;
 const BATCH = 5_000;
 /** Pruning is due this often (a day's rows at most pile up between runs). */
 const PRUNE_EVERY_MS = 3_600_000;
+/** Both prune jobs: looked at every HOUSEKEEPING_INTERVAL_SECONDS, due hourly, once across replicas. */
+const HOURLY = {
+  every: (env: CommonEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
+  nextRun: (_self: MessagingRetention, after: Date) => new Date(after.getTime() + PRUNE_EVERY_MS),
+};
 
 /**
  * Keeps the messaging tables of every service (libs/persistence's `inbox` and `dead_letters`) from growing
@@ -30,33 +35,31 @@ export class MessagingRetention {
     this.schema = quoteIdent(info.schema);
   }
 
-  @ScheduledJob('inbox-prune', {
-    every: (env: CommonEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
-    nextRun: (_self: MessagingRetention, after) => new Date(after.getTime() + PRUNE_EVERY_MS),
-  })
+  @ScheduledJob('inbox-prune', HOURLY)
   async pruneInbox(now = new Date()): Promise<number> {
-    const before = new Date(now.getTime() - this.env.INBOX_RETENTION_DAYS * MS_PER_DAY);
-    const deleted = await this.drain(
-      `DELETE FROM ${this.schema}.inbox WHERE ctid = ANY(ARRAY(
-         SELECT ctid FROM ${this.schema}.inbox WHERE processed_at < $1 LIMIT ${BATCH}))`,
-      before,
-    );
-    if (deleted > 0) log.info({ deleted, before }, 'inbox pruned');
-    return deleted;
+    return this.prune('inbox', 'ctid', 'processed_at', this.env.INBOX_RETENTION_DAYS, now);
   }
 
-  @ScheduledJob('dead-letters-prune', {
-    every: (env: CommonEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
-    nextRun: (_self: MessagingRetention, after) => new Date(after.getTime() + PRUNE_EVERY_MS),
-  })
+  @ScheduledJob('dead-letters-prune', HOURLY)
   async pruneDeadLetters(now = new Date()): Promise<number> {
-    const before = new Date(now.getTime() - this.env.DEAD_LETTER_RETENTION_DAYS * MS_PER_DAY);
+    return this.prune('dead_letters', 'id', 'failed_at', this.env.DEAD_LETTER_RETENTION_DAYS, now);
+  }
+
+  /** Deletes the table's rows whose `column` is older than `days` before `now`, `key` naming them per batch. */
+  private async prune(
+    table: 'inbox' | 'dead_letters',
+    key: 'ctid' | 'id',
+    column: 'processed_at' | 'failed_at',
+    days: number,
+    now: Date,
+  ): Promise<number> {
+    const before = new Date(now.getTime() - days * MS_PER_DAY);
     const deleted = await this.drain(
-      `DELETE FROM ${this.schema}.dead_letters WHERE id = ANY(ARRAY(
-         SELECT id FROM ${this.schema}.dead_letters WHERE failed_at < $1 LIMIT ${BATCH}))`,
+      `DELETE FROM ${this.schema}.${table} WHERE ${key} = ANY(ARRAY(
+         SELECT ${key} FROM ${this.schema}.${table} WHERE ${column} < $1 LIMIT ${BATCH}))`,
       before,
     );
-    if (deleted > 0) log.info({ deleted, before }, 'dead letters pruned');
+    if (deleted > 0) log.info({ deleted, before, table }, 'messaging table pruned');
     return deleted;
   }
 

@@ -17,15 +17,13 @@ import { messagingTablesUp, scheduledJobsTableUp } from '@closeloop/persistence'
 import { defaultMessagingConfig, ensureEventStream, type BatchEvent } from '@closeloop/messaging';
 import { defineEvent, defineRpc, DomainError } from '@closeloop/contracts';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
   publishTestEvent,
   requireEnv,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
 import { CommonEnv } from './env';
 import { EventPattern, MessagePattern } from './message-patterns';
@@ -137,30 +135,24 @@ class ProbeModule {
 
 let db: TestDatabase;
 let prefix: string;
+let scope: TestScope;
 let service: InProcessService;
 const early = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const earlySingles = [randomUUID(), randomUUID(), randomUUID()];
 
 beforeAll(async () => {
-  db = await createTestDatabase('edges');
-  prefix = testPrefix();
+  scope = await createTestScope('edges');
+  ({ db, prefix } = scope);
   // Events waiting before the service starts arrive in one pull: the batch method gets them together.
   const nc = await connect({ servers: requireEnv('NATS_URL') });
   await ensureEventStream(await jetstreamManager(nc), defaultMessagingConfig(prefix));
   await nc.close();
   for (const noteId of early) await publishTestEvent(prefix, Counted.type, { noteId });
   for (const noteId of earlySingles) await publishTestEvent(prefix, Single.type, { noteId });
-  service = await startService(CommonEnv, (env) => ProbeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-  });
+  service = await scope.start(CommonEnv, (env) => ProbeModule.register(env));
 });
 
-afterAll(async () => {
-  await service?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 const notes = (ids: string[]) =>
   db.query<{ id: string; kind: string }>('SELECT id, kind FROM probe.notes WHERE id = ANY($1) ORDER BY id', [

@@ -10,6 +10,43 @@ const log = createLogger('metrics');
 /** How long one scrape-time read (a query or a JetStream request) serves the gauges that share it. */
 const SCRAPE_READ_MS = 1_000;
 
+/**
+ * A read for gauges set at scrape time: one read is shared by the gauges of one scrape (prom-client collects
+ * them concurrently) and kept for a second, so two gauges of one query never show figures of different
+ * moments. A failed read is logged (`what`, never the data) and gives undefined.
+ */
+export function scrapeRead<T>(what: string, fn: () => Promise<T | undefined>): () => Promise<T | undefined> {
+  let last: { at: number; value: Promise<T | undefined> } | undefined;
+  return () => {
+    if (last && Date.now() - last.at < SCRAPE_READ_MS) return last.value;
+    const value = fn().catch((error: unknown) => {
+      log.warn({ ...errorFields(error), metric: what }, 'could not read a metric');
+      return undefined;
+    });
+    last = { at: Date.now(), value };
+    return value;
+  };
+}
+
+/** A gauge set at each scrape from a scrape read; left as it was when `pick` gives undefined (no read). */
+export function scrapeGauge<T>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  read: () => Promise<T | undefined>,
+  pick: (value: T | undefined) => number | undefined,
+): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers,
+    collect: async function (this: Gauge) {
+      const value = pick(await read());
+      if (value !== undefined) this.set(value);
+    },
+  });
+}
+
 /** Where the platform's figures come from at scrape time (set once the service is wired). */
 export interface MetricsSources {
   dataSource: DataSource;
@@ -59,23 +96,11 @@ export class ServiceMetrics implements MessagingObserver {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    // Each read is shared by the gauges of one scrape (prom-client collects them concurrently) and kept for
-    // a second, so two gauges of one query never show figures of different moments.
-    const read = <T>(what: string, fn: (sources: MetricsSources) => Promise<T>) => {
-      let last: { at: number; value: Promise<T | undefined> } | undefined;
-      return (): Promise<T | undefined> => {
-        if (last && Date.now() - last.at < SCRAPE_READ_MS) return last.value;
+    const read = <T>(what: string, fn: (sources: MetricsSources) => Promise<T>) =>
+      scrapeRead(what, () => {
         const sources = this.sources;
-        const value = !sources
-          ? Promise.resolve(undefined)
-          : fn(sources).catch((error: unknown) => {
-              log.warn({ ...errorFields(error), metric: what }, 'could not read a metric');
-              return undefined;
-            });
-        last = { at: Date.now(), value };
-        return value;
-      };
-    };
+        return sources ? fn(sources) : Promise.resolve(undefined);
+      });
     const outbox = read('outbox', async ({ dataSource, schema }) => {
       const [row] = await dataSource.query<{ pending: number; oldest: number | null }[]>(
         `SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
@@ -83,24 +108,20 @@ export class ServiceMetrics implements MessagingObserver {
       );
       return row;
     });
-    new Gauge({
-      name: 'closeloop_outbox_pending',
-      help: "Events written to the outbox and not yet published to JetStream (the service's, same on every replica)",
+    scrapeGauge(
       registers,
-      collect: async function (this: Gauge) {
-        const row = await outbox();
-        if (row) this.set(row.pending);
-      },
-    });
-    new Gauge({
-      name: 'closeloop_outbox_oldest_pending_seconds',
-      help: "Age of the oldest unpublished outbox row, 0 when none (the service's, same on every replica)",
+      'closeloop_outbox_pending',
+      "Events written to the outbox and not yet published to JetStream (the service's, same on every replica)",
+      outbox,
+      (row) => row?.pending,
+    );
+    scrapeGauge(
       registers,
-      collect: async function (this: Gauge) {
-        const row = await outbox();
-        if (row) this.set(row.oldest ?? 0);
-      },
-    });
+      'closeloop_outbox_oldest_pending_seconds',
+      "Age of the oldest unpublished outbox row, 0 when none (the service's, same on every replica)",
+      outbox,
+      (row) => (row ? (row.oldest ?? 0) : undefined),
+    );
     // One series per consumer of the service, set afresh at each scrape.
     const perConsumer = (name: string, help: string, rows: () => Promise<Map<string, number> | undefined>) =>
       new Gauge({

@@ -6,30 +6,25 @@
  */
 import { scryptSync } from 'node:crypto';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { GatewayModule } from '../gateway.module';
-import { GatewayEnv } from '../gateway.env';
+import { startGateway } from '../testing/gateway-fixtures';
 import { configureGatewayRoutes } from '../http/configure';
 
 jest.setTimeout(90_000);
 
 const ADMIN = { email: 'admin@login.test', password: 'login-admin-password' };
+let scope: TestScope;
 let db: TestDatabase;
-let prefix: string;
 const started: InProcessService[] = [];
 
 async function replicas(env: Record<string, string>): Promise<InProcessService[]> {
   const start = () =>
-    startService(GatewayEnv, (e) => GatewayModule.register(e), {
-      databaseUrl: db.url,
-      prefix,
+    startGateway(scope, {
       env: { ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, TRUST_PROXY: 'true', ...env },
       configure: configureGatewayRoutes,
     });
@@ -66,15 +61,11 @@ async function earlyInAMinute(): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('gateway-login');
-  prefix = testPrefix();
+  scope = await createTestScope('gateway-login');
+  db = scope.db;
 });
 
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 describe('attempts per minute, shared by the replicas', () => {
   let gateways: InProcessService[];

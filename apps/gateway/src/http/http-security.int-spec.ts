@@ -7,23 +7,13 @@
 import { createServer } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { NATS_CONNECTION } from '@closeloop/runtime';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { GatewayModule } from '../gateway.module';
-import { GatewayEnv } from '../gateway.env';
+import { createTestScope, type InProcessService, type TestScope } from '@closeloop/testing';
+import { startGateway } from '../testing/gateway-fixtures';
 import { apiDocsEnabled, configureGatewayHttp } from './configure';
 
 jest.setTimeout(60_000);
 
-let db: TestDatabase;
-let prefix: string;
-const started: InProcessService[] = [];
+let scope: TestScope;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,26 +28,14 @@ async function freePort(): Promise<number> {
 
 /** A gateway as main.ts configures it, under the given NODE_ENV and API_DOCS. */
 async function gateway(docs: { NODE_ENV: string; API_DOCS: string }, env: Record<string, string> = {}) {
-  const service = await startService(GatewayEnv, (e) => GatewayModule.register(e), {
-    databaseUrl: db.url,
-    prefix,
-    env,
-    configure: (app) => configureGatewayHttp(app, docs),
-  });
-  started.push(service);
-  return service;
+  return startGateway(scope, { env, configure: (app) => configureGatewayHttp(app, docs) });
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('gateway-http-security');
-  prefix = testPrefix();
+  scope = await createTestScope('gateway-http-security');
 });
 
-afterAll(async () => {
-  await Promise.all(started.map((s) => s.close()));
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 it('decides on the API docs: on outside production, off in production unless API_DOCS=true', () => {
   expect(apiDocsEnabled({ API_DOCS: 'auto', NODE_ENV: 'development' })).toBe(true);

@@ -1,17 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { DomainError, hasRole, type Caller } from '@closeloop/contracts';
-import { createLogger, errorFields } from '@closeloop/observability';
-import { ServiceMetrics } from '@closeloop/runtime';
+import { scrapeGauge, scrapeRead, ServiceMetrics } from '@closeloop/runtime';
 import { AuditRepository } from '../audit/audit.repository';
 import { SettingsRepository } from '../settings/settings.repository';
 import { ContactSearchRepository } from './contact-search.repository';
 
 /** What a lookup searched by: a contact or a partner system's id. Never its value. */
 export type ContactSearchKind = 'phone' | 'email' | 'externalId';
-
-const log = createLogger('contact-search');
 
 /**
  * X1, X2: a search by contact or external id is a sensitive read. A masked number such as `138****5678`
@@ -40,44 +37,27 @@ export class ContactSearchGuard {
       registers,
     });
     // Read at scrape time from the shared counters: every replica reports the same (aggregate with max).
-    const read = async () => {
+    const shared = scrapeRead('contact search counters', async () => {
       const { contactSearch } = await this.settings.get('privacy');
       return {
         limit: contactSearch.limit,
         busiest: await this.counters.busiestUser(contactSearch.windowSeconds),
       };
-    };
-    let last: { at: number; value: Promise<{ limit: number; busiest: number } | undefined> } | undefined;
-    const shared = () => {
-      if (!last || Date.now() - last.at > 1_000) {
-        last = {
-          at: Date.now(),
-          value: read().catch((error: unknown) => {
-            log.warn(errorFields(error), 'could not read the contact search counters');
-            return undefined;
-          }),
-        };
-      }
-      return last.value;
-    };
-    new Gauge({
-      name: 'closeloop_contact_searches_busiest_user',
-      help: 'The most searches by contact one user made in the current window (the same on every replica)',
-      registers,
-      collect: async function (this: Gauge) {
-        const value = await shared();
-        if (value) this.set(value.busiest);
-      },
     });
-    new Gauge({
-      name: 'closeloop_contact_search_limit',
-      help: 'Searches by contact allowed per user per window (privacy settings contactSearch.limit)',
+    scrapeGauge(
       registers,
-      collect: async function (this: Gauge) {
-        const value = await shared();
-        if (value) this.set(value.limit);
-      },
-    });
+      'closeloop_contact_searches_busiest_user',
+      'The most searches by contact one user made in the current window (the same on every replica)',
+      shared,
+      (value) => value?.busiest,
+    );
+    scrapeGauge(
+      registers,
+      'closeloop_contact_search_limit',
+      'Searches by contact allowed per user per window (privacy settings contactSearch.limit)',
+      shared,
+      (value) => value?.limit,
+    );
   }
 
   /**

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OutboxRelay, OutboxWriter, republishEvents } from '@closeloop/messaging';
+import { OutboxRelay, OutboxWriter } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { SERVICE_ENV } from '@closeloop/runtime';
-import { currentJobRun, ScheduledJob } from '@closeloop/scheduling';
+import { republishLostEvents, SERVICE_ENV } from '@closeloop/runtime';
+import { ScheduledJob } from '@closeloop/scheduling';
 import { FeedbackEvents } from '@closeloop/contracts';
 import type { IntakeEnv } from '../intake.env';
 import {
@@ -36,31 +36,17 @@ export class FeedbackReconciliationJobs {
     every: (env: IntakeEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
   })
   async reconcile(): Promise<number> {
-    const signal = currentJobRun()?.signal;
-    let total = 0;
-    for (;;) {
-      const republished = await this.dataSource.transaction(async (manager) => {
-        const rows = await this.feedback.lockWithoutTicket(
-          manager,
-          this.env.EVENT_RECONCILE_DELAY_SECONDS,
-          BATCH,
-        );
-        await republishEvents(
-          manager,
-          'intake',
-          rows.map((row) => this.event(row)),
-        );
-        await this.feedback.markRepublished(
+    const total = await republishLostEvents(this.dataSource, this.relay, 'intake', BATCH, {
+      lock: (manager, limit) =>
+        this.feedback.lockWithoutTicket(manager, this.env.EVENT_RECONCILE_DELAY_SECONDS, limit),
+      event: (row) => this.event(row),
+      markRepublished: (manager, rows) =>
+        this.feedback.markRepublished(
           manager,
           rows.map((row) => row.id),
-        );
-        return rows.length;
-      });
-      total += republished;
-      if (republished < BATCH || signal?.aborted) break;
-    }
+        ),
+    });
     if (total > 0) {
-      this.relay.kick();
       log.warn({ republished: total }, 'feedback without a ticket: feedback.received.v1 published again');
     }
     return total;

@@ -4,39 +4,23 @@
  * committed) and its finish changes nothing; the new holder's writes go through.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
-import { IntakeEnv } from '../intake.env';
-import { IntakeModule } from '../intake.module';
+import { type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { ImportLeaseLost, ImportRepository } from './import.repository';
+import { QUIET_INTAKE_JOBS, startIntakeWithDb } from '../testing/intake-fixtures';
 
 jest.setTimeout(60_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase('import_lease');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0', HOUSEKEEPING_INTERVAL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('import_lease', {
+    env: { ...QUIET_INTAKE_JOBS, HOUSEKEEPING_INTERVAL_SECONDS: '0' },
+  }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await deleteTestStream(prefix);
-  await db?.drop();
-});
+afterAll(() => close?.());
 
 const batch = { afterLine: 0, lastLine: 10, rows: 10, created: 10, updated: 0, unchanged: 0, failed: 0 };
 

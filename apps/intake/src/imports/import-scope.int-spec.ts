@@ -7,37 +7,27 @@
  *   again and finds the identifiers where they are after it (a new customer, or the survivor).
  * The races are played on a second connection holding the erasure or merge open while the writer looks up.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import {
   CustomerWriteRpc,
-  IMPORT_CHUNK_BYTES,
   ImportRpc,
   type Caller,
   type ImportKind,
   type ImportView,
 } from '@closeloop/contracts';
-import {
-  createTestDatabase,
-  deleteTestStream,
-  pollUntil,
-  startService,
-  testPrefix,
-  type InProcessService,
-  type TestDatabase,
-} from '@closeloop/testing';
+import { pollUntil, type InProcessService, type TestDatabase } from '@closeloop/testing';
 import { PiiCipher } from '../customers/pii-cipher';
-import { IntakeModule } from '../intake.module';
-import { IntakeEnv } from '../intake.env';
 import { prepareCustomerBatch } from './customer-batch';
 import { BatchRaceError, CustomerImportWriter } from './customer-import.writer';
 import { ImportRunner } from './import.runner';
+import { QUIET_INTAKE_JOBS, startIntakeWithDb, uploadCsv } from '../testing/intake-fixtures';
 
 jest.setTimeout(120_000);
 
 let db: TestDatabase;
-let prefix: string;
 let intake: InProcessService;
+let close: () => Promise<void>;
 const caller = (roles: Caller['roles'], stores: string[] = []): Caller => ({
   userId: randomUUID(),
   roles,
@@ -64,12 +54,7 @@ async function customer(
 }
 
 async function importCsv(who: Caller, kind: ImportKind, csv: string): Promise<ImportView> {
-  const file = Buffer.from(csv, 'utf8');
-  const job = await intake.rpc.request(ImportRpc.begin, { caller: who, kind, format: 'csv' });
-  const data = file.subarray(0, IMPORT_CHUNK_BYTES).toString('base64');
-  await intake.rpc.request(ImportRpc.chunk, { caller: who, id: job.id, seq: 0, data });
-  const sha256 = createHash('sha256').update(file).digest('hex');
-  await intake.rpc.request(ImportRpc.commit, { caller: who, id: job.id, chunks: 1, sha256 });
+  const job = await uploadCsv(intake, who, kind, csv);
   expect(await intake.app.get(ImportRunner).runOnce()).toBe(job.id);
   return intake.rpc.request(ImportRpc.get, { caller: who, id: job.id });
 }
@@ -83,20 +68,10 @@ async function contactsOf(customerId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('import_scope');
-  prefix = testPrefix();
-  intake = await startService(IntakeEnv, (env) => IntakeModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { JOB_POLL_SECONDS: '3600', IMPORT_POLL_SECONDS: '0' },
-  });
+  ({ db, intake, close } = await startIntakeWithDb('import_scope', { env: QUIET_INTAKE_JOBS }));
 });
 
-afterAll(async () => {
-  await intake?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => close?.());
 
 describe("a store-scoped importer (X1: the caller's stores)", () => {
   it("refuses rows matching another store's customer, field named, and joins its own and no-store ones", async () => {

@@ -7,9 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
 import { createTestDatabase, pollUntil, type TestDatabase } from '@closeloop/testing';
-import { intakePersistence } from '../intake.persistence';
+import { migrateIntake } from '../testing/intake-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -19,20 +18,7 @@ let deleter: Client;
 
 beforeAll(async () => {
   db = await createTestDatabase('intake_references');
-  const dataSource = createServiceDataSource({
-    url: db.url,
-    schema: 'intake',
-    entities: intakePersistence.entities,
-    migrations: intakePersistence.migrations,
-    poolSize: 1,
-    applicationName: 'closeloop-references-test',
-  });
-  await dataSource.initialize();
-  try {
-    await runMigrationsLocked(dataSource, 'intake');
-  } finally {
-    await dataSource.destroy();
-  }
+  await migrateIntake(db.url);
   writer = new Client({ connectionString: db.url });
   deleter = new Client({ connectionString: db.url });
   await writer.connect();

@@ -3,9 +3,9 @@
  * keys), holding customers, is migrated; lookups still find them and the references still hold.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
 import { createTestDatabase, type TestDatabase } from '@closeloop/testing';
 import { intakePersistence } from '../intake.persistence';
+import { migrateIntake } from '../testing/intake-fixtures';
 import { StatementCustomerReferences1796180000000 } from './1796180000000-StatementCustomerReferences';
 
 jest.setTimeout(60_000);
@@ -20,22 +20,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function migrate(migrations: (typeof intakePersistence)['migrations']): Promise<void> {
-  const dataSource = createServiceDataSource({
-    url: db.url,
-    schema: 'intake',
-    entities: intakePersistence.entities,
-    migrations,
-    poolSize: 1,
-    applicationName: 'closeloop-upgrade-test',
-  });
-  await dataSource.initialize();
-  try {
-    await runMigrationsLocked(dataSource, 'intake');
-  } finally {
-    await dataSource.destroy();
-  }
-}
+const migrate = (migrations: (typeof intakePersistence)['migrations']) => migrateIntake(db.url, migrations);
 
 it('keeps hex keyed hashes findable as bytea and the contacts bound to their customers', async () => {
   const all = intakePersistence.migrations;

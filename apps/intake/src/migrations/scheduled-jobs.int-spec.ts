@@ -3,9 +3,9 @@
  * shape; each job keeps its due time, run count, last times and error, with the outcome they imply, and the
  * fencing token starts at 0.
  */
-import { createServiceDataSource, runMigrationsLocked } from '@closeloop/persistence';
 import { createTestDatabase, type TestDatabase } from '@closeloop/testing';
 import { intakePersistence } from '../intake.persistence';
+import { migrateIntake } from '../testing/intake-fixtures';
 import { ScheduledJobs1796672872445 } from './1796672872445-ScheduledJobs';
 
 jest.setTimeout(60_000);
@@ -20,22 +20,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function migrate(migrations: (typeof intakePersistence)['migrations']): Promise<void> {
-  const dataSource = createServiceDataSource({
-    url: db.url,
-    schema: 'intake',
-    entities: intakePersistence.entities,
-    migrations,
-    poolSize: 1,
-    applicationName: 'closeloop-upgrade-test',
-  });
-  await dataSource.initialize();
-  try {
-    await runMigrationsLocked(dataSource, 'intake');
-  } finally {
-    await dataSource.destroy();
-  }
-}
+const migrate = (migrations: (typeof intakePersistence)['migrations']) => migrateIntake(db.url, migrations);
 
 it('keeps the jobs of the old scheduler, with their outcome, under a fencing token', async () => {
   const all = intakePersistence.migrations;

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OutboxRelay, OutboxWriter, republishEvents } from '@closeloop/messaging';
+import { OutboxRelay, OutboxWriter } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
-import { SERVICE_ENV } from '@closeloop/runtime';
-import { currentJobRun, ScheduledJob } from '@closeloop/scheduling';
+import { republishLostEvents, SERVICE_ENV } from '@closeloop/runtime';
+import { ScheduledJob } from '@closeloop/scheduling';
 import { TicketEvents } from '@closeloop/contracts';
 import type { RoutingEnv } from '../routing.env';
 import { resolutionEventId } from './resolution-event-id';
@@ -35,24 +35,13 @@ export class ResolutionReconciliationJobs {
     every: (env: RoutingEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
   })
   async reconcile(): Promise<number> {
-    const signal = currentJobRun()?.signal;
-    let total = 0;
-    for (;;) {
-      const republished = await this.dataSource.transaction(async (manager) => {
-        const rows = await this.resolutions.unseen(manager, this.env.EVENT_RECONCILE_DELAY_SECONDS, BATCH);
-        await republishEvents(
-          manager,
-          'routing',
-          rows.map((row) => this.event(row)),
-        );
-        await this.resolutions.markRepublished(manager, rows);
-        return rows.length;
-      });
-      total += republished;
-      if (republished < BATCH || signal?.aborted) break;
-    }
+    const total = await republishLostEvents(this.dataSource, this.relay, 'routing', BATCH, {
+      lock: (manager, limit) =>
+        this.resolutions.unseen(manager, this.env.EVENT_RECONCILE_DELAY_SECONDS, limit),
+      event: (row) => this.event(row),
+      markRepublished: (manager, rows) => this.resolutions.markRepublished(manager, rows),
+    });
     if (total > 0) {
-      this.relay.kick();
       log.warn(
         { republished: total },
         'resolutions never seen on the stream: ticket.resolved.v1 published again',

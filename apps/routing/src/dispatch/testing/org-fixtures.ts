@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
-  startService,
   testNats,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
 } from '@closeloop/testing';
@@ -22,8 +19,7 @@ import {
   type OrgSkillChangedV1,
 } from '@closeloop/contracts';
 
-import { RoutingEnv } from '../../routing.env';
-import { RoutingModule } from '../../routing.module';
+import { startRouting } from '../../testing/routing-fixtures';
 
 /** The departments the seeded dispatch rules name (migration DispatchRules; the gateway announces them). */
 export const SEEDED_DEPARTMENTS = ['customer-service', 'technical-support', 'after-sales', 'finance'];
@@ -217,26 +213,10 @@ export interface RoutingWithOrg {
  * happens in the events' transactions), and org fixtures publishing to it; `close()` removes it all.
  */
 export async function startRoutingWithOrg(label: string, day?: string): Promise<RoutingWithOrg> {
-  const db = await createTestDatabase(label);
-  const prefix = testPrefix();
+  const scope = await createTestScope(label);
   const nc = await testNats();
-  const org = new OrgFixtures(nc, prefix, day);
-  const routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { DISPATCH_SWEEP_SECONDS: '0' },
-  });
-  return {
-    db,
-    prefix,
-    nc,
-    org,
-    routing,
-    async close() {
-      await routing.close();
-      await nc.close();
-      await db.drop();
-      await deleteTestStream(prefix);
-    },
-  };
+  scope.defer(() => nc.close());
+  const org = new OrgFixtures(nc, scope.prefix, day);
+  const routing = await startRouting(scope, { env: { DISPATCH_SWEEP_SECONDS: '0' } });
+  return { db: scope.db, prefix: scope.prefix, nc, org, routing, close: () => scope.close() };
 }

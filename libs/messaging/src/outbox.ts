@@ -11,18 +11,30 @@ export interface OutboxEvent<T extends object = object> {
   json: string;
 }
 
+/** An outbox row as written (`seq`, `attempts` and the rest take their defaults). */
+interface OutboxRow {
+  id: string;
+  type: string;
+  /** The envelope as JSON text (already serialized once, for publishing). */
+  json: string;
+}
+
 /**
  * Writes events into the service's outbox inside the caller's transaction, so the state change and the
  * event commit together or not at all. The relay publishes them after the commit.
  */
 export class OutboxWriter {
-  private readonly rows: DeferredInsert;
+  private readonly rows: DeferredInsert<OutboxRow>;
 
   constructor(
     schema: string,
     private readonly source: string,
   ) {
-    this.rows = new DeferredInsert(`${quoteIdent(schema)}.outbox`, ['id', 'event_type', 'envelope']);
+    this.rows = new DeferredInsert<OutboxRow>(`${quoteIdent(schema)}.outbox`, {
+      id: 'id',
+      type: 'event_type',
+      json: 'envelope',
+    });
   }
 
   /**
@@ -65,8 +77,8 @@ export class OutboxWriter {
     return insertStatements(this.rows, this.values(events));
   }
 
-  private values(events: readonly OutboxEvent[]): unknown[][] {
-    return events.map(({ envelope, json }) => [envelope.id, envelope.type, json]);
+  private values(events: readonly OutboxEvent[]): OutboxRow[] {
+    return events.map(({ envelope, json }) => ({ id: envelope.id, type: envelope.type, json }));
   }
 
   /** Builds and writes one event at once (`event` + `insert`). */

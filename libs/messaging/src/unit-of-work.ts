@@ -3,11 +3,11 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
 import { createLogger, errorFields } from '@closeloop/observability';
 import { refusedByServer, sendTogether, type PgQueryable, type Statement } from '@closeloop/persistence';
-import { insertStatements, type DeferredInsert } from './deferred-insert';
+import { valueStatements, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
-export { DeferredInsert, insertRows } from './deferred-insert';
+export { DeferredInsert, insertRows, type ColumnMap, type ColumnOf } from './deferred-insert';
 
 /**
  * A transaction in progress: the entity manager, a way to emit events that commit with it, and deferred
@@ -23,7 +23,7 @@ export interface Tx {
     data: T,
     options?: { id?: string; time?: Date },
   ): Promise<EventEnvelope<T>>;
-  deferInsert(insert: DeferredInsert, values: unknown[]): void;
+  deferInsert<Row extends object>(insert: DeferredInsert<Row, unknown>, row: Row): void;
   /**
    * A value kept for the life of this transaction under `key` (created by `init` on first use): what a
    * group step prepared for the items that share the transaction (see `GroupStep`).
@@ -38,7 +38,7 @@ export interface Tx {
  */
 export class BufferedTx implements Tx {
   private readonly events: OutboxEvent[] = [];
-  private readonly deferred = new Map<DeferredInsert, unknown[][]>();
+  private readonly deferred = new Map<DeferredInsert<object, unknown>, unknown[][]>();
   private readonly locals = new Map<object | symbol, unknown>();
   private published = false;
 
@@ -59,13 +59,11 @@ export class BufferedTx implements Tx {
     return Promise.resolve(event.envelope);
   }
 
-  deferInsert(insert: DeferredInsert, values: unknown[]): void {
-    if (values.length !== insert.columns.length) {
-      throw new Error(`${insert.table}: ${values.length} values for ${insert.columns.length} columns`);
-    }
-    const rows = this.deferred.get(insert);
+  deferInsert<Row extends object>(insert: DeferredInsert<Row, unknown>, row: Row): void {
+    const values = insert.valuesOf(row);
+    const rows = this.deferred.get(insert as DeferredInsert<object, unknown>);
     if (rows) rows.push(values);
-    else this.deferred.set(insert, [values]);
+    else this.deferred.set(insert as DeferredInsert<object, unknown>, [values]);
   }
 
   local<T>(key: object | symbol, init: () => T): T {
@@ -96,7 +94,7 @@ export class BufferedTx implements Tx {
 
   private takeStatements(): Statement[] {
     const inserts = [...this.deferred.keys()].sort((a, b) => a.order - b.order);
-    const statements = inserts.flatMap((insert) => insertStatements(insert, this.deferred.get(insert) ?? []));
+    const statements = inserts.flatMap((insert) => valueStatements(insert, this.deferred.get(insert) ?? []));
     this.deferred.clear();
     if (this.events.length > 0) statements.push(...this.outbox.insertStatements(this.events.splice(0)));
     return statements;

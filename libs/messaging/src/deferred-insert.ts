@@ -46,7 +46,7 @@ export class DeferredInsert<Row extends object, Returned = never> {
      */
     readonly order = 0,
   ) {
-    const entries = Object.entries(columns) as [string, ColumnOf][];
+    const entries = Object.entries<ColumnOf>(columns);
     if (entries.length === 0) throw new Error(`${table}: an insert needs at least one column`);
     this.fields = entries.map(([key, spec]) => ({ key, json: typeof spec !== 'string' }));
     this.columns = entries.map(([, spec]) => (typeof spec === 'string' ? spec : spec.column));

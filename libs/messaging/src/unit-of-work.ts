@@ -2,7 +2,13 @@ import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
 import { createLogger, errorFields } from '@closeloop/observability';
-import { refusedByServer, sendTogether, type PgQueryable, type Statement } from '@closeloop/persistence';
+import {
+  markTransactionStarted,
+  refusedByServer,
+  sendTogether,
+  type PgQueryable,
+  type Statement,
+} from '@closeloop/persistence';
 import { valueStatements, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
@@ -61,9 +67,9 @@ export class BufferedTx implements Tx {
 
   deferInsert<Row extends object>(insert: DeferredInsert<Row, unknown>, row: Row): void {
     const values = insert.valuesOf(row);
-    const rows = this.deferred.get(insert as DeferredInsert<object, unknown>);
+    const rows = this.deferred.get(insert);
     if (rows) rows.push(values);
-    else this.deferred.set(insert as DeferredInsert<object, unknown>, [values]);
+    else this.deferred.set(insert, [values]);
   }
 
   local<T>(key: object | symbol, init: () => T): T {
@@ -121,13 +127,13 @@ export class CommitOutcomeUnknownError extends Error {
  * The id is assigned at once rather than at the first write; the work of a unit writes anyway.
  *
  * Records on the runner what its `startTransaction()` records (before sending, as it does, so a failed
- * begin is rolled back by `rollbackTransaction`): TypeORM's own writes (`save`, `insert`) then join this
- * transaction instead of opening one. Its transaction events are not broadcast (no subscriber listens to
+ * begin is rolled back by `rollbackTransaction`; the adapter libs/persistence/src/typeorm-internals.ts):
+ * TypeORM's own writes (`save`, `insert`) then join this transaction instead of opening one. Its transaction events are not broadcast (no subscriber listens to
  * them here; commits are not TypeORM's either, see runInTransaction).
  */
 export async function beginTransaction(runner: QueryRunner): Promise<string> {
   const client = (await runner.connect()) as PoolClient;
-  Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+  markTransactionStarted(runner);
   const results = (await client.query(
     'START TRANSACTION; SELECT pg_current_xact_id()::text AS xid',
   )) as unknown as QueryResult<{ xid: string }>[];

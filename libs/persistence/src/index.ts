@@ -7,3 +7,4 @@ export * from './settings-store';
 export * from './settings-revisions';
 export * from './setting-revision.entity';
 export * from './statement-batch';
+export * from './typeorm-internals';

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@closeloop/observability';
 import { rejectUnknownFields, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
-import { quoteIdent, type Statement } from '@closeloop/persistence';
-import { DeferredInsert, insertRows, insertStatements } from './deferred-insert';
+import {
+  DeferredInsert,
+  insertRows,
+  insertStatements,
+  quoteIdent,
+  type Statement,
+} from '@closeloop/persistence';
 
 /** An event ready for the outbox: its envelope, and the envelope as the JSON text stored and published. */
 export interface OutboxEvent<T extends object = object> {

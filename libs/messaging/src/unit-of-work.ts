@@ -6,14 +6,22 @@ import {
   markTransactionStarted,
   refusedByServer,
   sendTogether,
+  valueStatements,
+  type DeferredInsert,
   type PgQueryable,
   type Statement,
 } from '@closeloop/persistence';
-import { valueStatements, type DeferredInsert } from './deferred-insert';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
-export { DeferredInsert, insertRows, type ColumnMap, type ColumnOf } from './deferred-insert';
+export {
+  DeferredInsert,
+  insertRows,
+  UnnestInsert,
+  type ColumnMap,
+  type ColumnOf,
+  type ArrayColumnMap,
+} from '@closeloop/persistence';
 
 /**
  * A transaction in progress: the entity manager, a way to emit events that commit with it, and deferred

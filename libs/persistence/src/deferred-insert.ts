@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Statement } from '@closeloop/persistence';
+import type { Statement } from './statement-batch';
 
 /** Postgres allows 65,535 parameters in one statement. */
 const MAX_PARAMETERS = 65_535;

@@ -3,10 +3,11 @@ import type { Statement } from './statement-batch';
 
 /**
  * A column of an `UnnestInsert`: its name and its Postgres type (the element type of the array it is sent
- * as: `uuid`, `varchar`, `timestamptz`, `int`, `jsonb` ...). A json/jsonb column's values are sent as JSON
- * text (null and undefined stay SQL NULL).
+ * as: `uuid`, `varchar`, `timestamptz`, `int`, `jsonb` ...), and `'json'` when the row holds a value to be
+ * sent as JSON text (`JSON.stringify`; null and undefined stay SQL NULL) rather than JSON text already.
  */
-export type ArrayColumn = readonly [column: string, type: string];
+export type ArrayColumn =
+  readonly [column: string, type: string] | readonly [column: string, type: string, encode: 'json'];
 
 /** The typed column map of a row: every field of `Row` named exactly once; a missing or extra one is a compile error. */
 export type ArrayColumnMap<Row> = { readonly [K in keyof Row]-?: ArrayColumn };
@@ -39,7 +40,7 @@ export class UnnestInsert<Row extends object, Returned = never> {
     for (const [, [, type]] of entries) {
       if (!SQL_TYPE.test(type)) throw new Error(`${table}: not a column type: ${type}`);
     }
-    this.fields = entries.map(([key, [, type]]) => ({ key, json: type === 'json' || type === 'jsonb' }));
+    this.fields = entries.map(([key, [, , encode]]) => ({ key, json: encode === 'json' }));
     const names = entries.map(([, [column]]) => column).join(', ');
     const arrays = entries.map(([, [, type]], i) => `$${i + 1}::${type}[]`).join(', ');
     this.text = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays}) ${suffix}`.trimEnd();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DeferredInsert, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
 import type { AssignmentStrategy, Availability, Role, TicketStatus } from '@closeloop/contracts';
 import type { Candidate } from './assignment-strategy';
 import type { TicketDispatchEntity } from './entities/ticket-dispatch.entity';
@@ -27,6 +27,14 @@ const INSERT_QUEUED = new DeferredInsert<
   urgencyDue: 'urgency_due',
   queuedSince: 'queued_since',
 });
+
+/** A department's round-robin cursor moved on by one turn. */
+const RECORD_TURN = new DeferredInsert<{ department: string; lastAgent: string; turns: number }>(
+  'routing.assignment_cursors',
+  { department: 'department', lastAgent: 'last_agent', turns: 'turns' },
+  `ON CONFLICT (department) DO UPDATE
+     SET last_agent = EXCLUDED.last_agent, turns = assignment_cursors.turns + 1, updated_at = now()`,
+);
 
 /** A ticket's place in dispatch (see moveDispatch). */
 export interface DispatchRow {
@@ -149,12 +157,7 @@ export class AssignmentRepository {
   }
 
   async recordTurn(manager: EntityManager, department: string, agentId: string): Promise<void> {
-    await manager.query(
-      `INSERT INTO routing.assignment_cursors (department, last_agent, turns) VALUES ($1, $2, 1)
-       ON CONFLICT (department) DO UPDATE
-         SET last_agent = EXCLUDED.last_agent, turns = assignment_cursors.turns + 1, updated_at = now()`,
-      [department, agentId],
-    );
+    await insertRows(manager, RECORD_TURN, [{ department, lastAgent: agentId, turns: 1 }]);
   }
 
   /** Agents who may take the department's tickets now: active, with the agent role, on shift, with capacity. */

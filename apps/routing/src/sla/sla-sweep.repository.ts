@@ -43,7 +43,7 @@ const INSERT_HISTORY = new UnnestInsert<HistoryRow & { at: Date; actor: null }>(
   at: ['at', 'timestamptz'],
   actor: ['actor', 'uuid'],
   action: ['action', 'varchar'],
-  data: ['data', 'jsonb'],
+  data: ['data', 'jsonb', 'json'],
 });
 
 /** SQL of the SLA sweep, set-based: a batch of tickets costs a handful of statements, not several per ticket. */

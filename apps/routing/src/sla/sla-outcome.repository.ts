@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UnnestInsert } from '@closeloop/messaging';
-import { SlaOutcomeEntity } from './entities/sla-outcome.entity';
+import type { SlaOutcomeEntity } from './entities/sla-outcome.entity';
 
 export type OutcomeRow = Omit<SlaOutcomeEntity, never>;
 
@@ -37,9 +37,12 @@ export class SlaOutcomeRepository {
     await UPSERT_OUTCOMES.run(manager, rows);
   }
 
-  async forTicket(ticketId: string): Promise<SlaOutcomeEntity[]> {
-    return this.dataSource
-      .getRepository(SlaOutcomeEntity)
-      .find({ where: { ticketId }, order: { dueAt: 'ASC', metric: 'ASC' } });
+  async forTicket(ticketId: string): Promise<OutcomeRow[]> {
+    return this.dataSource.query<OutcomeRow[]>(
+      `SELECT ticket_id AS "ticketId", metric, seq, due_at AS "dueAt", completed_at AS "completedAt", met, level,
+              type, category, department
+       FROM routing.sla_outcomes WHERE ticket_id = $1 ORDER BY due_at, metric`,
+      [ticketId],
+    );
   }
 }

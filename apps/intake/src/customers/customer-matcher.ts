@@ -8,6 +8,7 @@ import { PiiCipher } from './pii-cipher';
 import { hashBytes } from './keyed-hash';
 import type { CustomerContactEntity } from './entities/customer-contact.entity';
 import type { CustomerEntity } from './entities/customer.entity';
+import type { CustomerExternalIdEntity } from './entities/customer-external-id.entity';
 
 /** A concurrent request registered the same new contact first; the caller retries its transaction. */
 export class ContactRaceError extends Error {
@@ -53,6 +54,16 @@ const INSERT_CONTACT_NOW = new DeferredInsert<ContactRow, { id: string }>(
   'intake.customer_contacts',
   CONTACT_COLUMNS,
   'ON CONFLICT (value_hash) DO NOTHING RETURNING id',
+);
+
+/** The customer's external id, at once: a concurrent request may have registered it first. */
+const INSERT_EXTERNAL_ID = new DeferredInsert<
+  Pick<CustomerExternalIdEntity, 'source' | 'externalId' | 'customerId'>,
+  { customer_id: string }
+>(
+  'intake.customer_external_ids',
+  { source: 'source', externalId: 'external_id', customerId: 'customer_id' },
+  'ON CONFLICT DO NOTHING RETURNING customer_id',
 );
 
 /** A customer as a transaction knows it: looked up (and share-locked) or created in it. */
@@ -142,11 +153,9 @@ export class CustomerMatcher {
       await this.addContact(tx, book, customer, contact, isNew);
     }
     if (identity.externalId) {
-      const inserted: unknown[] = await tx.manager.query(
-        `INSERT INTO intake.customer_external_ids (source, external_id, customer_id) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING customer_id`,
-        [EXTERNAL_SOURCE, identity.externalId, customer.id],
-      );
+      const inserted = await insertRows(tx.manager, INSERT_EXTERNAL_ID, [
+        { source: EXTERNAL_SOURCE, externalId: identity.externalId, customerId: customer.id },
+      ]);
       if (inserted.length === 0 && isNew && identity.contacts.length === 0) throw new ContactRaceError();
     }
     return { id: customer.id, segment: customer.segment };

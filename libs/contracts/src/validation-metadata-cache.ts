@@ -1,4 +1,17 @@
-import { getMetadataStorage } from 'class-validator';
+/**
+ * Adapter: class-validator's (0.15) metadata storage, the one place the code reaches below its documented
+ * decorators and `validate` functions. `validation-metadata-cache.spec.ts` is the canary that fails when an
+ * upgrade changes what is used here. It uses:
+ *
+ * 1. `getMetadataStorage()` and its methods `getTargetValidationMetadatas(target, schema, always,
+ *    strictGroups, groups)`, `groupByPropertyName(metadata)` and `addValidationMetadata(metadata)`: replaced
+ *    on the storage object by memoised versions (see `cacheValidationMetadata`), because the validator calls
+ *    the first two for every object it validates, and every decorator registers through the third.
+ * 2. The metadata's `propertyName` and `type` (`ValidationTypes.NESTED_VALIDATION`): which fields a contract
+ *    class declares and which of them are nested objects (`declaredRules`), read by `rejectUnknownFields`
+ *    (validation.ts) and by the caller check of the RPC server (does a contract declare `caller`).
+ */
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
 
 type Storage = ReturnType<typeof getMetadataStorage>;
 type Lookup = Storage['getTargetValidationMetadatas'];
@@ -55,5 +68,22 @@ export function cacheValidationMetadata(storage: Storage = getMetadataStorage())
 }
 
 const INSTALLED = Symbol.for('closeloop.validation-metadata-cache');
+
+/** A field a class (with the classes it extends) declares a rule for. */
+export interface DeclaredRule {
+  propertyName: string;
+  /** A `@ValidateNested()` rule: the field holds a nested object (or objects) validated by its own class. */
+  nested: boolean;
+}
+
+/** The rules a class declares, in every group, one entry per rule (internal 2). */
+export function declaredRules(cls: new (...args: never[]) => object): DeclaredRule[] {
+  return getMetadataStorage()
+    .getTargetValidationMetadatas(cls, '', true, false)
+    .map((metadata) => ({
+      propertyName: metadata.propertyName,
+      nested: metadata.type === ValidationTypes.NESTED_VALIDATION,
+    }));
+}
 
 cacheValidationMetadata();

@@ -1,7 +1,9 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { getMetadataStorage, validateSync, ValidationTypes, type ValidationError } from 'class-validator';
+import { validateSync, type ValidationError } from 'class-validator';
 import { DomainError, type FieldError } from './errors';
-import './validation-metadata-cache';
+import { declaredRules } from './validation-metadata-cache';
+
+export { declaredRules, type DeclaredRule } from './validation-metadata-cache';
 
 /**
  * Validates a plain object against a contract class: unknown fields are rejected, nested objects validated.
@@ -72,16 +74,16 @@ const shapes = new WeakMap<ClassConstructor<object>, Shape>();
 function shapeOf(cls: ClassConstructor<object>): Shape {
   let shape = shapes.get(cls);
   if (shape) return shape;
-  const metadatas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
+  const rules = declaredRules(cls);
   const nested = new Map<string, ClassConstructor<object> | null>();
-  for (const metadata of metadatas) {
-    if (metadata.type !== ValidationTypes.NESTED_VALIDATION) continue;
-    const type: unknown = Reflect.getMetadata('design:type', cls.prototype as object, metadata.propertyName);
+  for (const rule of rules) {
+    if (!rule.nested) continue;
+    const type: unknown = Reflect.getMetadata('design:type', cls.prototype as object, rule.propertyName);
     // Arrays and untyped objects say nothing about their items: the caller falls back to full validation.
     const known = typeof type === 'function' && type !== Array && type !== Object;
-    nested.set(metadata.propertyName, known ? (type as ClassConstructor<object>) : null);
+    nested.set(rule.propertyName, known ? (type as ClassConstructor<object>) : null);
   }
-  shape = { fields: new Set(metadatas.map((metadata) => metadata.propertyName)), nested };
+  shape = { fields: new Set(rules.map((rule) => rule.propertyName)), nested };
   shapes.set(cls, shape);
   return shape;
 }

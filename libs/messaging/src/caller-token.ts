@@ -1,8 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
-import { getMetadataStorage } from 'class-validator';
 import type { MsgHdrs } from '@nats-io/nats-core';
-import { DomainError, ROLES, type Caller, type Role } from '@closeloop/contracts';
+import { declaredRules, DomainError, ROLES, type Caller, type Role } from '@closeloop/contracts';
 
 /**
  * The signed caller of an RPC request travels in this NATS header, never in the JSON body (issue 14.3).
@@ -198,9 +197,7 @@ export class CallerGate {
   private declaresCaller(contract: object): boolean {
     let declares = this.needsCaller.get(contract);
     if (declares === undefined) {
-      declares = getMetadataStorage()
-        .getTargetValidationMetadatas(contract as new () => object, '', true, false)
-        .some((rule) => rule.propertyName === 'caller');
+      declares = declaredRules(contract as new () => object).some((rule) => rule.propertyName === 'caller');
       this.needsCaller.set(contract, declares);
     }
     return declares;

@@ -17,9 +17,12 @@ import {
 jest.setTimeout(60_000);
 
 /** A unique key per item: what an idempotency key is to intake. */
-const INSERT_KEY = new DeferredInsert('svc.keys', ['key', 'owner']);
+const INSERT_KEY = new DeferredInsert<{ key: string; owner: string }>('svc.keys', {
+  key: 'key',
+  owner: 'owner',
+});
 /** Rows whose deferred trigger sleeps at the first COMMIT that checks one (a COMMIT that takes time). */
-const INSERT_SLOW = new DeferredInsert('svc.slow', ['key']);
+const INSERT_SLOW = new DeferredInsert<{ key: string }>('svc.slow', { key: 'key' });
 
 /**
  * Issue 14.4: when the connection fails during a COMMIT (a socket error, a closed connection, a backend
@@ -78,8 +81,8 @@ describe('a commit whose connection fails: the outcome is read back, the work ne
       randomUUID(),
       key,
     ]);
-    tx.deferInsert(INSERT_KEY, [key, 'item']);
-    if (slow) tx.deferInsert(INSERT_SLOW, [key]);
+    tx.deferInsert(INSERT_KEY, { key, owner: 'item' });
+    if (slow) tx.deferInsert(INSERT_SLOW, { key });
     await tx.publish(FeedbackEvents.received, feedbackReceived());
     return `reply-${key}`;
   }

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { DeferredInsert, insertRows } from '@closeloop/persistence';
 import type { JsMsg } from '@nats-io/jetstream';
 import { runWithContext, acceptCorrelationId, createLogger } from '@closeloop/observability';
 import {
@@ -21,8 +22,23 @@ import {
 import { PermanentEventError } from './event-handler';
 import type { Tx } from './unit-of-work';
 
+/** A dead letter as written (`failed_at` takes its default). */
+interface LetterRow {
+  id: string;
+  consumer: string;
+  eventId: string | null;
+  eventType: string;
+  body: EventEnvelope | null;
+  raw: string | null;
+  error: string;
+  deliveries: number;
+  streamSeq: number;
+}
+
 export class DeadLetters {
   private readonly log = createLogger('event-consumer');
+  /** Recording a letter again (it failed again after a replay) updates it and makes it pending again. */
+  private readonly insertLetter: DeferredInsert<LetterRow>;
 
   constructor(
     /** The consumer's durable name. */
@@ -30,7 +46,24 @@ export class DeadLetters {
     private readonly dataSource: DataSource,
     /** The service's schema, already quoted. */
     private readonly schema: string,
-  ) {}
+  ) {
+    this.insertLetter = new DeferredInsert<LetterRow>(
+      `${schema}.dead_letters`,
+      {
+        id: 'id',
+        consumer: 'consumer',
+        eventId: 'event_id',
+        eventType: 'event_type',
+        body: { column: 'body', json: true },
+        raw: 'raw',
+        error: 'error',
+        deliveries: 'deliveries',
+        streamSeq: 'stream_seq',
+      },
+      `ON CONFLICT (consumer, event_id) DO UPDATE
+         SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, failed_at = now(), replayed_at = NULL`,
+    );
+  }
 
   /** Records (or records again) a failed delivery. */
   async record(
@@ -40,25 +73,20 @@ export class DeadLetters {
     deliveries: number,
   ): Promise<void> {
     const message = errorMessage(error);
-    await this.dataSource.query(
-      `INSERT INTO ${this.schema}.dead_letters
-         (id, consumer, event_id, event_type, body, raw, error, deliveries, stream_seq)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (consumer, event_id) DO UPDATE
-         SET error = EXCLUDED.error, deliveries = EXCLUDED.deliveries, failed_at = now(), replayed_at = NULL`,
-      [
-        randomUUID(),
-        this.consumer,
-        envelope?.id ?? null,
-        envelope?.type ?? msg.headers?.get('cl-event-type') ?? 'unknown',
-        envelope ? JSON.stringify(envelope) : null,
+    await insertRows(this.dataSource.manager, this.insertLetter, [
+      {
+        id: randomUUID(),
+        consumer: this.consumer,
+        eventId: envelope?.id ?? null,
+        eventType: envelope?.type ?? msg.headers?.get('cl-event-type') ?? 'unknown',
+        body: envelope ?? null,
         // A body that did not parse is kept (bounded) for diagnosis; valid ones are kept as JSON above.
-        envelope ? null : msg.string().slice(0, 65_536),
-        message,
+        raw: envelope ? null : msg.string().slice(0, 65_536),
+        error: message,
         deliveries,
-        msg.info.streamSequence,
-      ],
-    );
+        streamSeq: msg.info.streamSequence,
+      },
+    ]);
     this.log.error(
       { eventId: envelope?.id, type: envelope?.type, deliveries, error: message },
       'dead letter',

@@ -5,9 +5,31 @@ import { openMessagingTestEnv, type MessagingTestEnv } from './testing/messaging
 // Real servers on a shared 2-core machine: generous limits.
 jest.setTimeout(30_000);
 
-const COLUMNS = ['id', 'note', 'amount', 'price', 'flag', 'at', 'day', 'data', 'tags', 'raw'];
-const ROWS = new DeferredInsert('svc.typed', COLUMNS);
-const SQL_COLUMNS = COLUMNS.join(', ');
+interface TypedRow {
+  id: string;
+  note: string | null;
+  amount: number;
+  price: string;
+  flag: boolean;
+  at: Date;
+  day: string | null;
+  data: object;
+  tags: string[];
+  raw: Buffer;
+}
+const ROWS = new DeferredInsert<TypedRow>('svc.typed', {
+  id: 'id',
+  note: 'note',
+  amount: 'amount',
+  price: 'price',
+  flag: 'flag',
+  at: 'at',
+  day: 'day',
+  data: 'data',
+  tags: 'tags',
+  raw: 'raw',
+});
+const SQL_COLUMNS = ROWS.columns.join(', ');
 
 /**
  * Deferred rows are sent with the commit in one round trip (several statements, one Sync): they must arrive
@@ -39,31 +61,31 @@ describe('deferred rows sent with the commit in one round trip, against real Pos
     '',
   ];
 
-  function row(note: string | null, i: number): unknown[] {
-    return [
-      randomUUID(),
+  function row(note: string | null, i: number): TypedRow {
+    return {
+      id: randomUUID(),
       note,
-      i - 2,
-      '1234.50',
-      i % 2 === 0,
-      new Date(Date.UTC(2026, 11, 2, 3, 4, 5, i)),
-      i === 0 ? null : '2026-12-02',
-      { text: note, nested: { list: [1, 'two', null] } },
-      ['a', note ?? 'none', 'with "quote"', 'with,comma'],
-      Buffer.from([0, 39, 92, 255, i]),
-    ];
+      amount: i - 2,
+      price: '1234.50',
+      flag: i % 2 === 0,
+      at: new Date(Date.UTC(2026, 11, 2, 3, 4, 5, i)),
+      day: i === 0 ? null : '2026-12-02',
+      data: { text: note, nested: { list: [1, 'two', null] } },
+      tags: ['a', note ?? 'none', 'with "quote"', 'with,comma'],
+      raw: Buffer.from([0, 39, 92, 255, i]),
+    };
   }
 
   it('stores every value as a parameter would: text of any content, numbers, dates, json, arrays, bytes, null', async () => {
     const rows = [...awkward, null].map(row);
     await uow.run(async (tx) => {
-      for (const values of rows) tx.deferInsert(ROWS, values);
+      for (const typed of rows) tx.deferInsert(ROWS, typed);
     });
     // The same values through parameters, as the reference.
-    for (const values of rows) {
+    for (const r of rows) {
       await env.dataSource.query(
         `INSERT INTO svc.typed (${SQL_COLUMNS}, via) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'param')`,
-        [randomUUID(), ...values.slice(1)],
+        [randomUUID(), r.note, r.amount, r.price, r.flag, r.at, r.day, r.data, r.tags, r.raw],
       );
     }
     const read = (via: string) =>
@@ -86,14 +108,8 @@ describe('deferred rows sent with the commit in one round trip, against real Pos
     const before = await env.count('SELECT count(*) AS n FROM svc.typed');
     const failure = uow.run(async (tx) => {
       await tx.manager.query(`INSERT INTO svc.typed (id, note) VALUES ($1, 'written first')`, [randomUUID()]);
-      tx.deferInsert(
-        ROWS,
-        row('first', 0).map((v, i) => (i === 0 ? id : v)),
-      );
-      tx.deferInsert(
-        ROWS,
-        row('same id', 1).map((v, i) => (i === 0 ? id : v)),
-      );
+      tx.deferInsert(ROWS, { ...row('first', 0), id });
+      tx.deferInsert(ROWS, { ...row('same id', 1), id });
     });
     await expect(failure).rejects.toMatchObject({ driverError: { constraint: 'typed_pkey' } });
     expect(await env.count('SELECT count(*) AS n FROM svc.typed')).toBe(before);

@@ -11,7 +11,10 @@ import { feedbackReceived, openMessagingTestEnv, type MessagingTestEnv } from '.
 jest.setTimeout(30_000);
 
 /** A unique key per row: what an idempotency key or a ticket number is to intake. */
-const INSERT_KEY = new DeferredInsert('svc.keys', ['key', 'owner']);
+const INSERT_KEY = new DeferredInsert<{ key: string; owner: string }>('svc.keys', {
+  key: 'key',
+  owner: 'owner',
+});
 
 describe('grouped unit of work (group commit) against real Postgres', () => {
   let env: MessagingTestEnv;
@@ -51,7 +54,7 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
       randomUUID(),
       key,
     ]);
-    tx.deferInsert(INSERT_KEY, [key, 'item']);
+    tx.deferInsert(INSERT_KEY, { key, owner: 'item' });
     await tx.publish(FeedbackEvents.received, feedbackReceived());
     if (fail) throw new Error(fail);
     const [row] = await tx.manager.query<{ id: string }[]>('SELECT txid_current()::text AS id');
@@ -208,13 +211,13 @@ describe('grouped unit of work (group commit) against real Postgres', () => {
       `CREATE TABLE IF NOT EXISTS svc.parents (key text PRIMARY KEY);
        CREATE TABLE IF NOT EXISTS svc.children (key text PRIMARY KEY REFERENCES svc.parents (key))`,
     );
-    const parents = new DeferredInsert('svc.parents', ['key'], '', -1);
-    const children = new DeferredInsert('svc.children', ['key']);
+    const parents = new DeferredInsert<{ key: string }>('svc.parents', { key: 'key' }, '', -1);
+    const children = new DeferredInsert<{ key: string }>('svc.children', { key: 'key' });
     const uow = grouped();
     // The child is deferred first, its parent after: the parent's lower order writes it first.
     await uow.run(async (tx) => {
-      tx.deferInsert(children, ['p-0001']);
-      tx.deferInsert(parents, ['p-0001']);
+      tx.deferInsert(children, { key: 'p-0001' });
+      tx.deferInsert(parents, { key: 'p-0001' });
       return Promise.resolve();
     });
     expect(await count('SELECT count(*) AS n FROM svc.children')).toBe(1);

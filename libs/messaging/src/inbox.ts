@@ -8,7 +8,15 @@
 import { runWithContext } from '@closeloop/observability';
 import type { EventEnvelope } from '@closeloop/contracts';
 import type { EventHandler } from './event-handler';
+import { DeferredInsert, insertRows, UnnestInsert } from '@closeloop/persistence';
 import type { Tx, UnitOfWork } from './unit-of-work';
+
+/** An inbox row as written (`received_at` takes its default). */
+interface InboxRow {
+  consumer: string;
+  eventId: string;
+  eventType: string;
+}
 
 /** An event decoded and validated against its handler's contract, ready for the inbox. */
 export interface InboxEvent {
@@ -19,13 +27,31 @@ export interface InboxEvent {
 }
 
 export class Inbox {
+  /** One event's row; it comes back only when new. */
+  private readonly insertOne: DeferredInsert<InboxRow, { event_id: string }>;
+  /** A batch's rows; those that were new come back. */
+  private readonly insertMany: UnnestInsert<InboxRow, { event_id: string }>;
+
   constructor(
     /** The consumer's durable name: inbox rows are per consumer. */
     private readonly consumer: string,
     /** The service's schema, already quoted. */
-    private readonly schema: string,
+    schema: string,
     private readonly unitOfWork: UnitOfWork,
-  ) {}
+  ) {
+    const table = `${schema}.inbox`;
+    const suffix = 'ON CONFLICT DO NOTHING RETURNING event_id';
+    this.insertOne = new DeferredInsert(
+      table,
+      { consumer: 'consumer', eventId: 'event_id', eventType: 'event_type' },
+      suffix,
+    );
+    this.insertMany = new UnnestInsert(
+      table,
+      { consumer: ['consumer', 'text'], eventId: ['event_id', 'uuid'], eventType: ['event_type', 'text'] },
+      suffix,
+    );
+  }
 
   /**
    * Handles one event exactly once: inbox row, handler writes and emitted events commit together.
@@ -39,11 +65,9 @@ export class Inbox {
   ): Promise<'handled' | 'duplicate'> {
     return this.unitOfWork.run(async (tx) => {
       await afterInbox?.(tx);
-      const inserted: unknown[] = await tx.manager.query(
-        `INSERT INTO ${this.schema}.inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.consumer, envelope.id, envelope.type],
-      );
+      const inserted = await insertRows(tx.manager, this.insertOne, [
+        { consumer: this.consumer, eventId: envelope.id, eventType: envelope.type },
+      ]);
       if (inserted.length === 0) return 'duplicate';
       await handler.handle(data, tx, { ...envelope, data });
       return 'handled';
@@ -63,11 +87,9 @@ export class Inbox {
       if (!byId.has(delivered.envelope.id)) byId.set(delivered.envelope.id, delivered);
     const unique = [...byId.values()];
     return this.unitOfWork.run(async (tx) => {
-      const inserted: { event_id: string }[] = await tx.manager.query(
-        `INSERT INTO ${this.schema}.inbox (consumer, event_id, event_type)
-         SELECT $1, e.id, e.type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.consumer, unique.map((d) => d.envelope.id), unique.map((d) => d.envelope.type)],
+      const inserted = await this.insertMany.run(
+        tx.manager,
+        unique.map((d) => ({ consumer: this.consumer, eventId: d.envelope.id, eventType: d.envelope.type })),
       );
       const fresh = new Set(inserted.map((row) => row.event_id));
       const batched = new Map<EventHandler<object>, D[]>();

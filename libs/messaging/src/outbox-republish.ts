@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { quoteIdent } from '@closeloop/persistence';
+import { quoteIdent, UnnestInsert } from '@closeloop/persistence';
 import type { OutboxEvent } from './outbox';
 
 /**
@@ -14,11 +14,13 @@ export async function republishEvents(
   schema: string,
   events: readonly OutboxEvent[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  await manager.query(
-    `INSERT INTO ${quoteIdent(schema)}.outbox (id, event_type, envelope)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])
-     ON CONFLICT (id) DO UPDATE SET sent_at = NULL, attempts = 0, last_error = NULL`,
-    [events.map((e) => e.envelope.id), events.map((e) => e.envelope.type), events.map((e) => e.json)],
+  const insert = new UnnestInsert<{ id: string; type: string; json: string }>(
+    `${quoteIdent(schema)}.outbox`,
+    { id: ['id', 'uuid'], type: ['event_type', 'text'], json: ['envelope', 'jsonb'] },
+    'ON CONFLICT (id) DO UPDATE SET sent_at = NULL, attempts = 0, last_error = NULL',
+  );
+  await insert.run(
+    manager,
+    events.map((e) => ({ id: e.envelope.id, type: e.envelope.type, json: e.json })),
   );
 }

@@ -2,12 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { currentCorrelationId } from '@closeloop/observability';
 import { rejectUnknownFields, type EventDefinition, type EventEnvelope } from '@closeloop/contracts';
-import { quoteIdent, type Statement } from '@closeloop/persistence';
-import { DeferredInsert, insertRows, insertStatements } from './deferred-insert';
+import {
+  DeferredInsert,
+  insertRows,
+  insertStatements,
+  quoteIdent,
+  type Statement,
+} from '@closeloop/persistence';
 
 /** An event ready for the outbox: its envelope, and the envelope as the JSON text stored and published. */
 export interface OutboxEvent<T extends object = object> {
   envelope: EventEnvelope<T>;
+  json: string;
+}
+
+/** An outbox row as written (`seq`, `attempts` and the rest take their defaults). */
+interface OutboxRow {
+  id: string;
+  type: string;
+  /** The envelope as JSON text (already serialized once, for publishing). */
   json: string;
 }
 
@@ -16,13 +29,17 @@ export interface OutboxEvent<T extends object = object> {
  * event commit together or not at all. The relay publishes them after the commit.
  */
 export class OutboxWriter {
-  private readonly rows: DeferredInsert;
+  private readonly rows: DeferredInsert<OutboxRow>;
 
   constructor(
     schema: string,
     private readonly source: string,
   ) {
-    this.rows = new DeferredInsert(`${quoteIdent(schema)}.outbox`, ['id', 'event_type', 'envelope']);
+    this.rows = new DeferredInsert<OutboxRow>(`${quoteIdent(schema)}.outbox`, {
+      id: 'id',
+      type: 'event_type',
+      json: 'envelope',
+    });
   }
 
   /**
@@ -65,8 +82,8 @@ export class OutboxWriter {
     return insertStatements(this.rows, this.values(events));
   }
 
-  private values(events: readonly OutboxEvent[]): unknown[][] {
-    return events.map(({ envelope, json }) => [envelope.id, envelope.type, json]);
+  private values(events: readonly OutboxEvent[]): OutboxRow[] {
+    return events.map(({ envelope, json }) => ({ id: envelope.id, type: envelope.type, json }));
   }
 
   /** Builds and writes one event at once (`event` + `insert`). */

@@ -2,12 +2,26 @@ import type { PoolClient, QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { EventDefinition, EventEnvelope } from '@closeloop/contracts';
 import { createLogger, errorFields } from '@closeloop/observability';
-import { refusedByServer, sendTogether, type PgQueryable, type Statement } from '@closeloop/persistence';
-import { insertStatements, type DeferredInsert } from './deferred-insert';
+import {
+  markTransactionStarted,
+  refusedByServer,
+  sendTogether,
+  valueStatements,
+  type DeferredInsert,
+  type PgQueryable,
+  type Statement,
+} from '@closeloop/persistence';
 import type { OutboxEvent, OutboxWriter } from './outbox';
 import type { OutboxRelay } from './outbox-relay';
 
-export { DeferredInsert, insertRows } from './deferred-insert';
+export {
+  DeferredInsert,
+  insertRows,
+  UnnestInsert,
+  type ColumnMap,
+  type ColumnOf,
+  type ArrayColumnMap,
+} from '@closeloop/persistence';
 
 /**
  * A transaction in progress: the entity manager, a way to emit events that commit with it, and deferred
@@ -23,7 +37,7 @@ export interface Tx {
     data: T,
     options?: { id?: string; time?: Date },
   ): Promise<EventEnvelope<T>>;
-  deferInsert(insert: DeferredInsert, values: unknown[]): void;
+  deferInsert<Row extends object>(insert: DeferredInsert<Row, unknown>, row: Row): void;
   /**
    * A value kept for the life of this transaction under `key` (created by `init` on first use): what a
    * group step prepared for the items that share the transaction (see `GroupStep`).
@@ -38,7 +52,7 @@ export interface Tx {
  */
 export class BufferedTx implements Tx {
   private readonly events: OutboxEvent[] = [];
-  private readonly deferred = new Map<DeferredInsert, unknown[][]>();
+  private readonly deferred = new Map<DeferredInsert<object, unknown>, unknown[][]>();
   private readonly locals = new Map<object | symbol, unknown>();
   private published = false;
 
@@ -59,10 +73,8 @@ export class BufferedTx implements Tx {
     return Promise.resolve(event.envelope);
   }
 
-  deferInsert(insert: DeferredInsert, values: unknown[]): void {
-    if (values.length !== insert.columns.length) {
-      throw new Error(`${insert.table}: ${values.length} values for ${insert.columns.length} columns`);
-    }
+  deferInsert<Row extends object>(insert: DeferredInsert<Row, unknown>, row: Row): void {
+    const values = insert.valuesOf(row);
     const rows = this.deferred.get(insert);
     if (rows) rows.push(values);
     else this.deferred.set(insert, [values]);
@@ -96,7 +108,7 @@ export class BufferedTx implements Tx {
 
   private takeStatements(): Statement[] {
     const inserts = [...this.deferred.keys()].sort((a, b) => a.order - b.order);
-    const statements = inserts.flatMap((insert) => insertStatements(insert, this.deferred.get(insert) ?? []));
+    const statements = inserts.flatMap((insert) => valueStatements(insert, this.deferred.get(insert) ?? []));
     this.deferred.clear();
     if (this.events.length > 0) statements.push(...this.outbox.insertStatements(this.events.splice(0)));
     return statements;
@@ -123,13 +135,13 @@ export class CommitOutcomeUnknownError extends Error {
  * The id is assigned at once rather than at the first write; the work of a unit writes anyway.
  *
  * Records on the runner what its `startTransaction()` records (before sending, as it does, so a failed
- * begin is rolled back by `rollbackTransaction`): TypeORM's own writes (`save`, `insert`) then join this
- * transaction instead of opening one. Its transaction events are not broadcast (no subscriber listens to
+ * begin is rolled back by `rollbackTransaction`; the adapter libs/persistence/src/typeorm-internals.ts):
+ * TypeORM's own writes (`save`, `insert`) then join this transaction instead of opening one. Its transaction events are not broadcast (no subscriber listens to
  * them here; commits are not TypeORM's either, see runInTransaction).
  */
 export async function beginTransaction(runner: QueryRunner): Promise<string> {
   const client = (await runner.connect()) as PoolClient;
-  Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+  markTransactionStarted(runner);
   const results = (await client.query(
     'START TRANSACTION; SELECT pg_current_xact_id()::text AS xid',
   )) as unknown as QueryResult<{ xid: string }>[];

@@ -7,3 +7,6 @@ export * from './settings-store';
 export * from './settings-revisions';
 export * from './setting-revision.entity';
 export * from './statement-batch';
+export * from './typeorm-internals';
+export * from './deferred-insert';
+export * from './unnest-insert';

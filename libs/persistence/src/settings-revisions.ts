@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { quoteIdent } from './data-source';
+import { DeferredInsert, insertRows } from './deferred-insert';
 
 export interface StoredSettings {
   key: string;
@@ -21,9 +22,19 @@ interface Row {
  * A service's settings documents with their versions (`settings` + `setting_revisions` in its schema):
  * the highest revision of a key is its version, and names its ETag, so a stale `If-Match` is caught.
  */
+/** A revision as written. */
+interface Revision {
+  key: string;
+  version: number;
+  value: unknown;
+  changedAt: Date;
+  changedBy: string | null;
+}
+
 export class SettingsRevisions {
   private readonly settings: string;
   private readonly revisions: string;
+  private readonly insertRevision: DeferredInsert<Revision>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -31,6 +42,13 @@ export class SettingsRevisions {
   ) {
     this.settings = `${quoteIdent(schema)}.settings`;
     this.revisions = `${quoteIdent(schema)}.setting_revisions`;
+    this.insertRevision = new DeferredInsert<Revision>(this.revisions, {
+      key: 'key',
+      version: 'version',
+      value: { column: 'value', json: true },
+      changedAt: 'changed_at',
+      changedBy: 'changed_by',
+    });
   }
 
   async current(
@@ -65,19 +83,7 @@ export class SettingsRevisions {
     ]);
   }
 
-  async addRevision(
-    manager: EntityManager,
-    revision: { key: string; version: number; value: unknown; changedAt: Date; changedBy: string | null },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO ${this.revisions} (key, version, value, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        revision.key,
-        revision.version,
-        JSON.stringify(revision.value),
-        revision.changedAt,
-        revision.changedBy,
-      ],
-    );
+  async addRevision(manager: EntityManager, revision: Revision): Promise<void> {
+    await insertRows(manager, this.insertRevision, [revision]);
   }
 }

@@ -1,11 +1,6 @@
-import { DatabaseError, Query, type Connection, type QueryResult } from 'pg';
+import { DatabaseError, type Query, type QueryResult } from 'pg';
 import { QueryFailedError } from 'typeorm';
-
-/** pg's own conversion of a parameter to what it sends (text, or a Buffer sent as binary); `pg/lib/*` is exported. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepareValue } = require('pg/lib/utils') as {
-  prepareValue(value: unknown): string | Buffer | null | undefined;
-};
+import { ExtendedProtocolQuery, prepareValue, type ProtocolWriter } from './pg-internals';
 
 /** One SQL statement and the values of its `$n` placeholders. */
 export interface Statement {
@@ -28,7 +23,7 @@ export interface PgQueryable {
  * (issue 14: customer text never in SQL text). Parameters are not logged on error unless the server sets
  * `log_parameter_max_length_on_error`, which is 0 by default and must stay so.
  */
-class StatementBatch extends Query {
+class StatementBatch extends ExtendedProtocolQuery {
   private readonly batch: { text: string; values: (string | Buffer | null)[] }[];
 
   constructor(
@@ -41,17 +36,12 @@ class StatementBatch extends Query {
     // Converted before anything is sent, so a value pg cannot send fails the batch before it starts.
     this.batch = statements.map(({ text, values = [] }) => ({
       text,
-      values: values.map((value) => prepareValue(value) ?? null),
+      values: values.map(prepareValue),
     }));
   }
 
-  requiresPreparation(): boolean {
-    return true;
-  }
-
   /** Called by pg's `submit` with the socket corked: every message leaves in one write. */
-  prepare(connection: Connection): void {
-    const writer = connection as unknown as ProtocolWriter;
+  protected writeMessages(writer: ProtocolWriter): void {
     for (const { text, values } of this.batch) {
       writer.parse({ text, name: '', types: [] });
       writer.bind({ portal: '', statement: '', values, binary: false });
@@ -60,20 +50,6 @@ class StatementBatch extends Query {
     }
     writer.sync();
   }
-}
-
-/** The messages pg's Connection writes (pg-protocol's serializer behind them). */
-interface ProtocolWriter {
-  parse(message: { text: string; name: string; types: number[] }): void;
-  bind(message: {
-    portal: string;
-    statement: string;
-    values: (string | Buffer | null)[];
-    binary: boolean;
-  }): void;
-  describe(message: { type: 'P'; name: string }): void;
-  execute(message: { portal: string; rows: number }): void;
-  sync(): void;
 }
 
 /**

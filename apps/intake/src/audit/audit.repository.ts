@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DeferredInsert, insertRows } from '@closeloop/messaging';
 import { currentCorrelationId } from '@closeloop/observability';
 import type { AuditEntryView } from '@closeloop/contracts';
 import { AuditEntryEntity } from './entities/audit-entry.entity';
@@ -38,19 +39,43 @@ export interface AuditFilter {
   limit: number;
 }
 
+/** An audit row as written; `customerIds` may be a uuid[] literal built by the caller (see writeImportBatch). */
+type AuditRow = Omit<AuditEntryEntity, 'customerIds'> & { customerIds: string[] | string | null };
+
+const INSERT_ENTRY = new DeferredInsert<AuditRow>('intake.audit_log', {
+  id: 'id',
+  at: 'at',
+  actor: 'actor',
+  action: 'action',
+  customerId: 'customer_id',
+  customerIds: 'customer_ids',
+  importId: 'import_id',
+  fields: 'fields',
+  reason: 'reason',
+  correlationId: 'correlation_id',
+});
+
 @Injectable()
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Writes one row inside the caller's transaction, so the audit commits (or fails) with the change. */
   async write(manager: EntityManager, entry: AuditWrite): Promise<void> {
-    await manager.getRepository(AuditEntryEntity).insert({
-      id: randomUUID(),
-      // Millisecond precision, the same as the cursor's, so paging never skips or repeats a row.
-      at: new Date(),
-      ...entry,
-      correlationId: currentCorrelationId() ?? null,
-    });
+    await insertRows(manager, INSERT_ENTRY, [
+      {
+        id: randomUUID(),
+        // Millisecond precision, the same as the cursor's, so paging never skips or repeats a row.
+        at: new Date(),
+        actor: entry.actor,
+        action: entry.action,
+        customerId: entry.customerId,
+        customerIds: entry.customerIds ?? null,
+        importId: null,
+        fields: entry.fields,
+        reason: entry.reason,
+        correlationId: currentCorrelationId() ?? null,
+      },
+    ]);
   }
 
   /**
@@ -62,22 +87,21 @@ export class AuditRepository {
     entry: { actor: string | null; importId: string; customerIds: string[]; fields: string[] },
   ): Promise<void> {
     if (entry.customerIds.length === 0) return;
-    await manager.query(
-      `INSERT INTO intake.audit_log (id, at, actor, action, customer_id, customer_ids, import_id, fields, reason,
-         correlation_id)
-       VALUES ($1, $2, $3, 'customers.imported', NULL, $4::uuid[], $5, $6, $7, $8)`,
-      [
-        randomUUID(),
-        new Date(),
-        entry.actor,
+    await insertRows(manager, INSERT_ENTRY, [
+      {
+        id: randomUUID(),
+        at: new Date(),
+        actor: entry.actor,
+        action: 'customers.imported',
+        customerId: null,
         // One array literal built here, not one bound value per id: cheap even for 10,000 ids.
-        `{${entry.customerIds.join(',')}}`,
-        entry.importId,
-        entry.fields,
-        `import ${entry.importId}`,
-        currentCorrelationId() ?? null,
-      ],
-    );
+        customerIds: `{${entry.customerIds.join(',')}}`,
+        importId: entry.importId,
+        fields: entry.fields,
+        reason: `import ${entry.importId}`,
+        correlationId: currentCorrelationId() ?? null,
+      },
+    ]);
   }
 
   async list(filter: AuditFilter): Promise<AuditEntryView[]> {

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DeferredInsert, type GroupStep, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, insertRows, type GroupStep, type Tx } from '@closeloop/messaging';
 import type { FeedbackCustomerDto, Segment } from '@closeloop/contracts';
 import { contactKey, normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { PiiCipher } from './pii-cipher';
 import { hashBytes } from './keyed-hash';
+import type { CustomerContactEntity } from './entities/customer-contact.entity';
+import type { CustomerEntity } from './entities/customer.entity';
+import type { CustomerExternalIdEntity } from './entities/customer-external-id.entity';
 
 /** A concurrent request registered the same new contact first; the caller retries its transaction. */
 export class ContactRaceError extends Error {
@@ -28,12 +31,39 @@ export const CONTACT_UNIQUE_INDEX = 'customer_contacts_lookup_uq';
  * submissions of the group, in one statement per table: customers first, then contacts, then the rows
  * that refer to them (the feedback).
  */
-const INSERT_CUSTOMER = new DeferredInsert('intake.customers', ['id', 'name_enc'], '', -2);
-const INSERT_CONTACT = new DeferredInsert(
-  'intake.customer_contacts',
-  ['id', 'customer_id', 'kind', 'value_hash', 'value_enc'],
+const INSERT_CUSTOMER = new DeferredInsert<Pick<CustomerEntity, 'id' | 'nameEnc'>>(
+  'intake.customers',
+  { id: 'id', nameEnc: 'name_enc' },
   '',
-  -1,
+  -2,
+);
+/** A contact as written: the keyed hash as its bytes (the entity's transformer shows it as hex). */
+type ContactRow = Pick<CustomerContactEntity, 'id' | 'customerId' | 'kind' | 'valueEnc'> & {
+  valueHash: Buffer;
+};
+const CONTACT_COLUMNS = {
+  id: 'id',
+  customerId: 'customer_id',
+  kind: 'kind',
+  valueHash: 'value_hash',
+  valueEnc: 'value_enc',
+} as const;
+const INSERT_CONTACT = new DeferredInsert<ContactRow>('intake.customer_contacts', CONTACT_COLUMNS, '', -1);
+/** A contact added to a customer that exists already: at once, since a concurrent request may take it first. */
+const INSERT_CONTACT_NOW = new DeferredInsert<ContactRow, { id: string }>(
+  'intake.customer_contacts',
+  CONTACT_COLUMNS,
+  'ON CONFLICT (value_hash) DO NOTHING RETURNING id',
+);
+
+/** The customer's external id, at once: a concurrent request may have registered it first. */
+const INSERT_EXTERNAL_ID = new DeferredInsert<
+  Pick<CustomerExternalIdEntity, 'source' | 'externalId' | 'customerId'>,
+  { customer_id: string }
+>(
+  'intake.customer_external_ids',
+  { source: 'source', externalId: 'external_id', customerId: 'customer_id' },
+  'ON CONFLICT DO NOTHING RETURNING customer_id',
 );
 
 /** A customer as a transaction knows it: looked up (and share-locked) or created in it. */
@@ -123,11 +153,9 @@ export class CustomerMatcher {
       await this.addContact(tx, book, customer, contact, isNew);
     }
     if (identity.externalId) {
-      const inserted: unknown[] = await tx.manager.query(
-        `INSERT INTO intake.customer_external_ids (source, external_id, customer_id) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING RETURNING customer_id`,
-        [EXTERNAL_SOURCE, identity.externalId, customer.id],
-      );
+      const inserted = await insertRows(tx.manager, INSERT_EXTERNAL_ID, [
+        { source: EXTERNAL_SOURCE, externalId: identity.externalId, customerId: customer.id },
+      ]);
       if (inserted.length === 0 && isNew && identity.contacts.length === 0) throw new ContactRaceError();
     }
     return { id: customer.id, segment: customer.segment };
@@ -189,10 +217,10 @@ export class CustomerMatcher {
       ? this.cipher.encrypt(identity.name, { column: 'customers.name_enc', rowId: id })
       : null;
     if (identity.externalId) {
-      await tx.manager.query(`INSERT INTO intake.customers (id, name_enc) VALUES ($1, $2)`, [id, name]);
+      await insertRows(tx.manager, INSERT_CUSTOMER, [{ id, nameEnc: name }]);
       return { id, live: true, segment: null, createdHere: false };
     }
-    tx.deferInsert(INSERT_CUSTOMER, [id, name]);
+    tx.deferInsert(INSERT_CUSTOMER, { id, nameEnc: name });
     return { id, live: true, segment: null, createdHere: true };
   }
 
@@ -205,21 +233,20 @@ export class CustomerMatcher {
     isNew: boolean,
   ): Promise<void> {
     const contactId = randomUUID();
-    const values = [
-      contactId,
-      customer.id,
-      contact.kind,
-      hashBytes(contact.hash),
-      this.cipher.encrypt(contact.value, { column: 'customer_contacts.value_enc', rowId: contactId }),
-    ];
+    const row: ContactRow = {
+      id: contactId,
+      customerId: customer.id,
+      kind: contact.kind,
+      valueHash: hashBytes(contact.hash),
+      valueEnc: this.cipher.encrypt(contact.value, {
+        column: 'customer_contacts.value_enc',
+        rowId: contactId,
+      }),
+    };
     if (customer.createdHere) {
-      tx.deferInsert(INSERT_CONTACT, values);
+      tx.deferInsert(INSERT_CONTACT, row);
     } else {
-      const inserted: unknown[] = await tx.manager.query(
-        `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (value_hash) DO NOTHING RETURNING id`,
-        values,
-      );
+      const inserted = await insertRows(tx.manager, INSERT_CONTACT_NOW, [row]);
       // A new customer whose contact was just taken by a concurrent request: retry and join that one.
       if (inserted.length === 0 && isNew) throw new ContactRaceError();
       // Taken by another customer meanwhile: that one keeps it (as before: the contact is not moved).

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DeferredInsert, insertRows, UnnestInsert } from '@closeloop/messaging';
 import { returnedRows } from '@closeloop/persistence';
 import {
   CONSENT_PURPOSES,
@@ -127,6 +128,62 @@ interface ActivityDbRow {
 }
 
 /** All SQL on intake's customer tables outside matching (customer-matcher.ts) and bulk import. */
+/** A customer as written (hashes as their bytes; the entity's transformer shows them as hex). */
+type NewCustomerRow = Omit<CustomerRow, 'nameHash' | 'idNumberHash'> & {
+  id: string;
+  nameHash: Buffer | null;
+  idNumberHash: Buffer | null;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+const INSERT_CUSTOMER = new DeferredInsert<NewCustomerRow>('intake.customers', {
+  id: 'id',
+  kind: 'kind',
+  nameEnc: 'name_enc',
+  nameHash: 'name_hash',
+  idNumberEnc: 'id_number_enc',
+  idNumberHash: 'id_number_hash',
+  storeId: 'store_id',
+  accountManagerId: 'account_manager_id',
+  idempotencyKey: 'idempotency_key',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+});
+const INSERT_ACTIVITY = new DeferredInsert<{ customerId: string }>('intake.customer_activity', {
+  customerId: 'customer_id',
+});
+
+/** Contacts added to a customer; the hashes that were added come back (hex). */
+const INSERT_CONTACTS = new UnnestInsert<
+  { id: string; customerId: string; kind: ContactKind; valueHash: Buffer; valueEnc: string },
+  { value_hash: string }
+>(
+  'intake.customer_contacts',
+  {
+    id: ['id', 'uuid'],
+    customerId: ['customer_id', 'uuid'],
+    kind: ['kind', 'varchar'],
+    valueHash: ['value_hash', 'bytea'],
+    valueEnc: ['value_enc', 'text'],
+  },
+  `ON CONFLICT (value_hash) DO NOTHING RETURNING encode(value_hash, 'hex') AS value_hash`,
+);
+
+/** External ids added to a customer; those added come back. */
+const INSERT_EXTERNAL_IDS = new UnnestInsert<
+  { source: string; externalId: string; customerId: string },
+  { source: string; external_id: string }
+>(
+  'intake.customer_external_ids',
+  {
+    source: ['source', 'varchar'],
+    externalId: ['external_id', 'varchar'],
+    customerId: ['customer_id', 'uuid'],
+  },
+  'ON CONFLICT DO NOTHING RETURNING source, external_id',
+);
+
 @Injectable()
 export class CustomerRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -303,24 +360,15 @@ export class CustomerRepository {
     manager: EntityManager,
     customer: CustomerRow & { id: string; idempotencyKey: string | null; createdAt: Date },
   ): Promise<void> {
-    await manager.query(
-      `INSERT INTO intake.customers (id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id,
-         account_manager_id, idempotency_key, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
-      [
-        customer.id,
-        customer.kind,
-        customer.nameEnc,
-        hashBytes(customer.nameHash),
-        customer.idNumberEnc,
-        hashBytes(customer.idNumberHash),
-        customer.storeId,
-        customer.accountManagerId,
-        customer.idempotencyKey,
-        customer.createdAt,
-      ],
-    );
-    await manager.query(`INSERT INTO intake.customer_activity (customer_id) VALUES ($1)`, [customer.id]);
+    await insertRows(manager, INSERT_CUSTOMER, [
+      {
+        ...customer,
+        nameHash: hashBytes(customer.nameHash),
+        idNumberHash: hashBytes(customer.idNumberHash),
+        updatedAt: customer.createdAt,
+      },
+    ]);
+    await insertRows(manager, INSERT_ACTIVITY, [{ customerId: customer.id }]);
   }
 
   /** Writes the given columns and moves the version on. */
@@ -354,18 +402,15 @@ export class CustomerRepository {
     contacts: (NewContact & { id: string })[],
   ): Promise<string[]> {
     if (contacts.length === 0) return [];
-    const inserted: { value_hash: string }[] = await manager.query(
-      `INSERT INTO intake.customer_contacts (id, customer_id, kind, value_hash, value_enc)
-       SELECT v.id, $1, v.kind, v.hash, v.enc
-       FROM unnest($2::uuid[], $3::varchar[], $4::bytea[], $5::text[]) AS v(id, kind, hash, enc)
-       ON CONFLICT (value_hash) DO NOTHING RETURNING encode(value_hash, 'hex') AS value_hash`,
-      [
+    const inserted = await INSERT_CONTACTS.run(
+      manager,
+      contacts.map((c) => ({
+        id: c.id,
         customerId,
-        contacts.map((c) => c.id),
-        contacts.map((c) => c.kind),
-        contacts.map((c) => hashBytes(c.hash)),
-        contacts.map((c) => c.valueEnc),
-      ],
+        kind: c.kind,
+        valueHash: hashBytes(c.hash),
+        valueEnc: c.valueEnc,
+      })),
     );
     const added = new Set(inserted.map((row) => row.value_hash));
     return contacts.filter((c) => !added.has(c.hash)).map((c) => c.hash);
@@ -389,11 +434,9 @@ export class CustomerRepository {
     externalIds: { source: string; externalId: string }[],
   ): Promise<{ source: string; externalId: string }[]> {
     if (externalIds.length === 0) return [];
-    const inserted: { source: string; external_id: string }[] = await manager.query(
-      `INSERT INTO intake.customer_external_ids (source, external_id, customer_id)
-       SELECT v.source, v.external_id, $1 FROM unnest($2::varchar[], $3::varchar[]) AS v(source, external_id)
-       ON CONFLICT DO NOTHING RETURNING source, external_id`,
-      [customerId, externalIds.map((e) => e.source), externalIds.map((e) => e.externalId)],
+    const inserted = await INSERT_EXTERNAL_IDS.run(
+      manager,
+      externalIds.map((e) => ({ source: e.source, externalId: e.externalId, customerId })),
     );
     const added = new Set(inserted.map((row) => `${row.source}\u0000${row.external_id}`));
     return externalIds.filter((e) => !added.has(`${e.source}\u0000${e.externalId}`));

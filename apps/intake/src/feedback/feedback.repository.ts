@@ -7,28 +7,30 @@ import { FeedbackEntity } from './entities/feedback.entity';
  * The feedback insert, written with the other rows of its commit group in one statement just before the
  * commit (plain SQL on this hot path: TypeORM's insert builder cost more CPU than the statement itself).
  */
-const INSERT_FEEDBACK = new DeferredInsert('intake.feedback', [
-  'id',
-  'ticket_no',
-  'business_date',
-  'channel',
-  'channel_message_id',
-  'idempotency_key',
-  'request_hash',
-  'customer_id',
-  'type',
-  'category',
-  'level',
-  'emotion',
-  'description',
-  'customer_request',
-  'expected_by',
-  'store_id',
-  'received_at',
-  'classified_by',
-  'created_by',
-  'reply',
-]);
+type FeedbackRow = Omit<FeedbackEntity, 'createdAt' | 'ticketOpenedAt' | 'republishedAt'>;
+
+const INSERT_FEEDBACK = new DeferredInsert<FeedbackRow>('intake.feedback', {
+  id: 'id',
+  ticketNo: 'ticket_no',
+  businessDate: 'business_date',
+  channel: 'channel',
+  channelMessageId: 'channel_message_id',
+  idempotencyKey: 'idempotency_key',
+  requestHash: 'request_hash',
+  customerId: 'customer_id',
+  type: 'type',
+  category: 'category',
+  level: 'level',
+  emotion: 'emotion',
+  description: 'description',
+  customerRequest: 'customer_request',
+  expectedBy: 'expected_by',
+  storeId: 'store_id',
+  receivedAt: 'received_at',
+  classifiedBy: 'classified_by',
+  createdBy: 'created_by',
+  reply: { column: 'reply', json: true },
+});
 
 /** An earlier feedback found for a repeated request (I6). */
 export interface EarlierFeedback {
@@ -84,31 +86,7 @@ export class FeedbackRepository {
    * Adds the feedback to the transaction's deferred inserts: nothing in the transaction reads it back, and
    * a unique violation (a concurrent identical request, I6) then fails the commit, which the caller handles.
    */
-  insertAtCommit(
-    tx: Tx,
-    feedback: Omit<FeedbackEntity, 'createdAt' | 'ticketOpenedAt' | 'republishedAt'>,
-  ): void {
-    tx.deferInsert(INSERT_FEEDBACK, [
-      feedback.id,
-      feedback.ticketNo,
-      feedback.businessDate,
-      feedback.channel,
-      feedback.channelMessageId,
-      feedback.idempotencyKey,
-      feedback.requestHash,
-      feedback.customerId,
-      feedback.type,
-      feedback.category,
-      feedback.level,
-      feedback.emotion,
-      feedback.description,
-      feedback.customerRequest,
-      feedback.expectedBy,
-      feedback.storeId,
-      feedback.receivedAt,
-      feedback.classifiedBy,
-      feedback.createdBy,
-      JSON.stringify(feedback.reply),
-    ]);
+  insertAtCommit(tx: Tx, feedback: FeedbackRow): void {
+    tx.deferInsert(INSERT_FEEDBACK, feedback);
   }
 }

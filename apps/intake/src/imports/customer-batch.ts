@@ -55,19 +55,52 @@ export interface PrepareOptions {
   direct: { now: string; actor: string | null } | null;
 }
 
+/**
+ * A customer's own columns in COPY order, each with its COPY text: the one source of the column lists of
+ * both forms (DIRECT_CUSTOMER_COLUMNS, STAGE_CUSTOMER_COLUMNS) and of the text (`customerFields`), so a
+ * column and its value cannot drift apart.
+ */
+const CUSTOMER_FIELDS: readonly (readonly [column: string, text: (row: PreparedCustomer) => string])[] = [
+  ['kind', (row) => row.kind],
+  ['name_enc', (row) => plain(row.nameEnc)],
+  ['name_hash', (row) => copyHash(row.nameHash)],
+  ['id_number_enc', (row) => plain(row.idNumberEnc)],
+  ['id_number_hash', (row) => copyHash(row.idNumberHash)],
+  ['store_id', (row) => copyText(row.storeId)],
+  ['account_manager_id', (row) => plain(row.accountManagerId)],
+];
+
+type Contact = PreparedCustomer['contacts'][number];
+/** A contact's columns in COPY order (the real table's name, the staging table's) with its COPY text. */
+const CONTACT_FIELDS: readonly (readonly [real: string, stage: string, text: (c: Contact) => string])[] = [
+  ['kind', 'kind', (c) => c.kind],
+  ['value_hash', 'hash', (c) => copyHash(c.hash)],
+  ['value_enc', 'enc', (c) => c.enc],
+];
+
+function customerColumns(): string[] {
+  return CUSTOMER_FIELDS.map(([column]) => column);
+}
+
+function contactColumns(form: 'real' | 'stage'): string[] {
+  return CONTACT_FIELDS.map(([real, stage]) => (form === 'real' ? real : stage));
+}
+
 /** Real-table columns, in COPY order, of the direct form (consents: four columns per purpose, in order). */
 export const DIRECT_CUSTOMER_COLUMNS = [
-  'id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id, segment',
-  'segment_since, created_at, updated_at',
+  'id',
+  ...customerColumns(),
+  'segment, segment_since, created_at, updated_at',
   ...ALL_CONSENT_COLUMNS,
 ].join(', ');
-export const DIRECT_CONTACT_COLUMNS = 'id, customer_id, kind, value_hash, value_enc';
+export const DIRECT_CONTACT_COLUMNS = ['id, customer_id', ...contactColumns('real')].join(', ');
 export const DIRECT_EXTERNAL_ID_COLUMNS = 'source, external_id, customer_id';
 
 /** Staging columns, in COPY order (customer-import.writer.ts creates the tables). */
-export const STAGE_CUSTOMER_COLUMNS =
-  'line, candidate_id, kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id, ext_source, ext_id';
-export const STAGE_CONTACT_COLUMNS = 'line, id, kind, hash, enc';
+export const STAGE_CUSTOMER_COLUMNS = ['line, candidate_id', ...customerColumns(), 'ext_source, ext_id'].join(
+  ', ',
+);
+export const STAGE_CONTACT_COLUMNS = ['line, id', ...contactColumns('stage')].join(', ');
 export const STAGE_CONSENT_COLUMNS = 'line, purpose, granted, given_at';
 
 export function externalKey(source: string, externalId: string): string {
@@ -183,14 +216,10 @@ const copyText = (value: string | null): string =>
 /** A keyed hash as bytea hex input (`\x…`), its backslash escaped for COPY text (keyed-hash.ts). */
 const copyHash = (hex: string | null): string => (hex === null ? '\\N' : `\\\\x${hex}`);
 
-/** kind, name_enc, name_hash, id_number_enc, id_number_hash, store_id, account_manager_id: in both forms. */
 const customerFields = (row: PreparedCustomer): string =>
-  `${row.kind}\t${plain(row.nameEnc)}\t${copyHash(row.nameHash)}\t${plain(row.idNumberEnc)}\t` +
-  `${copyHash(row.idNumberHash)}\t${copyText(row.storeId)}\t${plain(row.accountManagerId)}`;
+  CUSTOMER_FIELDS.map(([, text]) => text(row)).join('\t');
 
-/** kind, hash, enc of a contact: in both forms. */
-const contactFields = (c: PreparedCustomer['contacts'][number]): string =>
-  `${c.kind}\t${copyHash(c.hash)}\t${c.enc}`;
+const contactFields = (c: Contact): string => CONTACT_FIELDS.map(([, , text]) => text(c)).join('\t');
 
 function escapeChar(char: string): string {
   switch (char) {

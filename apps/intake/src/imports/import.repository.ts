@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { returnedRows } from '@closeloop/persistence';
+import { DeferredInsert, insertRows, returnedRows, UnnestInsert } from '@closeloop/persistence';
 import type {
   ImportErrorView,
   ImportFormat,
@@ -8,6 +8,8 @@ import type {
   ImportStatus,
   ImportView,
 } from '@closeloop/contracts';
+import type { ImportErrorEntity } from './entities/import-error.entity';
+import type { ImportJobEntity } from './entities/import-job.entity';
 import type { RowError } from './import-rows';
 
 export interface ImportJob extends ImportView {
@@ -55,6 +57,30 @@ interface JobRow {
 /** How long a claimed import is held without a batch committing before another replica resumes it. */
 const IMPORT_LEASE_SECONDS = 120;
 
+const INSERT_JOB = new DeferredInsert<
+  Pick<ImportJobEntity, 'id' | 'kind' | 'format' | 'fileName' | 'status' | 'createdBy' | 'scopeStores'>
+>('intake.imports', {
+  id: 'id',
+  kind: 'kind',
+  format: 'format',
+  fileName: 'file_name',
+  status: 'status',
+  createdBy: 'created_by',
+  scopeStores: 'scope_stores',
+});
+
+/** Row errors of a batch (one per line and field; a retried batch adds nothing twice). */
+const INSERT_ERRORS = new UnnestInsert<Pick<ImportErrorEntity, 'importId' | 'line' | 'field' | 'message'>>(
+  'intake.import_errors',
+  {
+    importId: ['import_id', 'uuid'],
+    line: ['line', 'int'],
+    field: ['field', 'varchar'],
+    message: ['message', 'varchar'],
+  },
+  'ON CONFLICT DO NOTHING',
+);
+
 /** SQL of import jobs, their encrypted file chunks and their row errors. */
 @Injectable()
 export class ImportRepository {
@@ -68,11 +94,7 @@ export class ImportRepository {
     createdBy: string;
     scopeStores: string[] | null;
   }): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO intake.imports (id, kind, format, file_name, status, created_by, scope_stores)
-       VALUES ($1, $2, $3, $4, 'uploading', $5, $6)`,
-      [job.id, job.kind, job.format, job.fileName, job.createdBy, job.scopeStores],
-    );
+    await insertRows(this.dataSource.manager, INSERT_JOB, [{ ...job, status: 'uploading' }]);
   }
 
   async get(id: string, manager: EntityManager = this.dataSource.manager): Promise<ImportJob | null> {
@@ -194,16 +216,14 @@ export class ImportRepository {
   }
 
   async addErrors(manager: EntityManager, id: string, errors: RowError[]): Promise<void> {
-    if (errors.length === 0) return;
-    await manager.query(
-      `INSERT INTO intake.import_errors (import_id, line, field, message)
-       SELECT $1, * FROM unnest($2::int[], $3::varchar[], $4::varchar[]) ON CONFLICT DO NOTHING`,
-      [
-        id,
-        errors.map((e) => e.line),
-        errors.map((e) => e.field.slice(0, 64)),
-        errors.map((e) => e.message.slice(0, 200)),
-      ],
+    await INSERT_ERRORS.run(
+      manager,
+      errors.map((e) => ({
+        importId: id,
+        line: e.line,
+        field: e.field.slice(0, 64),
+        message: e.message.slice(0, 200),
+      })),
     );
   }
 

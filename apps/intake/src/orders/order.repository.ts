@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { UnnestInsert } from '@closeloop/messaging';
 import type { OrderView } from '@closeloop/contracts';
 
 export interface OrderWrite {
@@ -28,6 +29,24 @@ interface OrderRow {
   created_at: Date;
 }
 
+/** Orders whose external id is new; the ids of those inserted come back. */
+const INSERT_ORDERS = new UnnestInsert<OrderWrite, { id: string }>(
+  'intake.orders',
+  {
+    id: ['id', 'uuid'],
+    customerId: ['customer_id', 'uuid'],
+    externalOrderId: ['external_order_id', 'varchar'],
+    amountFen: ['amount_fen', 'bigint'],
+    productLine: ['product_line', 'varchar'],
+    storeId: ['store_id', 'varchar'],
+    orderedAt: ['ordered_at', 'timestamptz'],
+    deliveredAt: ['delivered_at', 'timestamptz'],
+    installedAt: ['installed_at', 'timestamptz'],
+    createdBy: ['created_by', 'uuid'],
+  },
+  'ON CONFLICT (external_order_id) DO NOTHING RETURNING id',
+);
+
 /** SQL of orders and of the order figures in customer_activity. */
 @Injectable()
 export class OrderRepository {
@@ -35,26 +54,7 @@ export class OrderRepository {
 
   /** Inserts the orders whose external id is new; returns the ids of those inserted. */
   async insertNew(manager: EntityManager, orders: OrderWrite[]): Promise<string[]> {
-    if (orders.length === 0) return [];
-    const rows: { id: string }[] = await manager.query(
-      `INSERT INTO intake.orders (id, customer_id, external_order_id, amount_fen, product_line, store_id,
-         ordered_at, delivered_at, installed_at, created_by)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[],
-         $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::uuid[])
-       ON CONFLICT (external_order_id) DO NOTHING RETURNING id`,
-      [
-        orders.map((o) => o.id),
-        orders.map((o) => o.customerId),
-        orders.map((o) => o.externalOrderId),
-        orders.map((o) => o.amountFen),
-        orders.map((o) => o.productLine),
-        orders.map((o) => o.storeId),
-        orders.map((o) => o.orderedAt),
-        orders.map((o) => o.deliveredAt),
-        orders.map((o) => o.installedAt),
-        orders.map((o) => o.createdBy),
-      ],
-    );
+    const rows = await INSERT_ORDERS.run(manager, orders);
     return rows.map((row) => row.id);
   }
 

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { DeferredInsert, insertRows, UnnestInsert } from '@closeloop/messaging';
+import type { CustomerActivityEntity } from '../customers/entities/customer-activity.entity';
 
 /** What an interaction adds to a customer's figures (customer_activity). */
 export interface InteractionDelta {
@@ -12,6 +14,72 @@ export interface InteractionDelta {
   satisfaction?: number;
 }
 
+type Activity = Pick<
+  CustomerActivityEntity,
+  | 'customerId'
+  | 'ticketsCount'
+  | 'complaintsCount'
+  | 'objectionsCount'
+  | 'callbacksCount'
+  | 'lastObjectionAt'
+  | 'satisfaction'
+  | 'satisfactionAt'
+  | 'lastInteractionAt'
+>;
+
+/**
+ * One interaction added to a customer's figures (an upsert: a customer may have no row yet). Only the latest
+ * satisfaction is kept; the last interaction and objection move forward only.
+ */
+const ADD_INTERACTION = new DeferredInsert<Activity>(
+  'intake.customer_activity AS a',
+  {
+    customerId: 'customer_id',
+    ticketsCount: 'tickets_count',
+    complaintsCount: 'complaints_count',
+    objectionsCount: 'objections_count',
+    callbacksCount: 'callbacks_count',
+    lastObjectionAt: 'last_objection_at',
+    satisfaction: 'satisfaction',
+    satisfactionAt: 'satisfaction_at',
+    lastInteractionAt: 'last_interaction_at',
+  },
+  `ON CONFLICT (customer_id) DO UPDATE SET
+     tickets_count = a.tickets_count + EXCLUDED.tickets_count,
+     complaints_count = a.complaints_count + EXCLUDED.complaints_count,
+     objections_count = a.objections_count + EXCLUDED.objections_count,
+     callbacks_count = a.callbacks_count + EXCLUDED.callbacks_count,
+     last_objection_at = GREATEST(a.last_objection_at, EXCLUDED.last_objection_at),
+     satisfaction = CASE WHEN EXCLUDED.satisfaction_at >= COALESCE(a.satisfaction_at, '-infinity')
+                         THEN EXCLUDED.satisfaction ELSE a.satisfaction END,
+     satisfaction_at = GREATEST(a.satisfaction_at, EXCLUDED.satisfaction_at),
+     last_interaction_at = GREATEST(a.last_interaction_at, EXCLUDED.last_interaction_at)`,
+);
+
+/** I4: complaints counted up or down, not an interaction. */
+const ADJUST_COMPLAINTS = new DeferredInsert<Pick<Activity, 'customerId' | 'complaintsCount'>>(
+  'intake.customer_activity AS a',
+  { customerId: 'customer_id', complaintsCount: 'complaints_count' },
+  'ON CONFLICT (customer_id) DO UPDATE SET complaints_count = a.complaints_count + EXCLUDED.complaints_count',
+);
+
+/** Tickets opened for several customers at once. */
+const ADD_TICKETS = new UnnestInsert<
+  Pick<Activity, 'customerId' | 'ticketsCount' | 'complaintsCount' | 'lastInteractionAt'>
+>(
+  'intake.customer_activity AS a',
+  {
+    customerId: ['customer_id', 'uuid'],
+    ticketsCount: ['tickets_count', 'int'],
+    complaintsCount: ['complaints_count', 'int'],
+    lastInteractionAt: ['last_interaction_at', 'timestamptz'],
+  },
+  `ON CONFLICT (customer_id) DO UPDATE SET
+     tickets_count = a.tickets_count + EXCLUDED.tickets_count,
+     complaints_count = a.complaints_count + EXCLUDED.complaints_count,
+     last_interaction_at = GREATEST(a.last_interaction_at, EXCLUDED.last_interaction_at)`,
+);
+
 @Injectable()
 export class ActivityRepository {
   /**
@@ -19,42 +87,26 @@ export class ActivityRepository {
    * arriving late does not replace a newer one); the last interaction and objection move forward only.
    */
   async addInteraction(manager: EntityManager, customerId: string, delta: InteractionDelta): Promise<void> {
-    await manager.query(
-      `INSERT INTO intake.customer_activity AS a (customer_id, tickets_count, complaints_count, objections_count,
-         callbacks_count, last_objection_at, satisfaction, satisfaction_at, last_interaction_at)
-       VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 > 0 THEN $7::timestamptz END, $6,
-               CASE WHEN $6::smallint IS NOT NULL THEN $7::timestamptz END, $7)
-       ON CONFLICT (customer_id) DO UPDATE SET
-         tickets_count = a.tickets_count + EXCLUDED.tickets_count,
-         complaints_count = a.complaints_count + EXCLUDED.complaints_count,
-         objections_count = a.objections_count + EXCLUDED.objections_count,
-         callbacks_count = a.callbacks_count + EXCLUDED.callbacks_count,
-         last_objection_at = GREATEST(a.last_objection_at, EXCLUDED.last_objection_at),
-         satisfaction = CASE WHEN EXCLUDED.satisfaction_at >= COALESCE(a.satisfaction_at, '-infinity')
-                             THEN EXCLUDED.satisfaction ELSE a.satisfaction END,
-         satisfaction_at = GREATEST(a.satisfaction_at, EXCLUDED.satisfaction_at),
-         last_interaction_at = GREATEST(a.last_interaction_at, EXCLUDED.last_interaction_at)`,
-      [
+    await insertRows(manager, ADD_INTERACTION, [
+      {
         customerId,
-        delta.tickets ?? 0,
-        delta.complaints ?? 0,
-        delta.objections ?? 0,
-        delta.callbacks ?? 0,
-        delta.satisfaction ?? null,
-        delta.at,
-      ],
-    );
+        ticketsCount: delta.tickets ?? 0,
+        complaintsCount: delta.complaints ?? 0,
+        objectionsCount: delta.objections ?? 0,
+        callbacksCount: delta.callbacks ?? 0,
+        lastObjectionAt: (delta.objections ?? 0) > 0 ? delta.at : null,
+        satisfaction: delta.satisfaction ?? null,
+        satisfactionAt: (delta.satisfaction ?? null) === null ? null : delta.at,
+        lastInteractionAt: delta.at,
+      },
+    ]);
   }
 
   /** I4: a ticket became or stopped being a complaint; not an interaction (the last one does not move). */
   async adjustComplaints(manager: EntityManager, customerId: string, delta: number): Promise<void> {
     // An upsert: a customer may have no figures row yet (bulk imports create it lazily). Not clamped at 0:
     // the opening this reclassification corrects may not be counted yet (ActivityService.reclassified).
-    await manager.query(
-      `INSERT INTO intake.customer_activity AS a (customer_id, complaints_count) VALUES ($1, $2)
-       ON CONFLICT (customer_id) DO UPDATE SET complaints_count = a.complaints_count + $2`,
-      [customerId, delta],
-    );
+    await insertRows(manager, ADJUST_COMPLAINTS, [{ customerId, complaintsCount: delta }]);
   }
 
   /**
@@ -65,20 +117,14 @@ export class ActivityRepository {
     manager: EntityManager,
     rows: { customerId: string; tickets: number; complaints: number; at: Date }[],
   ): Promise<void> {
-    if (rows.length === 0) return;
-    await manager.query(
-      `INSERT INTO intake.customer_activity AS a (customer_id, tickets_count, complaints_count, last_interaction_at)
-       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::timestamptz[])
-       ON CONFLICT (customer_id) DO UPDATE SET
-         tickets_count = a.tickets_count + EXCLUDED.tickets_count,
-         complaints_count = a.complaints_count + EXCLUDED.complaints_count,
-         last_interaction_at = GREATEST(a.last_interaction_at, EXCLUDED.last_interaction_at)`,
-      [
-        rows.map((row) => row.customerId),
-        rows.map((row) => row.tickets),
-        rows.map((row) => row.complaints),
-        rows.map((row) => row.at),
-      ],
+    await ADD_TICKETS.run(
+      manager,
+      rows.map((row) => ({
+        customerId: row.customerId,
+        ticketsCount: row.tickets,
+        complaintsCount: row.complaints,
+        lastInteractionAt: row.at,
+      })),
     );
   }
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DeferredInsert, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
 import type { AssignmentStrategy, Availability, Role, TicketStatus } from '@closeloop/contracts';
 import type { Candidate } from './assignment-strategy';
+import type { TicketDispatchEntity } from './entities/ticket-dispatch.entity';
 
 /** An agent who may take tickets now: active, with the agent role, on shift, with capacity. */
 const MAY_TAKE_TICKETS = `active AND availability = 'on_shift' AND 'agent' = ANY(roles) AND capacity > 0`;
@@ -13,14 +14,27 @@ export const OUT_OF_LOAD: readonly TicketStatus[] = ['resolved', 'confirmed', 'a
 export const FINAL: readonly TicketStatus[] = ['confirmed', 'archived', 'closed'];
 
 /** The dispatch row of a ticket opened straight into its department's queue, written at the commit. */
-const INSERT_QUEUED = new DeferredInsert('routing.ticket_dispatch', [
-  'ticket_id',
-  'ticket_no',
-  'department',
-  'required_skills',
-  'urgency_due',
-  'queued_since',
-]);
+const INSERT_QUEUED = new DeferredInsert<
+  Pick<
+    TicketDispatchEntity,
+    'ticketId' | 'ticketNo' | 'department' | 'requiredSkills' | 'urgencyDue' | 'queuedSince'
+  >
+>('routing.ticket_dispatch', {
+  ticketId: 'ticket_id',
+  ticketNo: 'ticket_no',
+  department: 'department',
+  requiredSkills: 'required_skills',
+  urgencyDue: 'urgency_due',
+  queuedSince: 'queued_since',
+});
+
+/** A department's round-robin cursor moved on by one turn. */
+const RECORD_TURN = new DeferredInsert<{ department: string; lastAgent: string; turns: number }>(
+  'routing.assignment_cursors',
+  { department: 'department', lastAgent: 'last_agent', turns: 'turns' },
+  `ON CONFLICT (department) DO UPDATE
+     SET last_agent = EXCLUDED.last_agent, turns = assignment_cursors.turns + 1, updated_at = now()`,
+);
 
 /** A ticket's place in dispatch (see moveDispatch). */
 export interface DispatchRow {
@@ -143,12 +157,7 @@ export class AssignmentRepository {
   }
 
   async recordTurn(manager: EntityManager, department: string, agentId: string): Promise<void> {
-    await manager.query(
-      `INSERT INTO routing.assignment_cursors (department, last_agent, turns) VALUES ($1, $2, 1)
-       ON CONFLICT (department) DO UPDATE
-         SET last_agent = EXCLUDED.last_agent, turns = assignment_cursors.turns + 1, updated_at = now()`,
-      [department, agentId],
-    );
+    await insertRows(manager, RECORD_TURN, [{ department, lastAgent: agentId, turns: 1 }]);
   }
 
   /** Agents who may take the department's tickets now: active, with the agent role, on shift, with capacity. */
@@ -328,14 +337,14 @@ export class AssignmentRepository {
    * it), written with the transaction's other deferred rows.
    */
   deferNewQueued(tx: Tx, row: DispatchRow, queuedSince: Date): void {
-    tx.deferInsert(INSERT_QUEUED, [
-      row.ticketId,
-      row.ticketNo,
-      row.department,
-      row.requiredSkills,
-      row.urgencyDue,
+    tx.deferInsert(INSERT_QUEUED, {
+      ticketId: row.ticketId,
+      ticketNo: row.ticketNo,
+      department: row.department,
+      requiredSkills: row.requiredSkills,
+      urgencyDue: row.urgencyDue,
       queuedSince,
-    ]);
+    });
   }
 
   /**

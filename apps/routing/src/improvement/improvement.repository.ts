@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { DeferredInsert, insertRows } from '@closeloop/messaging';
 import type { FeedbackType, ImprovementStatus, PriorityBand } from '@closeloop/contracts';
 import { ImprovementCaseHistoryEntity } from './entities/improvement-case-history.entity';
 import { ImprovementCaseEntity } from './entities/improvement-case.entity';
@@ -12,6 +13,18 @@ export interface RunFigures {
   amountAtStakeFen: number;
 }
 
+/** A period of a periodic job, claimed once: the row comes back only for the claim that wrote it. */
+const CLAIM_RUN = new DeferredInsert<{ job: string; period: string; ranAt: Date }, { job: string }>(
+  'routing.scheduled_runs',
+  { job: 'job', period: 'period', ranAt: 'ran_at' },
+  'ON CONFLICT DO NOTHING RETURNING job',
+);
+
+const INSERT_HISTORY = new DeferredInsert<Omit<ImprovementCaseHistoryEntity, 'id'>>(
+  'routing.improvement_case_history',
+  { caseId: 'case_id', at: 'at', actor: 'actor', action: 'action', data: { column: 'data', json: true } },
+);
+
 /** SQL of improvement cases and of the ticket counts that open them. */
 @Injectable()
 export class ImprovementRepository {
@@ -19,11 +32,7 @@ export class ImprovementRepository {
 
   /** Claims a period of a periodic job for this transaction; false when it was done (or is being done). */
   async claimRun(manager: EntityManager, job: string, period: string, at: Date): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO routing.scheduled_runs (job, period, ran_at) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING job`,
-      [job, period, at],
-    );
+    const rows = await insertRows(manager, CLAIM_RUN, [{ job, period, ranAt: at }]);
     return rows.length > 0;
   }
 
@@ -124,10 +133,7 @@ export class ImprovementRepository {
   }
 
   async addHistory(manager: EntityManager, entry: Omit<ImprovementCaseHistoryEntity, 'id'>): Promise<void> {
-    await manager.query(
-      `INSERT INTO routing.improvement_case_history (case_id, at, actor, action, data) VALUES ($1, $2, $3, $4, $5)`,
-      [entry.caseId, entry.at, entry.actor, entry.action, JSON.stringify(entry.data)],
-    );
+    await insertRows(manager, INSERT_HISTORY, [entry]);
   }
 
   async history(caseId: string): Promise<ImprovementCaseHistoryEntity[]> {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { In, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import { OrgAgentEntity } from './entities/org-agent.entity';
 import { OrgDepartmentEntity } from './entities/org-department.entity';
 import { OrgSkillEntity } from './entities/org-skill.entity';
@@ -52,11 +52,10 @@ export class OrgDirectoryRepository {
   /** Active agents among the given user ids. */
   async activeAgentIds(manager: EntityManager, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const rows: { user_id: string }[] = await manager.query(
-      `SELECT user_id FROM routing.org_agents WHERE user_id = ANY($1::uuid[]) AND active`,
-      [userIds],
-    );
-    return new Set(rows.map((row) => row.user_id));
+    const agents = await manager
+      .getRepository(OrgAgentEntity)
+      .find({ select: { userId: true }, where: { userId: In(userIds), active: true } });
+    return new Set(agents.map((agent) => agent.userId));
   }
 
   store(manager: EntityManager, id: string): Promise<OrgStoreEntity | null> {

@@ -1,8 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { SlaOutcomeEntity } from './entities/sla-outcome.entity';
+import { UnnestInsert } from '@closeloop/messaging';
+import type { SlaOutcomeEntity } from './entities/sla-outcome.entity';
 
 export type OutcomeRow = Omit<SlaOutcomeEntity, never>;
+
+/** A row already there (the sweep recorded the breach) keeps its `met = false`, and gains its completion once. */
+const UPSERT_OUTCOMES = new UnnestInsert<OutcomeRow>(
+  'routing.sla_outcomes',
+  {
+    ticketId: ['ticket_id', 'uuid'],
+    metric: ['metric', 'varchar'],
+    seq: ['seq', 'int'],
+    dueAt: ['due_at', 'timestamptz'],
+    completedAt: ['completed_at', 'timestamptz'],
+    met: ['met', 'boolean'],
+    level: ['level', 'varchar'],
+    type: ['type', 'varchar'],
+    category: ['category', 'varchar'],
+    department: ['department', 'varchar'],
+  },
+  `ON CONFLICT (ticket_id, metric, seq) DO UPDATE SET completed_at = EXCLUDED.completed_at
+     WHERE sla_outcomes.completed_at IS NULL AND EXCLUDED.completed_at IS NOT NULL`,
+);
 
 /** SQL of R7's record of met and missed due times. */
 @Injectable()
@@ -14,32 +34,15 @@ export class SlaOutcomeRepository {
    * `met = false` and only gains its completion time, once.
    */
   async upsert(manager: EntityManager, rows: readonly OutcomeRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await manager.query(
-      `INSERT INTO routing.sla_outcomes
-         (ticket_id, metric, seq, due_at, completed_at, met, level, type, category, department)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::int[], $4::timestamptz[], $5::timestamptz[],
-                            $6::boolean[], $7::varchar[], $8::varchar[], $9::varchar[], $10::varchar[])
-       ON CONFLICT (ticket_id, metric, seq) DO UPDATE SET completed_at = EXCLUDED.completed_at
-         WHERE sla_outcomes.completed_at IS NULL AND EXCLUDED.completed_at IS NOT NULL`,
-      [
-        rows.map((r) => r.ticketId),
-        rows.map((r) => r.metric),
-        rows.map((r) => r.seq),
-        rows.map((r) => r.dueAt),
-        rows.map((r) => r.completedAt),
-        rows.map((r) => r.met),
-        rows.map((r) => r.level),
-        rows.map((r) => r.type),
-        rows.map((r) => r.category),
-        rows.map((r) => r.department),
-      ],
-    );
+    await UPSERT_OUTCOMES.run(manager, rows);
   }
 
-  async forTicket(ticketId: string): Promise<SlaOutcomeEntity[]> {
-    return this.dataSource
-      .getRepository(SlaOutcomeEntity)
-      .find({ where: { ticketId }, order: { dueAt: 'ASC', metric: 'ASC' } });
+  async forTicket(ticketId: string): Promise<OutcomeRow[]> {
+    return this.dataSource.query<OutcomeRow[]>(
+      `SELECT ticket_id AS "ticketId", metric, seq, due_at AS "dueAt", completed_at AS "completedAt", met, level,
+              type, category, department
+       FROM routing.sla_outcomes WHERE ticket_id = $1 ORDER BY due_at, metric`,
+      [ticketId],
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { UnnestInsert } from '@closeloop/messaging';
 import type { SlaMetricName } from '@closeloop/contracts';
 import { TicketEntity } from '../tickets/entities/ticket.entity';
 import type { SlaAlertKind } from './entities/sla-alert.entity';
@@ -17,6 +18,33 @@ export interface HistoryRow {
   action: string;
   data: Record<string, unknown>;
 }
+
+/** Alerts recorded once (sla_alerts_once_uq): only the rows that were not there yet come back. */
+const INSERT_ALERTS = new UnnestInsert<
+  AlertRow & { firedAt: Date },
+  { ticket_id: string; metric: SlaMetricName; due_at: Date; kind: SlaAlertKind; escalation_level: number }
+>(
+  'routing.sla_alerts',
+  {
+    ticketId: ['ticket_id', 'uuid'],
+    metric: ['metric', 'varchar'],
+    dueAt: ['due_at', 'timestamptz'],
+    kind: ['kind', 'varchar'],
+    escalationLevel: ['escalation_level', 'smallint'],
+    firedAt: ['fired_at', 'timestamptz'],
+  },
+  `ON CONFLICT (ticket_id, metric, due_at, kind, escalation_level) DO NOTHING
+   RETURNING ticket_id, metric, due_at, kind, escalation_level`,
+);
+
+/** The sweep's history entries (no actor: the platform). */
+const INSERT_HISTORY = new UnnestInsert<HistoryRow & { at: Date; actor: null }>('routing.ticket_history', {
+  ticketId: ['ticket_id', 'uuid'],
+  at: ['at', 'timestamptz'],
+  actor: ['actor', 'uuid'],
+  action: ['action', 'varchar'],
+  data: ['data', 'jsonb', 'json'],
+});
 
 /** SQL of the SLA sweep, set-based: a batch of tickets costs a handful of statements, not several per ticket. */
 @Injectable()
@@ -43,27 +71,9 @@ export class SlaSweepRepository {
    * announced, so a crash between two sweeps, or two sweeps at once, never fires an alert twice.
    */
   async insertAlerts(manager: EntityManager, rows: readonly AlertRow[], firedAt: Date): Promise<AlertRow[]> {
-    if (rows.length === 0) return [];
-    const inserted: {
-      ticket_id: string;
-      metric: SlaMetricName;
-      due_at: Date;
-      kind: SlaAlertKind;
-      escalation_level: number;
-    }[] = await manager.query(
-      `INSERT INTO routing.sla_alerts (ticket_id, metric, due_at, kind, escalation_level, fired_at)
-         SELECT t, m, d, k, l, $6 FROM unnest($1::uuid[], $2::varchar[], $3::timestamptz[], $4::varchar[], $5::smallint[])
-           AS x(t, m, d, k, l)
-         ON CONFLICT (ticket_id, metric, due_at, kind, escalation_level) DO NOTHING
-         RETURNING ticket_id, metric, due_at, kind, escalation_level`,
-      [
-        rows.map((r) => r.ticketId),
-        rows.map((r) => r.metric),
-        rows.map((r) => r.dueAt),
-        rows.map((r) => r.kind),
-        rows.map((r) => r.escalationLevel),
-        firedAt,
-      ],
+    const inserted = await INSERT_ALERTS.run(
+      manager,
+      rows.map((row) => ({ ...row, firedAt })),
     );
     return inserted.map((r) => ({
       ticketId: r.ticket_id,
@@ -88,11 +98,9 @@ export class SlaSweepRepository {
   }
 
   async addHistory(manager: EntityManager, rows: readonly HistoryRow[], at: Date): Promise<void> {
-    if (rows.length === 0) return;
-    await manager.query(
-      `INSERT INTO routing.ticket_history (ticket_id, at, actor, action, data)
-       SELECT t, $4, NULL, a, d FROM unnest($1::uuid[], $2::varchar[], $3::jsonb[]) AS x(t, a, d)`,
-      [rows.map((r) => r.ticketId), rows.map((r) => r.action), rows.map((r) => JSON.stringify(r.data)), at],
+    await INSERT_HISTORY.run(
+      manager,
+      rows.map((row) => ({ ...row, at, actor: null })),
     );
   }
 }

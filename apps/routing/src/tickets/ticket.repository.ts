@@ -6,37 +6,44 @@ import { TicketHistoryEntity } from './entities/ticket-history.entity';
 import { TicketEntity } from './entities/ticket.entity';
 import type { Visibility } from './ticket-access';
 
-/** The columns a lifecycle change may write (everything but identity, facts of the feedback and timestamps). */
-const HISTORY = new DeferredInsert('routing.ticket_history', ['ticket_id', 'at', 'actor', 'action', 'data']);
+/** A history entry as written (its id is the sequence's). */
+type HistoryRow = Omit<TicketHistoryEntity, 'id'>;
+const HISTORY = new DeferredInsert<HistoryRow>('routing.ticket_history', {
+  ticketId: 'ticket_id',
+  at: 'at',
+  actor: 'actor',
+  action: 'action',
+  data: { column: 'data', json: true },
+});
 
 /** Opening tickets (insertNew): a feedback that has its ticket already is skipped. */
-const INSERT_TICKET = new DeferredInsert(
+const INSERT_TICKET = new DeferredInsert<NewTicketRow & Pick<TicketEntity, 'version'>, { id: string }>(
   'routing.tickets',
-  [
-    'id',
-    'ticket_no',
-    'feedback_id',
-    'customer_id',
-    'type',
-    'category',
-    'level',
-    'status',
-    'department',
-    'assignee',
-    'sla_policy',
-    'sla_calendar',
-    'sla_targets',
-    'received_at',
-    'due_first_response',
-    'due_plan',
-    'due_resolution',
-    'next_progress_due',
-    'next_due_at',
-    'next_alert_at',
-    'channel',
-    'segment',
-    'version',
-  ],
+  {
+    id: 'id',
+    ticketNo: 'ticket_no',
+    feedbackId: 'feedback_id',
+    customerId: 'customer_id',
+    type: 'type',
+    category: 'category',
+    level: 'level',
+    status: 'status',
+    department: 'department',
+    assignee: 'assignee',
+    slaPolicy: 'sla_policy',
+    slaCalendar: 'sla_calendar',
+    slaTargets: { column: 'sla_targets', json: true },
+    receivedAt: 'received_at',
+    dueFirstResponse: 'due_first_response',
+    duePlan: 'due_plan',
+    dueResolution: 'due_resolution',
+    nextProgressDue: 'next_progress_due',
+    nextDueAt: 'next_due_at',
+    nextAlertAt: 'next_alert_at',
+    channel: 'channel',
+    segment: 'segment',
+    version: 'version',
+  },
   'ON CONFLICT DO NOTHING RETURNING id',
 );
 
@@ -106,34 +113,10 @@ export class TicketRepository {
    */
   async insertNew(manager: EntityManager, tickets: NewTicketRow[]): Promise<Set<string>> {
     // Plain SQL on this hot path: TypeORM's insert builder cost more CPU than the rest of the handler.
-    const rows = await insertRows<{ id: string }>(
+    const rows = await insertRows(
       manager,
       INSERT_TICKET,
-      tickets.map((ticket) => [
-        ticket.id,
-        ticket.ticketNo,
-        ticket.feedbackId,
-        ticket.customerId,
-        ticket.type,
-        ticket.category,
-        ticket.level,
-        ticket.status,
-        ticket.department,
-        ticket.assignee,
-        ticket.slaPolicy,
-        ticket.slaCalendar,
-        ticket.slaTargets === null ? null : JSON.stringify(ticket.slaTargets),
-        ticket.receivedAt,
-        ticket.dueFirstResponse,
-        ticket.duePlan,
-        ticket.dueResolution,
-        ticket.nextProgressDue,
-        ticket.nextDueAt,
-        ticket.nextAlertAt,
-        ticket.channel,
-        ticket.segment,
-        1,
-      ]),
+      tickets.map((ticket) => ({ ...ticket, version: 1 })),
     );
     return new Set(rows.map((row) => row.id));
   }
@@ -142,21 +125,12 @@ export class TicketRepository {
    * A history entry written with the transaction's other deferred rows just before its commit (one
    * multi-row insert for a consumer batch): for changes whose transaction does not read the history back.
    */
-  deferHistory(tx: Tx, entry: Omit<TicketHistoryEntity, 'id'>): void {
-    tx.deferInsert(HISTORY, [
-      entry.ticketId,
-      entry.at,
-      entry.actor,
-      entry.action,
-      JSON.stringify(entry.data),
-    ]);
+  deferHistory(tx: Tx, entry: HistoryRow): void {
+    tx.deferInsert(HISTORY, entry);
   }
 
-  async addHistory(manager: EntityManager, entry: Omit<TicketHistoryEntity, 'id'>): Promise<void> {
-    await manager.query(
-      `INSERT INTO routing.ticket_history (ticket_id, at, actor, action, data) VALUES ($1, $2, $3, $4, $5)`,
-      [entry.ticketId, entry.at, entry.actor, entry.action, JSON.stringify(entry.data)],
-    );
+  async addHistory(manager: EntityManager, entry: HistoryRow): Promise<void> {
+    await insertRows(manager, HISTORY, [entry]);
   }
 
   async findByNumber(ticketNo: string): Promise<TicketEntity | null> {

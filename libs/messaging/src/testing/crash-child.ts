@@ -21,7 +21,10 @@ import { DeferredInsert, UnitOfWork } from '../unit-of-work';
 import { feedbackReceived, ticketAssigned, TEST_SCHEMA } from './messaging-test-env';
 
 export const CRASH_ACK_WAIT_MS = 1_500;
-const INSERT_KEY = new DeferredInsert('svc.keys', ['key', 'owner']);
+const INSERT_KEY = new DeferredInsert<{ key: string; owner: string }>('svc.keys', {
+  key: 'key',
+  owner: 'owner',
+});
 
 function required(name: string): string {
   const value = process.env[name];
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
         const key = randomUUID();
         await uow.run(async (tx) => {
           await tx.manager.query('INSERT INTO svc.effects (feedback_id, note) VALUES ($1, $2)', [key, key]);
-          tx.deferInsert(INSERT_KEY, [key, 'crash-child']);
+          tx.deferInsert(INSERT_KEY, { key, owner: 'crash-child' });
           await tx.publish(FeedbackEvents.received, feedbackReceived({ feedbackId: key }));
         });
         process.stdout.write(`ack ${key}\n`);

@@ -109,7 +109,9 @@ it('republishes lost feedback.received.v1 under its original id and routing open
   await pollUntil(
     () => withStream((jsm, stream) => jsm.streams.info(stream)),
     (info) => info.state.consumer_count >= 4,
-    { what: "intake's consumers back on a new stream" },
+    // A consumer notices the lost stream at its next pull and backs off before creating it again: on a
+    // loaded machine that takes longer than the default wait.
+    { what: "intake's consumers back on a new stream", timeoutMs: 60_000 },
   );
   routing = await startRoutingHere();
 

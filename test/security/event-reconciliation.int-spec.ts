@@ -25,12 +25,12 @@ import {
   type InProcessService,
   type TestDatabase,
 } from '@closeloop/testing';
-import { FeedbackReconciliationJobs } from '../../apps/intake/src/feedback/feedback-reconciliation.jobs';
+import { FeedbackReconciliationScheduler } from '../../apps/intake/src/feedback/feedback-reconciliation.scheduler';
 import { IntakeEnv } from '../../apps/intake/src/intake.env';
 import { IntakeModule } from '../../apps/intake/src/intake.module';
 import { RoutingEnv } from '../../apps/routing/src/routing.env';
 import { RoutingModule } from '../../apps/routing/src/routing.module';
-import { ResolutionReconciliationJobs } from '../../apps/routing/src/tickets/resolution-reconciliation.jobs';
+import { ResolutionReconciliationScheduler } from '../../apps/routing/src/tickets/resolution-reconciliation.scheduler';
 
 jest.setTimeout(90_000);
 
@@ -55,7 +55,7 @@ const startRouting = () =>
     },
   });
 
-const reconcile = () => intake.app.get(FeedbackReconciliationJobs).reconcile();
+const reconcile = () => intake.app.get(FeedbackReconciliationScheduler).reconcile();
 
 async function submit(): Promise<SubmitFeedbackReply> {
   return intake.rpc.request(IntakeRpc.submitFeedback, {
@@ -258,7 +258,7 @@ it("republishes a resolution's ticket.resolved.v1 (the confirmation request) los
   });
   await seen.start();
 
-  const reconcileResolutions = () => routing!.app.get(ResolutionReconciliationJobs).reconcile();
+  const reconcileResolutions = () => routing!.app.get(ResolutionReconciliationScheduler).reconcile();
   expect(await pollUntil(reconcileResolutions, (n) => n > 0, { what: 'the resolution republished' })).toBe(1);
   await pollUntil(
     () =>

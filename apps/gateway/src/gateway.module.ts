@@ -7,7 +7,7 @@ import { DEV_CALLER_SIGNING_KEY, PlatformModule } from '@closeloop/runtime';
 import { CallerSigner, callerKeyId, parseCallerPublicKey, parseCallerSigningKey } from '@closeloop/messaging';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
-import { LoginLimiter } from './auth/login-limiter';
+import { LoginLimiterService } from './auth/login-limiter.service';
 import { CallerTokenController } from './auth/caller-token.controller';
 import { FeedbackController } from './feedback/feedback.controller';
 import { CustomersController } from './customers/customers.controller';
@@ -23,7 +23,7 @@ import { CallerThrottlerGuard } from './http/throttle.guard';
 import { SettingsController } from './settings/settings.controller';
 import { ImprovementCasesController } from './improvement/improvement-cases.controller';
 import { ComplianceController } from './sla/compliance.controller';
-import { ConfirmationLinks } from './tickets/confirmation-links';
+import { ConfirmationLinksService } from './tickets/confirmation-links.service';
 import { ConfirmationPageController } from './tickets/confirmation-page.controller';
 import { TicketsController } from './tickets/tickets.controller';
 import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
@@ -64,7 +64,7 @@ export class GatewayModule {
         }),
         ThrottlerModule.forRoot({
           throttlers: [
-            // Per replica, in memory: a flood guard. Login limits are shared across replicas (LoginLimiter).
+            // Per replica, in memory: a flood guard. Login limits are shared across replicas (LoginLimiterService).
             { name: 'default', ttl: 1_000, limit: env.RATE_LIMIT_PER_SECOND },
           ],
         }),
@@ -90,9 +90,9 @@ export class GatewayModule {
       providers: [
         { provide: CallerSigner, useValue: callerSigner },
         UsersService,
-        LoginLimiter,
+        LoginLimiterService,
         UploadBodyParser,
-        ConfirmationLinks,
+        ConfirmationLinksService,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

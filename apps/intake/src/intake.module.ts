@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
-import { CustomerMatcher } from './customers/customer-matcher';
+import { CustomerMatcherService } from './customers/customer-matcher.service';
 import { CustomerMergeRepository } from './customers/customer-merge.repository';
 import { CustomerMergeService } from './customers/customer-merge.service';
 import { CustomerPresenter } from './customers/customer.presenter';
@@ -15,7 +15,7 @@ import { AuditHandler } from './audit/audit.handler';
 import { AuditRepository } from './audit/audit.repository';
 import { AuditService } from './audit/audit.service';
 import { FeedbackHandler } from './feedback/feedback.handler';
-import { FeedbackReconciliationJobs } from './feedback/feedback-reconciliation.jobs';
+import { FeedbackReconciliationScheduler } from './feedback/feedback-reconciliation.scheduler';
 import { FeedbackReconciliationRepository } from './feedback/feedback-reconciliation.repository';
 import { FeedbackTicketHandler } from './feedback/feedback-ticket.handler';
 import { FeedbackRepository } from './feedback/feedback.repository';
@@ -30,20 +30,20 @@ import { ImportRepository } from './imports/import.repository';
 import { ImportRunner } from './imports/import.runner';
 import { ImportService } from './imports/import.service';
 import { ImportsHandler } from './imports/imports.handler';
-import { PreparePool } from './imports/prepare-pool';
+import { PreparePoolService } from './imports/prepare-pool.service';
 import { OrderImportWriter } from './imports/order-import.writer';
 import { RetentionRepository } from './retention/retention.repository';
 import { RetentionService } from './retention/retention.service';
 import { ActivityHandler } from './segments/activity.handler';
 import { ActivityRepository } from './segments/activity.repository';
 import { ActivityService } from './segments/activity.service';
-import { SegmentJobs } from './segments/segment.jobs';
+import { SegmentScheduler } from './segments/segment.scheduler';
 import { SegmentRepository } from './segments/segment.repository';
 import { SegmentService } from './segments/segment.service';
 import { SettingsAdminService } from './settings/settings-admin.service';
 import { SettingsHandler } from './settings/settings.handler';
-import { SettingsRepository } from './settings/settings.repository';
-import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
+import { IntakeSettingsRepository } from './settings/intake-settings.repository';
+import { TicketNumberRepository } from './ticket-numbers/ticket-number.repository';
 
 @Module({})
 export class IntakeModule {
@@ -65,13 +65,13 @@ export class IntakeModule {
       providers: [
         // Refuses the development keys in production.
         { provide: PiiCipher, useValue: piiCipherFromEnv(env) },
-        CustomerMatcher,
-        SettingsRepository,
-        TicketNumberAllocator,
+        CustomerMatcherService,
+        IntakeSettingsRepository,
+        TicketNumberRepository,
         FeedbackRepository,
         FeedbackService,
         FeedbackReconciliationRepository,
-        FeedbackReconciliationJobs,
+        FeedbackReconciliationScheduler,
         CustomerRepository,
         CustomerPresenter,
         AuditRepository,
@@ -88,13 +88,13 @@ export class IntakeModule {
         SegmentService,
         ActivityRepository,
         ActivityService,
-        SegmentJobs,
+        SegmentScheduler,
         SettingsAdminService,
         ImportRepository,
         ImportService,
         CustomerImportWriter,
         OrderImportWriter,
-        PreparePool,
+        PreparePoolService,
         ImportRunner,
         RetentionRepository,
         RetentionService,

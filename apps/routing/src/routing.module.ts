@@ -7,37 +7,37 @@ import { routingPersistence } from './routing.persistence';
 import { ComplianceHandler } from './compliance/compliance.handler';
 import { ComplianceRepository } from './compliance/compliance.repository';
 import { ComplianceService } from './compliance/compliance.service';
-import { ImprovementDetector } from './improvement/improvement-detector.service';
+import { ImprovementDetectorService } from './improvement/improvement-detector.service';
 import { ImprovementHandler } from './improvement/improvement.handler';
 import { ImprovementRepository } from './improvement/improvement.repository';
 import { ImprovementService } from './improvement/improvement.service';
 import { AssignmentRepository } from './dispatch/assignment.repository';
 import { AssignmentService } from './dispatch/assignment.service';
-import { QueueSweeper } from './dispatch/queue-sweeper';
-import { ReassignService } from './dispatch/reassign.service';
+import { QueueSweepScheduler } from './dispatch/queue-sweep.scheduler';
+import { ReassignService } from './tickets/reassign.service';
 import { WorkloadService } from './dispatch/workload.service';
 import { CollaborationRepository } from './collaboration/collaboration.repository';
 import { CollaborationService } from './collaboration/collaboration.service';
-import { TicketAssignmentHandler } from './dispatch/ticket-assignment.handler';
+import { TicketAssignmentHandler } from './collaboration/ticket-assignment.handler';
 import { OrgDirectoryRepository } from './org/org-directory.repository';
 import { OrgDirectoryService } from './org/org-directory.service';
-import { OrgEventsHandler } from './org/org-events.handler';
+import { OrgEventsHandler } from './dispatch/org-events.handler';
 import { SettingsHandler } from './settings/settings.handler';
-import { SettingsRepository } from './settings/settings.repository';
+import { SettingRevisionsRepository } from './settings/setting-revisions.repository';
 import { SettingsService } from './settings/settings.service';
-import { RoutingSettings } from './sla/sla-settings.repository';
+import { RoutingSettingsRepository } from './settings/routing-settings.repository';
 import { SlaOutcomeRepository } from './sla/sla-outcome.repository';
-import { SlaRulesReader } from './sla/sla-rules';
-import { SlaSweepRepository } from './sla/sla-sweep.repository';
-import { CalendarCoverageCheck } from './sla/calendar-coverage.check';
-import { SlaSweepService } from './sla/sla-sweep.service';
+import { SlaRulesReader } from './tickets/sla-rules';
+import { SlaSweepRepository } from './sla-sweep/sla-sweep.repository';
+import { CalendarCoverageScheduler } from './sla/calendar-coverage.scheduler';
+import { SlaSweepService } from './sla-sweep/sla-sweep.service';
 import { ConfirmationService } from './tickets/confirmation.service';
 import { TicketHandler } from './tickets/ticket.handler';
-import { ResolutionReconciliationJobs } from './tickets/resolution-reconciliation.jobs';
+import { ResolutionReconciliationScheduler } from './tickets/resolution-reconciliation.scheduler';
 import { ResolutionReconciliationRepository } from './tickets/resolution-reconciliation.repository';
 import { ResolutionSeenHandler } from './tickets/resolution-seen.handler';
 import { TicketLifecycleService } from './tickets/ticket-lifecycle.service';
-import { TicketWriter } from './tickets/ticket-writer';
+import { TicketWriter } from './tickets/ticket.writer';
 import { TicketRepository } from './tickets/ticket.repository';
 import { TicketService } from './tickets/ticket.service';
 
@@ -59,13 +59,13 @@ export class RoutingModule {
         ResolutionSeenHandler,
       ],
       providers: [
-        RoutingSettings,
-        SettingsRepository,
+        RoutingSettingsRepository,
+        SettingRevisionsRepository,
         SettingsService,
         TicketRepository,
         TicketService,
         ResolutionReconciliationRepository,
-        ResolutionReconciliationJobs,
+        ResolutionReconciliationScheduler,
         CustomerFollowRepository,
         SlaRulesReader,
         SlaOutcomeRepository,
@@ -77,14 +77,14 @@ export class RoutingModule {
         AssignmentService,
         SlaSweepRepository,
         SlaSweepService,
-        CalendarCoverageCheck,
+        CalendarCoverageScheduler,
         ComplianceRepository,
         ComplianceService,
         ImprovementRepository,
-        ImprovementDetector,
+        ImprovementDetectorService,
         ImprovementService,
         AssignmentRepository,
-        QueueSweeper,
+        QueueSweepScheduler,
         ReassignService,
         WorkloadService,
         CollaborationRepository,

@@ -9,7 +9,7 @@ import { UsersService } from '../users/users.service';
 import { Public } from './auth.decorators';
 import { TokenRequestDto, TokenResponseDto } from './auth.dto';
 import type { TokenClaims } from './auth.guard';
-import { LoginLimiter } from './login-limiter';
+import { LoginLimiterService } from './login-limiter.service';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -17,11 +17,11 @@ export class AuthController {
   constructor(
     private readonly users: UsersService,
     private readonly jwt: JwtService,
-    private readonly limiter: LoginLimiter,
+    private readonly limiter: LoginLimiterService,
     @Inject(SERVICE_ENV) private readonly env: GatewayEnv,
   ) {}
 
-  /** Limited per client IP and per account across replicas; failures in a row lock the account (LoginLimiter). */
+  /** Limited per client IP and per account across replicas; failures in a row lock the account (LoginLimiterService). */
   @Post('token')
   @Public()
   @HttpCode(200)

@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
 import { DomainError, ROLES as ALL_ROLES, type Caller, type Role } from '@closeloop/contracts';
-import { CallerDirectory } from '../org/caller-directory';
+import { CallerDirectoryRepository } from '../org/caller-directory.repository';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 
 export interface TokenClaims {
@@ -55,7 +55,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
-    private readonly callers: CallerDirectory,
+    private readonly callers: CallerDirectoryRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { RpcClient } from '@closeloop/messaging';
 import { Public } from '@closeloop/runtime';
 import { CustomerAnswerForm, DomainError, RoutingRpc, type CustomerLinkView } from '@closeloop/contracts';
-import { ConfirmationLinks } from './confirmation-links';
+import { ConfirmationLinksService } from './confirmation-links.service';
 import { answerPage, donePage, errorPage } from './confirmation-page.html';
 
 /** Nothing from outside this origin, no scripts, no framing; the token never leaves in a Referer. */
@@ -28,7 +28,7 @@ const SECURITY_HEADERS = {
 export class ConfirmationPageController {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly links: ConfirmationLinks,
+    private readonly links: ConfirmationLinksService,
   ) {}
 
   @Get(':token')

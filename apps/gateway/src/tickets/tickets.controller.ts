@@ -50,7 +50,7 @@ import {
 } from '@closeloop/contracts';
 import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { ConfirmationLinks } from './confirmation-links';
+import { ConfirmationLinksService } from './confirmation-links.service';
 import { ConfirmationLinkDoc, TicketPageDoc, TicketViewDoc } from './ticket.views';
 
 const STAFF: Role[] = ['admin', 'supervisor', 'agent', 'analyst'];
@@ -88,7 +88,7 @@ function withEtag<T extends { version: number }>(reply: FastifyReply, view: T): 
 export class TicketsController {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly links: ConfirmationLinks,
+    private readonly links: ConfirmationLinksService,
   ) {}
 
   /** Lists and search: filters AND together; cursor pagination in a stable order. */

@@ -16,7 +16,7 @@ import {
   type SearchCustomersRequest,
 } from '@closeloop/contracts';
 import { AuditRepository } from '../audit/audit.repository';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { maySee, READ_ROLES, requireRole, storeScope, SUPERVISING_ROLES } from './customer-access';
 import { ContactSearchGuard } from './contact-search.guard';
 import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
@@ -35,7 +35,7 @@ export class CustomersService {
     private readonly unitOfWork: UnitOfWork,
     private readonly customers: CustomerRepository,
     private readonly audit: AuditRepository,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
     private readonly cipher: PiiCipher,
     private readonly presenter: CustomerPresenter,
     private readonly contactSearch: ContactSearchGuard,

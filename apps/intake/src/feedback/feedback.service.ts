@@ -12,10 +12,14 @@ import {
 } from '@closeloop/contracts';
 import { classify } from '../classification/classifier';
 import { maySee } from '../customers/customer-access';
-import { CONTACT_UNIQUE_INDEX, ContactRaceError, CustomerMatcher } from '../customers/customer-matcher';
-import { SettingsRepository } from '../settings/settings.repository';
+import {
+  CONTACT_UNIQUE_INDEX,
+  ContactRaceError,
+  CustomerMatcherService,
+} from '../customers/customer-matcher.service';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { businessDate, formatTicketNo } from '../ticket-numbers/ticket-number';
-import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator';
+import { TicketNumberRepository } from '../ticket-numbers/ticket-number.repository';
 import { FeedbackRepository, type EarlierFeedback } from './feedback.repository';
 
 const MAX_ATTEMPTS = 3;
@@ -26,9 +30,9 @@ export class FeedbackService {
   constructor(
     private readonly unitOfWork: GroupedUnitOfWork,
     private readonly feedback: FeedbackRepository,
-    private readonly customers: CustomerMatcher,
-    private readonly settings: SettingsRepository,
-    private readonly allocator: TicketNumberAllocator,
+    private readonly customers: CustomerMatcherService,
+    private readonly settings: IntakeSettingsRepository,
+    private readonly allocator: TicketNumberRepository,
   ) {}
 
   /**

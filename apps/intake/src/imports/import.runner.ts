@@ -9,7 +9,7 @@ import { CUSTOMER_IMPORTED_MAX_IDS, CustomerEvents, DomainError } from '@closelo
 import { AuditRepository } from '../audit/audit.repository';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import {
   BatchRaceError,
   CustomerImportWriter,
@@ -24,7 +24,7 @@ import { csvBatches, csvRows, type CsvBatch } from './csv-batches';
 import { instantParser, readRows, type Columns, type RawRow, type RowError } from './import-rows';
 import { OrderImportWriter } from './order-import.writer';
 import { ORDER_COLUMNS, prepareOrders } from './order-rows';
-import { PreparePool } from './prepare-pool';
+import { PreparePoolService } from './prepare-pool.service';
 
 const log = createLogger('import-runner');
 const RACE_RETRIES = 3;
@@ -39,7 +39,7 @@ const IMPORTS_JOB_LEASE_MS = 60_000;
  * import in ImportRepository, fenced: a runner that stalled past its lease has its late batches refused and
  * rolled back). The file is read
  * as a stream (csv-parse, exceljs's streaming reader) from its encrypted chunks; every batch of rows is
- * validated and prepared (normalised, hashed, encrypted: worker threads for customers, PreparePool) and
+ * validated and prepared (normalised, hashed, encrypted: worker threads for customers, PreparePoolService) and
  * written in one transaction with its row errors, its audit row, its `customer.imported.v1` and the job's
  * checkpoint (decision 0010). A runner that dies mid-file leaves its lease to expire;
  * the next one resumes after the last committed line (rows are idempotent anyway).
@@ -54,9 +54,9 @@ export class ImportRunner {
     private readonly unitOfWork: UnitOfWork,
     private readonly customers: CustomerImportWriter,
     private readonly orders: OrderImportWriter,
-    private readonly pool: PreparePool,
+    private readonly pool: PreparePoolService,
     private readonly audit: AuditRepository,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
     @Inject(SERVICE_ENV) env: IntakeEnv,
     private readonly scheduler: JobScheduler,

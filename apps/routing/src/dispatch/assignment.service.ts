@@ -5,7 +5,7 @@ import { createLogger } from '@closeloop/observability';
 import { DomainError, TicketEvents, type FeedbackType, type Level } from '@closeloop/contracts';
 import type { Applied } from '../org/org-directory.repository';
 import type { OrgAgentEntity } from '../org/entities/org-agent.entity';
-import { RoutingSettings } from '../sla/sla-settings.repository';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import { TicketRepository } from '../tickets/ticket.repository';
 import { isEligible, rankCandidates, type Candidate } from './assignment-strategy';
@@ -83,7 +83,7 @@ interface Choice {
 export class AssignmentService {
   constructor(
     private readonly repository: AssignmentRepository,
-    private readonly settings: RoutingSettings,
+    private readonly settings: RoutingSettingsRepository,
     private readonly tickets: TicketRepository,
   ) {}
 
@@ -231,7 +231,7 @@ export class AssignmentService {
     let choice: Choice = { agentId: null, anyRoom: false };
     // Nobody on shift: queue without taking the department lock (the common case at night). Looked at once
     // per transaction and department (a consumer batch opens many tickets in one): an agent coming on
-    // shift at this very moment is covered by the sweep (QueueSweeper), as one between two batches is.
+    // shift at this very moment is covered by the sweep (QueueSweepScheduler), as one between two batches is.
     if (await this.anyCandidate(tx, department)) {
       await this.repository.lockDepartments(tx.manager, [department]);
       choice = await this.choose(tx.manager, department, ticket, exclude);

@@ -1,5 +1,5 @@
 import type { FeedbackType, FieldError, Level } from '@closeloop/contracts';
-import type { DispatchMatch, DispatchSettings } from './dispatch-settings';
+import type { DispatchMatch, DispatchSettings } from '../settings/dispatch-settings';
 
 export interface DispatchInput {
   type: FeedbackType;

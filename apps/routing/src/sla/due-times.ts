@@ -5,7 +5,7 @@ import {
   type BusinessCalendar,
 } from '@closeloop/calendar';
 import { LEVELS, type Channel, type FeedbackType, type Level, type SlaState } from '@closeloop/contracts';
-import type { Segment, SlaMetric, SlaPolicy, SlaSettings, SlaTargets } from './sla-settings';
+import type { Segment, SlaMetric, SlaPolicy, SlaSettings, SlaTargets } from '../settings/sla-settings';
 
 export interface TicketFacts {
   level: Level;

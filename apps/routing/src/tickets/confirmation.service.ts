@@ -9,11 +9,11 @@ import {
   type CustomerLinkRequest,
   type CustomerLinkView,
 } from '@closeloop/contracts';
-import { rulesFor, SlaRulesReader } from '../sla/sla-rules';
+import { rulesFor, SlaRulesReader } from './sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { mayAct, maySee } from './ticket-access';
 import { TicketRepository } from './ticket.repository';
-import { TicketWriter } from './ticket-writer';
+import { TicketWriter } from './ticket.writer';
 import { newNonce } from './ticket-lifecycle.service';
 import * as transitions from './transitions';
 

@@ -21,12 +21,12 @@ import {
   type TicketView,
 } from '@closeloop/contracts';
 import { AssignmentService } from '../dispatch/assignment.service';
-import { rulesFor, SlaRulesReader, type SlaRulesSnapshot } from '../sla/sla-rules';
+import { rulesFor, SlaRulesReader, type SlaRulesSnapshot } from './sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { lockForChange, requireIfMatch } from './ticket-change-guard';
 import { TicketRepository } from './ticket.repository';
 import { TicketService } from './ticket.service';
-import { TicketWriter } from './ticket-writer';
+import { TicketWriter } from './ticket.writer';
 import * as transitions from './transitions';
 
 const log = createLogger('ticket-lifecycle');

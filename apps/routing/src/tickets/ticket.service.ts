@@ -16,15 +16,15 @@ import {
 import { dueTimes, type DueTimes } from '../sla/due-times';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
 import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
-import { SlaRulesReader } from '../sla/sla-rules';
-import { RoutingSettings } from '../sla/sla-settings.repository';
+import { SlaRulesReader } from './sla-rules';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 import { AssignmentService } from '../dispatch/assignment.service';
 import type { DispatchDecision } from '../dispatch/dispatch-rules';
 import { isStaff, maySee, visibilityOf } from './ticket-access';
 import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
 import { TicketRepository, type NewTicketRow } from './ticket.repository';
 import type { TicketEntity } from './entities/ticket.entity';
-import { toSummaryView, toView } from './ticket.views';
+import { toSummaryView, toView } from './ticket.presenter';
 
 const log = createLogger('tickets');
 
@@ -39,7 +39,7 @@ export class TicketService {
   constructor(
     private readonly tickets: TicketRepository,
     private readonly outcomes: SlaOutcomeRepository,
-    private readonly settings: RoutingSettings,
+    private readonly settings: RoutingSettingsRepository,
     private readonly rules: SlaRulesReader,
     private readonly assignment: AssignmentService,
   ) {}

@@ -53,7 +53,7 @@ interface PoolWorker {
  * from TypeScript sources (tests: worker threads cannot load .ts files). Workers start on first use.
  */
 @Injectable()
-export class PreparePool implements OnApplicationShutdown {
+export class PreparePoolService implements OnApplicationShutdown {
   readonly size: number;
   private readonly workers = new Map<number, PoolWorker>();
   private nextId = 0;

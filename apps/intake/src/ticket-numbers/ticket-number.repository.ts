@@ -29,7 +29,7 @@ interface Waiter {
  * as one implicit transaction block); the only values in it are a date and a count this code checks itself.
  */
 @Injectable()
-export class TicketNumberAllocator {
+export class TicketNumberRepository {
   /** Calls waiting for the next draw, per business date. */
   private readonly waiting = new Map<string, Waiter[]>();
   /** Dates with a draw on its way. */

@@ -12,9 +12,9 @@ import {
   type TicketAssignmentView,
   type WorkloadView,
 } from '@closeloop/contracts';
-import { CollaborationService } from '../collaboration/collaboration.service';
-import { ReassignService } from './reassign.service';
-import { WorkloadService } from './workload.service';
+import { CollaborationService } from './collaboration.service';
+import { ReassignService } from '../tickets/reassign.service';
+import { WorkloadService } from '../dispatch/workload.service';
 
 /** NATS edge of reassign, collaborations and the workload view (the gateway's ticket-assignment controller calls these). */
 @Controller()

@@ -56,7 +56,7 @@ const keyOf = (contact: { kind: string; hash: string }) => contactKey(contact.ki
 
 /** I5: one customer, one record. Finds the customer a feedback belongs to, or creates a minimal one. */
 @Injectable()
-export class CustomerMatcher {
+export class CustomerMatcherService {
   constructor(@Inject(PiiCipher) private readonly cipher: PiiCipher) {}
 
   /**

@@ -4,7 +4,7 @@ import { SettingsStore } from '@closeloop/persistence';
 import { INTAKE_SETTINGS } from './intake-settings';
 
 @Injectable()
-export class SettingsRepository extends SettingsStore<typeof INTAKE_SETTINGS> {
+export class IntakeSettingsRepository extends SettingsStore<typeof INTAKE_SETTINGS> {
   constructor(dataSource: DataSource) {
     super(dataSource, INTAKE_SETTINGS);
   }

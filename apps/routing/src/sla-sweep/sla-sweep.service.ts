@@ -7,12 +7,18 @@ import type { RoutingEnv } from '../routing.env';
 import { OrgDirectoryService } from '../org/org-directory.service';
 import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import { newNonce } from '../tickets/ticket-lifecycle.service';
-import { TicketWriter } from '../tickets/ticket-writer';
+import { TicketWriter } from '../tickets/ticket.writer';
 import * as transitions from '../tickets/transitions';
-import { EscalationTargets } from './escalation-targets';
-import { alertsDue, nextAlertAt, type DueAlert } from './sla-clock';
-import { SlaOutcomeRepository } from './sla-outcome.repository';
-import { archiveAt, lifecycleWakeUps, rulesFor, SlaRulesReader, type SlaRulesSnapshot } from './sla-rules';
+import { EscalationTargets } from '../sla/escalation-targets';
+import { alertsDue, nextAlertAt, type DueAlert } from '../sla/sla-clock';
+import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
+import {
+  archiveAt,
+  lifecycleWakeUps,
+  rulesFor,
+  SlaRulesReader,
+  type SlaRulesSnapshot,
+} from '../tickets/sla-rules';
 import { SlaSweepRepository, type AlertRow, type HistoryRow } from './sla-sweep.repository';
 
 const log = createLogger('sla-sweep');

@@ -17,7 +17,7 @@ import type { GatewayEnv } from '../gateway.env';
  * The client IP is Fastify's `request.ip`: behind the ingress, TRUST_PROXY must name it.
  */
 @Injectable()
-export class LoginLimiter {
+export class LoginLimiterService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(SERVICE_ENV) private readonly env: GatewayEnv,

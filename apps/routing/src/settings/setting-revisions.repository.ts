@@ -6,7 +6,7 @@ export type { StoredSettings } from '@closeloop/persistence';
 
 /** SQL of routing's settings documents with their versions (`settings` + `setting_revisions`). */
 @Injectable()
-export class SettingsRepository extends SettingsRevisions {
+export class SettingRevisionsRepository extends SettingsRevisions {
   constructor(dataSource: DataSource) {
     super(dataSource, 'routing');
   }

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { compileCalendar, parseCalendar, type BusinessCalendar } from '@closeloop/calendar';
 import { SettingsStore } from '@closeloop/persistence';
-import type { CalendarLookup } from './due-times';
-import { ImprovementSettings } from '../improvement/improvement-settings';
-import { LifecycleSettings } from '../tickets/lifecycle-settings';
+import type { CalendarLookup } from '../sla/due-times';
+import { ImprovementSettings } from './improvement-settings';
+import { LifecycleSettings } from './lifecycle-settings';
 import { ComplianceSettings, EscalationSettings } from './escalation-settings';
 import { CalendarSettings, SlaSettings } from './sla-settings';
-import { DispatchSettings } from '../dispatch/dispatch-settings';
+import { DispatchSettings } from './dispatch-settings';
 
 /** routing's settings documents (docs/sla.md): each is read and replaced whole by an admin. */
 export const ROUTING_SETTINGS = {
@@ -26,7 +26,7 @@ export function isRoutingSettingsKey(key: string): key is RoutingSettingsKey {
 }
 
 @Injectable()
-export class RoutingSettings extends SettingsStore<typeof ROUTING_SETTINGS> {
+export class RoutingSettingsRepository extends SettingsStore<typeof ROUTING_SETTINGS> {
   // Compiled once per document read (the store caches a read for a few seconds), not once per ticket.
   private readonly compiled = new WeakMap<CalendarSettings, ReadonlyMap<string, BusinessCalendar>>();
 

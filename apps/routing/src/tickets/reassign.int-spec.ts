@@ -23,7 +23,7 @@ import {
   SEEDED_DEPARTMENTS,
   startRoutingWithOrg,
   type RoutingWithOrg,
-} from './testing/org-fixtures';
+} from '../dispatch/testing/org-fixtures';
 
 jest.setTimeout(60_000);
 

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BusinessCalendar } from '@closeloop/calendar';
-import type { LifecycleSettings } from '../tickets/lifecycle-settings';
-import type { TicketEntity } from '../tickets/entities/ticket.entity';
-import type { TicketRules } from '../tickets/transitions';
-import type { CalendarLookup } from './due-times';
-import type { EscalationSettings } from './escalation-settings';
-import { nextDue, nextWorkAt, type AlertTiming } from './sla-clock';
-import type { SlaSettings, SlaTargets } from './sla-settings';
-import { RoutingSettings } from './sla-settings.repository';
+import type { LifecycleSettings } from '../settings/lifecycle-settings';
+import type { TicketEntity } from './entities/ticket.entity';
+import type { TicketRules } from './transitions';
+import type { CalendarLookup } from '../sla/due-times';
+import type { EscalationSettings } from '../settings/escalation-settings';
+import { nextDue, nextWorkAt, type AlertTiming } from '../sla/sla-clock';
+import type { SlaSettings, SlaTargets } from '../settings/sla-settings';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 
 /** The settings every lifecycle change and sweep needs, read together. */
 export interface SlaRulesSnapshot {
@@ -24,7 +24,7 @@ const DAY = 24 * 60 * MINUTE;
 
 @Injectable()
 export class SlaRulesReader {
-  constructor(private readonly settings: RoutingSettings) {}
+  constructor(private readonly settings: RoutingSettingsRepository) {}
 
   /** Inside a transaction pass its manager (settings are read on the transaction's own connection). */
   async read(manager?: EntityManager): Promise<SlaRulesSnapshot> {

@@ -3,7 +3,7 @@ import type { Tx } from '@closeloop/messaging';
 import { AssignmentService } from '../dispatch/assignment.service';
 import { WORKING_STATUSES } from '../sla/sla-clock';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
-import { scheduleOf, type SlaRulesSnapshot } from '../sla/sla-rules';
+import { scheduleOf, type SlaRulesSnapshot } from './sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { TicketRepository, type TicketState } from './ticket.repository';
 import type { Change } from './transitions';

@@ -4,10 +4,10 @@ import { createLogger } from '@closeloop/observability';
 import { retryTransient } from '@closeloop/persistence';
 import { DomainError, type ReassignTicketRequest, type TicketAssignmentView } from '@closeloop/contracts';
 import { OrgDirectoryService } from '../org/org-directory.service';
-import { lockForChange, requireIfMatch } from '../tickets/ticket-change-guard';
-import { TicketRepository } from '../tickets/ticket.repository';
-import { AssignmentRepository, FINAL } from './assignment.repository';
-import { AssignmentService } from './assignment.service';
+import { lockForChange, requireIfMatch } from './ticket-change-guard';
+import { TicketRepository } from './ticket.repository';
+import { AssignmentRepository, FINAL } from '../dispatch/assignment.repository';
+import { AssignmentService } from '../dispatch/assignment.service';
 
 const log = createLogger('reassign');
 

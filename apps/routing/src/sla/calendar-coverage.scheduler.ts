@@ -3,7 +3,7 @@ import { localDateOf, parseCalendar, yearsWithoutHolidayData } from '@closeloop/
 import { createLogger } from '@closeloop/observability';
 import { ScheduledJob } from '@closeloop/scheduling';
 import type { RoutingEnv } from '../routing.env';
-import { RoutingSettings } from './sla-settings.repository';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 
 const log = createLogger('calendar-coverage');
 
@@ -18,14 +18,14 @@ const EVERY_MS = 6 * 3_600_000;
  * without them would count every holiday as a working day in SLA due times (R1, R2).
  */
 @Injectable()
-export class CalendarCoverageCheck {
+export class CalendarCoverageScheduler {
   private lastRun = 0;
 
-  constructor(private readonly settings: RoutingSettings) {}
+  constructor(private readonly settings: RoutingSettingsRepository) {}
 
   @ScheduledJob('calendar-coverage', {
     every: (env: RoutingEnv) => env.SLA_SWEEP_INTERVAL_MS,
-    nextRun: (_self: CalendarCoverageCheck, after) => new Date(after.getTime() + EVERY_MS),
+    nextRun: (_self: CalendarCoverageScheduler, after) => new Date(after.getTime() + EVERY_MS),
   })
   async check(): Promise<void> {
     await this.run(new Date(), true);

@@ -8,8 +8,8 @@ import {
   type OrgSkillChangedV1,
   type OrgStoreChangedV1,
 } from '@closeloop/contracts';
-import { AssignmentService } from '../dispatch/assignment.service';
-import { OrgDirectoryService } from './org-directory.service';
+import { AssignmentService } from './assignment.service';
+import { OrgDirectoryService } from '../org/org-directory.service';
 
 /**
  * The `routing-org-*` consumers: the gateway's `org.*.v1` events into routing's read model, each exactly once

@@ -21,7 +21,7 @@ const BATCH = 500;
  * it published again, rebuilt from the ticket and its history under its original (derived) id.
  */
 @Injectable()
-export class ResolutionReconciliationJobs {
+export class ResolutionReconciliationScheduler {
   constructor(
     private readonly dataSource: DataSource,
     private readonly resolutions: ResolutionReconciliationRepository,

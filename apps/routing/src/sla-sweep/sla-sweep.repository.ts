@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { SlaMetricName } from '@closeloop/contracts';
 import { TicketEntity } from '../tickets/entities/ticket.entity';
-import type { SlaAlertKind } from './entities/sla-alert.entity';
+import type { SlaAlertKind } from '../sla/entities/sla-alert.entity';
 
 export interface AlertRow {
   ticketId: string;

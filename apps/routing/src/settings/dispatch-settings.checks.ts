@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { validateContract, type FieldError } from '@closeloop/contracts';
-import { checkDispatchSettings, type DirectoryState } from './dispatch-rules';
+import { checkDispatchSettings, type DirectoryState } from '../dispatch/dispatch-rules';
 import { DispatchSettings } from './dispatch-settings';
 
 /** States of the given ids in one of routing's org tables (`org_departments`, `org_skills`). */

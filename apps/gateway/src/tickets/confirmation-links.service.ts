@@ -25,7 +25,7 @@ const SIGNATURE_BYTES = 16;
  * when the link is used or the ticket moves on.
  */
 @Injectable()
-export class ConfirmationLinks {
+export class ConfirmationLinksService {
   /** The current key signs; every key verifies (the current first, then CONFIRM_LINK_PREVIOUS_SECRETS). */
   private readonly keys: Buffer[];
   private readonly baseUrl: string;

@@ -22,7 +22,7 @@ const BATCH = 500;
  * by the stream and by routing's inbox (and routing opens one ticket per feedback anyway).
  */
 @Injectable()
-export class FeedbackReconciliationJobs {
+export class FeedbackReconciliationScheduler {
   constructor(
     private readonly dataSource: DataSource,
     private readonly feedback: FeedbackReconciliationRepository,

@@ -33,7 +33,7 @@ const MAX_ENTRIES = 10_000;
  * the stores of the departments they supervise.
  */
 @Injectable()
-export class CallerDirectory {
+export class CallerDirectoryRepository {
   private readonly cache = new Map<string, { at: number; grants: Promise<CallerGrants | null> }>();
   private readonly ttlMs: number;
 

@@ -1,7 +1,7 @@
 import { validateCalendar } from '@closeloop/calendar';
 import type { FieldError } from '@closeloop/contracts';
 import { checkSlaSettings } from '../sla/due-times';
-import type { CalendarSettings, SlaSettings } from '../sla/sla-settings';
+import type { CalendarSettings, SlaSettings } from './sla-settings';
 
 /** A settings document other than `sla` that names a calendar (lifecycle, compliance, improvement). */
 export interface CalendarReference {

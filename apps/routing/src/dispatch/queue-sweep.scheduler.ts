@@ -25,7 +25,7 @@ const PRUNE_BATCH = 1_000;
  * state, so a restart loses nothing.
  */
 @Injectable()
-export class QueueSweeper {
+export class QueueSweepScheduler {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly repository: AssignmentRepository,

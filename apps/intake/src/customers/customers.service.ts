@@ -4,7 +4,9 @@ import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import {
   CustomerEvents,
+  decodeCursor,
   DomainError,
+  encodeCursor,
   hasRole,
   PAGE_LIMIT,
   type Caller,
@@ -22,7 +24,6 @@ import { ContactSearchGuard } from './contact-search.guard';
 import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { CustomerPresenter, personalFields } from './customer.presenter';
 import { CustomerRepository, type StoredCustomer } from './customer.repository';
-import { decodeCursor, encodeCursor } from './cursor';
 import { PiiCipher } from './pii-cipher';
 
 const log = createLogger('customers');

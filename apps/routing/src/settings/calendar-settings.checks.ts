@@ -1,6 +1,6 @@
 import { validateCalendar } from '@closeloop/calendar';
 import type { FieldError } from '@closeloop/contracts';
-import { checkSlaSettings } from '../sla/due-times';
+import { checkSlaSettings } from './sla-settings.checks';
 import type { CalendarSettings, SlaSettings } from './sla-settings';
 
 /** A settings document other than `sla` that names a calendar (lifecycle, compliance, improvement). */

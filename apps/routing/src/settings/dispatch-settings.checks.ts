@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { validateContract, type FieldError } from '@closeloop/contracts';
-import { checkDispatchSettings, type DirectoryState } from '../dispatch/dispatch-rules';
 import { DispatchSettings } from './dispatch-settings';
 
 /** States of the given ids in one of routing's org tables (`org_departments`, `org_skills`). */
@@ -30,4 +29,42 @@ export async function dispatchSettingsProblems(
     await states(manager, 'org_departments', departments),
     await states(manager, 'org_skills', skills),
   );
+}
+
+/** What routing knows of a department or skill: active, deactivated, or not (yet) in its read model. */
+export type DirectoryState = 'active' | 'inactive' | 'unknown';
+
+/**
+ * A dispatch document against the directory as routing knows it: unique rule ids, every department (rules
+ * and fallback) an active department, every required skill an active skill.
+ */
+export function checkDispatchSettings(
+  settings: DispatchSettings,
+  departments: (id: string) => DirectoryState,
+  skills: (id: string) => DirectoryState,
+): FieldError[] {
+  const problems: FieldError[] = [];
+  const ids = new Set<string>();
+  const known = (state: DirectoryState, what: string) =>
+    state === 'active'
+      ? null
+      : state === 'inactive'
+        ? `${what} is deactivated`
+        : `${what} is not in the org directory (just created? routing hears of it within moments: retry)`;
+  settings.rules.forEach((rule, i) => {
+    if (ids.has(rule.id)) problems.push({ field: `rules.${i}.id`, message: `duplicate rule id ${rule.id}` });
+    ids.add(rule.id);
+    const department = known(departments(rule.department), `department ${rule.department}`);
+    if (department) problems.push({ field: `rules.${i}.department`, message: department });
+    (rule.requiredSkills ?? []).forEach((skill, j) => {
+      const problem = known(skills(skill), `skill ${skill}`);
+      if (problem) problems.push({ field: `rules.${i}.requiredSkills.${j}`, message: problem });
+    });
+  });
+  const fallback = known(
+    departments(settings.fallbackDepartment),
+    `department ${settings.fallbackDepartment}`,
+  );
+  if (fallback) problems.push({ field: 'fallbackDepartment', message: fallback });
+  return problems;
 }

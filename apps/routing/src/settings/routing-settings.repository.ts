@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { compileCalendar, parseCalendar, type BusinessCalendar } from '@closeloop/calendar';
 import { SettingsStore } from '@closeloop/persistence';
-import type { CalendarLookup } from '../sla/due-times';
 import { ImprovementSettings } from './improvement-settings';
 import { LifecycleSettings } from './lifecycle-settings';
 import { ComplianceSettings, EscalationSettings } from './escalation-settings';
 import { CalendarSettings, SlaSettings } from './sla-settings';
 import { DispatchSettings } from './dispatch-settings';
+
+/** Compiled business calendars by id (settings `calendar`). */
+export type CalendarLookup = (id: string) => BusinessCalendar | undefined;
 
 /** routing's settings documents (docs/sla.md): each is read and replaced whole by an admin. */
 export const ROUTING_SETTINGS = {

@@ -1,7 +1,7 @@
 import type { SlaOutcomeView, TicketSummaryView, TicketView } from '@closeloop/contracts';
 import type { SlaOutcomeEntity } from '../sla/entities/sla-outcome.entity';
 import { ticketSlaState } from '../sla/sla-clock';
-import type { TicketHistoryEntity } from './entities/ticket-history.entity';
+import type { TicketHistoryEntity } from '../ticket-history/entities/ticket-history.entity';
 import type { TicketEntity } from './entities/ticket.entity';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);

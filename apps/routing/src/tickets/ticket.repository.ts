@@ -2,12 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
 import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
-import { TicketHistoryEntity } from './entities/ticket-history.entity';
+import { TicketHistoryEntity } from '../ticket-history/entities/ticket-history.entity';
+import { deferTicketHistory } from '../ticket-history/ticket-history';
 import { TicketEntity } from './entities/ticket.entity';
 import type { Visibility } from './ticket-access';
-
-/** The columns a lifecycle change may write (everything but identity, facts of the feedback and timestamps). */
-const HISTORY = new DeferredInsert('routing.ticket_history', ['ticket_id', 'at', 'actor', 'action', 'data']);
 
 /** Opening tickets (insertNew): a feedback that has its ticket already is skipped. */
 const INSERT_TICKET = new DeferredInsert(
@@ -143,13 +141,7 @@ export class TicketRepository {
    * multi-row insert for a consumer batch): for changes whose transaction does not read the history back.
    */
   deferHistory(tx: Tx, entry: Omit<TicketHistoryEntity, 'id'>): void {
-    tx.deferInsert(HISTORY, [
-      entry.ticketId,
-      entry.at,
-      entry.actor,
-      entry.action,
-      JSON.stringify(entry.data),
-    ]);
+    deferTicketHistory(tx, entry);
   }
 
   async addHistory(manager: EntityManager, entry: Omit<TicketHistoryEntity, 'id'>): Promise<void> {

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { DispatchModule } from '../dispatch/dispatch.module';
+import { OrgModule } from '../org/org.module';
+import { SettingsModule } from '../settings/settings.module';
+import { SlaModule } from '../sla/sla.module';
+import { ConfirmationService } from './confirmation.service';
+import { ReassignService } from './reassign.service';
+import { ResolutionReconciliationRepository } from './resolution-reconciliation.repository';
+import { ResolutionReconciliationScheduler } from './resolution-reconciliation.scheduler';
+import { ResolutionSeenHandler } from './resolution-seen.handler';
+import { SlaRulesReader } from './sla-rules';
+import { TicketLifecycleService } from './ticket-lifecycle.service';
+import { TicketHandler } from './ticket.handler';
+import { TicketRepository } from './ticket.repository';
+import { TicketService } from './ticket.service';
+import { TicketWriter } from './ticket.writer';
+
+/** Tickets: opening, the lifecycle (transitions), confirmation, reassignment and the resolution events. */
+@Module({
+  imports: [SettingsModule, OrgModule, SlaModule, DispatchModule],
+  controllers: [TicketHandler, ResolutionSeenHandler],
+  providers: [
+    TicketRepository,
+    TicketService,
+    TicketWriter,
+    TicketLifecycleService,
+    ConfirmationService,
+    SlaRulesReader,
+    ReassignService,
+    ResolutionReconciliationRepository,
+    ResolutionReconciliationScheduler,
+  ],
+  exports: [TicketRepository, TicketWriter, TicketLifecycleService, SlaRulesReader, ReassignService],
+})
+export class TicketsModule {}

@@ -9,26 +9,21 @@ import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { LoginLimiterService } from './auth/login-limiter.service';
 import { CallerTokenController } from './auth/caller-token.controller';
-import { FeedbackController } from './feedback/feedback.controller';
-import { CustomersController } from './customers/customers.controller';
-import { AuditController } from './audit/audit.controller';
-import { OrdersController } from './orders/orders.controller';
-import { ImportsController } from './imports/imports.controller';
-import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
+import { AuditModule } from './audit/audit.module';
+import { CustomersModule } from './customers/customers.module';
+import { FeedbackModule } from './feedback/feedback.module';
+import { ImportsModule } from './imports/imports.module';
+import { ImprovementModule } from './improvement/improvement.module';
+import { OrdersModule } from './orders/orders.module';
 import { OrgModule } from './org/org.module';
+import { SettingsModule } from './settings/settings.module';
+import { SlaModule } from './sla/sla.module';
+import { TicketsModule } from './tickets/tickets.module';
+import { UsersModule } from './users/users.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
-import { SettingsController } from './settings/settings.controller';
-import { ImprovementCasesController } from './improvement/improvement-cases.controller';
-import { ComplianceController } from './sla/compliance.controller';
-import { ConfirmationLinksService } from './tickets/confirmation-links.service';
-import { ConfirmationPageController } from './tickets/confirmation-page.controller';
-import { TicketsController } from './tickets/tickets.controller';
-import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
-import { UsersController } from './users/users.controller';
-import { UsersService } from './users/users.service';
 
 @Module({})
 export class GatewayModule {
@@ -68,31 +63,24 @@ export class GatewayModule {
             { name: 'default', ttl: 1_000, limit: env.RATE_LIMIT_PER_SECOND },
           ],
         }),
+        // One module per feature folder (docs/code-roles.md, "Modules").
         OrgModule,
+        UsersModule,
+        FeedbackModule,
+        TicketsModule,
+        SettingsModule,
+        CustomersModule,
+        AuditModule,
+        OrdersModule,
+        ImportsModule,
+        SlaModule,
+        ImprovementModule,
       ],
-      controllers: [
-        AuthController,
-        CallerTokenController,
-        UsersController,
-        FeedbackController,
-        TicketsController,
-        TicketAssignmentController,
-        WorkloadController,
-        SettingsController,
-        CustomersController,
-        AuditController,
-        OrdersController,
-        ImportsController,
-        ConfirmationPageController,
-        ComplianceController,
-        ImprovementCasesController,
-      ],
+      // auth stays here: its controllers need the JWT module and the caller signer built above from env.
+      controllers: [AuthController, CallerTokenController],
       providers: [
         { provide: CallerSigner, useValue: callerSigner },
-        UsersService,
         LoginLimiterService,
-        UploadBodyParser,
-        ConfirmationLinksService,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

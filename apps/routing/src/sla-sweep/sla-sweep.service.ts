@@ -12,13 +12,8 @@ import * as transitions from '../tickets/transitions';
 import { EscalationTargets } from '../sla/escalation-targets';
 import { alertsDue, nextAlertAt, type DueAlert } from '../sla/sla-clock';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
-import {
-  archiveAt,
-  lifecycleWakeUps,
-  rulesFor,
-  SlaRulesReader,
-  type SlaRulesSnapshot,
-} from '../tickets/sla-rules';
+import { archiveAt, lifecycleWakeUps, rulesFor, type SlaRulesSnapshot } from '../tickets/sla-rules';
+import { SlaRulesService } from '../tickets/sla-rules.service';
 import { SlaSweepRepository, type AlertRow, type HistoryRow } from './sla-sweep.repository';
 
 const log = createLogger('sla-sweep');
@@ -50,7 +45,7 @@ export class SlaSweepService {
     private readonly uow: UnitOfWork,
     private readonly sweeps: SlaSweepRepository,
     private readonly outcomes: SlaOutcomeRepository,
-    private readonly rules: SlaRulesReader,
+    private readonly rules: SlaRulesService,
     private readonly writer: TicketWriter,
     private readonly directory: OrgDirectoryService,
     private readonly outbox: OutboxWriter,

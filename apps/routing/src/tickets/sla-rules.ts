@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { BusinessCalendar } from '@closeloop/calendar';
 import type { LifecycleSettings } from '../settings/lifecycle-settings';
 import type { TicketEntity } from './entities/ticket.entity';
@@ -8,7 +6,6 @@ import type { CalendarLookup } from '../sla/due-times';
 import type { EscalationSettings } from '../settings/escalation-settings';
 import { nextDue, nextWorkAt, type AlertTiming } from '../sla/sla-clock';
 import type { SlaSettings, SlaTargets } from '../settings/sla-settings';
-import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 
 /** The settings every lifecycle change and sweep needs, read together. */
 export interface SlaRulesSnapshot {
@@ -21,30 +18,6 @@ export interface SlaRulesSnapshot {
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-
-@Injectable()
-export class SlaRulesReader {
-  constructor(private readonly settings: RoutingSettingsRepository) {}
-
-  /** Inside a transaction pass its manager (settings are read on the transaction's own connection). */
-  async read(manager?: EntityManager): Promise<SlaRulesSnapshot> {
-    const sla = await this.settings.get('sla', manager);
-    const escalation = await this.settings.get('escalation', manager);
-    const lifecycle = await this.settings.get('lifecycle', manager);
-    const calendars = await this.settings.calendars(manager);
-    return {
-      sla,
-      escalation,
-      lifecycle,
-      calendars,
-      timing: {
-        warnBeforeMs: sla.dueSoonMinutes * MINUTE,
-        escalateEveryMs: escalation.upAfterMinutes * MINUTE,
-        maxLevel: escalation.maxLevel,
-      },
-    };
-  }
-}
 
 function requireCalendar(calendars: CalendarLookup, id: string): BusinessCalendar {
   const calendar = calendars(id);

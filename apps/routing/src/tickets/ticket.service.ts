@@ -16,7 +16,7 @@ import {
 import { dueTimes, type DueTimes } from '../sla/due-times';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
 import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
-import { SlaRulesReader } from './sla-rules';
+import { SlaRulesService } from './sla-rules.service';
 import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 import { AssignmentService } from '../dispatch/assignment.service';
 import type { DispatchDecision } from '../dispatch/dispatch-rules';
@@ -40,7 +40,7 @@ export class TicketService {
     private readonly tickets: TicketRepository,
     private readonly outcomes: SlaOutcomeRepository,
     private readonly settings: RoutingSettingsRepository,
-    private readonly rules: SlaRulesReader,
+    private readonly rules: SlaRulesService,
     private readonly assignment: AssignmentService,
   ) {}
 

@@ -8,7 +8,7 @@ import { ReassignService } from './reassign.service';
 import { ResolutionReconciliationRepository } from './resolution-reconciliation.repository';
 import { ResolutionReconciliationScheduler } from './resolution-reconciliation.scheduler';
 import { ResolutionSeenHandler } from './resolution-seen.handler';
-import { SlaRulesReader } from './sla-rules';
+import { SlaRulesService } from './sla-rules.service';
 import { TicketLifecycleService } from './ticket-lifecycle.service';
 import { TicketHandler } from './ticket.handler';
 import { TicketRepository } from './ticket.repository';
@@ -25,11 +25,11 @@ import { TicketWriter } from './ticket.writer';
     TicketWriter,
     TicketLifecycleService,
     ConfirmationService,
-    SlaRulesReader,
+    SlaRulesService,
     ReassignService,
     ResolutionReconciliationRepository,
     ResolutionReconciliationScheduler,
   ],
-  exports: [TicketRepository, TicketWriter, TicketLifecycleService, SlaRulesReader, ReassignService],
+  exports: [TicketRepository, TicketWriter, TicketLifecycleService, SlaRulesService, ReassignService],
 })
 export class TicketsModule {}

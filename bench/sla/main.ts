@@ -30,7 +30,7 @@ import { OrgAgentEntity } from '../../apps/routing/src/org/entities/org-agent.en
 import { OrgDepartmentEntity } from '../../apps/routing/src/org/entities/org-department.entity';
 import { RoutingEnv } from '../../apps/routing/src/routing.env';
 import { RoutingModule } from '../../apps/routing/src/routing.module';
-import { SlaSweepService } from '../../apps/routing/src/sla/sla-sweep.service';
+import { SlaSweepService } from '../../apps/routing/src/sla-sweep/sla-sweep.service';
 import { cpuBetween, cpuSnapshot, type CpuReport } from '../intake/cpu';
 
 process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/test';

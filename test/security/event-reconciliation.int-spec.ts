@@ -24,10 +24,10 @@ import {
   type TestDatabase,
   type TestScope,
 } from '@closeloop/testing';
-import { FeedbackReconciliationJobs } from '../../apps/intake/src/feedback/feedback-reconciliation.jobs';
+import { FeedbackReconciliationScheduler } from '../../apps/intake/src/feedback/feedback-reconciliation.scheduler';
 import { QUIET_INTAKE_JOBS, startIntake } from '../../apps/intake/src/testing/intake-fixtures';
 import { QUIET_ROUTING_SWEEPS, startRouting } from '../../apps/routing/src/testing/routing-fixtures';
-import { ResolutionReconciliationJobs } from '../../apps/routing/src/tickets/resolution-reconciliation.jobs';
+import { ResolutionReconciliationScheduler } from '../../apps/routing/src/tickets/resolution-reconciliation.scheduler';
 
 jest.setTimeout(90_000);
 
@@ -44,7 +44,7 @@ const quiet = { ...QUIET_INTAKE_JOBS, HOUSEKEEPING_INTERVAL_SECONDS: '0' };
 const startRoutingHere = () =>
   startRouting(scope, { env: { ...QUIET_ROUTING_SWEEPS, EVENT_RECONCILE_DELAY_SECONDS: '1' } });
 
-const reconcile = () => intake.app.get(FeedbackReconciliationJobs).reconcile();
+const reconcile = () => intake.app.get(FeedbackReconciliationScheduler).reconcile();
 
 async function submit(): Promise<SubmitFeedbackReply> {
   return intake.rpc.request(IntakeRpc.submitFeedback, {
@@ -240,7 +240,7 @@ it("republishes a resolution's ticket.resolved.v1 (the confirmation request) los
   });
   await seen.start();
 
-  const reconcileResolutions = () => routing!.app.get(ResolutionReconciliationJobs).reconcile();
+  const reconcileResolutions = () => routing!.app.get(ResolutionReconciliationScheduler).reconcile();
   expect(await pollUntil(reconcileResolutions, (n) => n > 0, { what: 'the resolution republished' })).toBe(1);
   await pollUntil(
     () =>

@@ -8,30 +8,23 @@ import { CallerSigner, callerKeyId, parseCallerPublicKey, parseCallerSigningKey 
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
-import { LoginLimiter } from './auth/login-limiter';
+import { LoginLimiterService } from './auth/login-limiter.service';
 import { CallerTokenController } from './auth/caller-token.controller';
-import { FeedbackController } from './feedback/feedback.controller';
-import { CustomersController } from './customers/customers.controller';
-import { AuditController } from './audit/audit.controller';
-import { OrdersController } from './orders/orders.controller';
-import { ImportsController } from './imports/imports.controller';
-import { ImportUploadService } from './imports/import-upload.service';
-import { UploadBodyParser } from './imports/upload-body.parser';
 import { DEV_ADMIN_PASSWORD, DEV_CONFIRM_LINK_SECRET, DEV_JWT_SECRET, type GatewayEnv } from './gateway.env';
 import { gatewayPersistence } from './gateway.persistence';
+import { AuditModule } from './audit/audit.module';
+import { CustomersModule } from './customers/customers.module';
+import { FeedbackModule } from './feedback/feedback.module';
+import { ImportsModule } from './imports/imports.module';
+import { ImprovementModule } from './improvement/improvement.module';
+import { OrdersModule } from './orders/orders.module';
 import { OrgModule } from './org/org.module';
+import { SettingsModule } from './settings/settings.module';
+import { SlaModule } from './sla/sla.module';
+import { TicketsModule } from './tickets/tickets.module';
+import { UsersModule } from './users/users.module';
 import { ContractValidationPipe } from './http/contract-validation.pipe';
 import { CallerThrottlerGuard } from './http/throttle.guard';
-import { SettingsController } from './settings/settings.controller';
-import { ImprovementCasesController } from './improvement/improvement-cases.controller';
-import { ComplianceController } from './sla/compliance.controller';
-import { ConfirmationLinks } from './tickets/confirmation-links';
-import { ConfirmationPageController } from './tickets/confirmation-page.controller';
-import { ConfirmationPageService } from './tickets/confirmation-page.service';
-import { TicketsController } from './tickets/tickets.controller';
-import { TicketAssignmentController, WorkloadController } from './tickets/ticket-assignment.controller';
-import { UsersController } from './users/users.controller';
-import { UsersService } from './users/users.service';
 
 @Module({})
 export class GatewayModule {
@@ -67,38 +60,29 @@ export class GatewayModule {
         }),
         ThrottlerModule.forRoot({
           throttlers: [
-            // Per replica, in memory: a flood guard. Login limits are shared across replicas (LoginLimiter).
+            // Per replica, in memory: a flood guard. Login limits are shared across replicas (LoginLimiterService).
             { name: 'default', ttl: 1_000, limit: env.RATE_LIMIT_PER_SECOND },
           ],
         }),
+        // One module per feature folder (docs/code-roles.md, "Modules").
         OrgModule,
+        UsersModule,
+        FeedbackModule,
+        TicketsModule,
+        SettingsModule,
+        CustomersModule,
+        AuditModule,
+        OrdersModule,
+        ImportsModule,
+        SlaModule,
+        ImprovementModule,
       ],
-      controllers: [
-        AuthController,
-        CallerTokenController,
-        UsersController,
-        FeedbackController,
-        TicketsController,
-        TicketAssignmentController,
-        WorkloadController,
-        SettingsController,
-        CustomersController,
-        AuditController,
-        OrdersController,
-        ImportsController,
-        ConfirmationPageController,
-        ComplianceController,
-        ImprovementCasesController,
-      ],
+      // auth stays here: its controllers need the JWT module and the caller signer built above from env.
+      controllers: [AuthController, CallerTokenController],
       providers: [
         { provide: CallerSigner, useValue: callerSigner },
-        UsersService,
-        LoginLimiter,
+        LoginLimiterService,
         AuthService,
-        UploadBodyParser,
-        ImportUploadService,
-        ConfirmationLinks,
-        ConfirmationPageService,
         // Order matters: authenticate first, so the limit counts per user.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },

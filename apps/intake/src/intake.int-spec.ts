@@ -22,7 +22,7 @@ import {
 } from '@closeloop/testing';
 import { IntakeModule } from './intake.module';
 import { IntakeEnv } from './intake.env';
-import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
+import { TicketNumberRepository } from './ticket-numbers/ticket-number.repository';
 import { ServiceMetrics } from '@closeloop/runtime';
 
 jest.setTimeout(90_000);
@@ -154,7 +154,7 @@ it('gives 300 concurrent submissions on two replicas 300 distinct, gap-free tick
 });
 
 it('restarts the daily sequence on a new business date and pads to 4 digits (I3)', async () => {
-  const allocator = replicas[0].app.get(TicketNumberAllocator);
+  const allocator = replicas[0].app.get(TicketNumberRepository);
   expect(await allocator.next('2030-01-01')).toBe(1);
   expect(await allocator.next('2030-01-01')).toBe(2);
   expect(await allocator.next('2030-01-02')).toBe(1);

@@ -1,107 +1,39 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule } from '@closeloop/runtime';
-import { CustomerMatcher } from './customers/customer-matcher';
-import { CustomerMergeRepository } from './customers/customer-merge.repository';
-import { CustomerMergeService } from './customers/customer-merge.service';
-import { CustomerPresenter } from './customers/customer.presenter';
-import { CustomerRegistryService } from './customers/customer-registry.service';
-import { CustomerRepository } from './customers/customer.repository';
-import { CustomersHandler } from './customers/customers.handler';
-import { CustomersService } from './customers/customers.service';
-import { ContactSearchGuard } from './customers/contact-search.guard';
-import { ContactSearchRepository } from './customers/contact-search.repository';
-import { PiiCipher, piiCipherFromEnv } from './customers/pii-cipher';
-import { AuditHandler } from './audit/audit.handler';
-import { AuditRepository } from './audit/audit.repository';
-import { AuditService } from './audit/audit.service';
-import { FeedbackHandler } from './feedback/feedback.handler';
-import { FeedbackReconciliationJobs } from './feedback/feedback-reconciliation.jobs';
-import { FeedbackReconciliationRepository } from './feedback/feedback-reconciliation.repository';
-import { FeedbackTicketHandler } from './feedback/feedback-ticket.handler';
-import { FeedbackRepository } from './feedback/feedback.repository';
-import { FeedbackService } from './feedback/feedback.service';
-import { FeedbackWriter } from './feedback/feedback.writer';
+import { AuditModule } from './audit/audit.module';
+import { CustomersModule } from './customers/customers.module';
+import { FeedbackModule } from './feedback/feedback.module';
+import { ImportsModule } from './imports/imports.module';
 import type { IntakeEnv } from './intake.env';
 import { intakePersistence } from './intake.persistence';
-import { OrderRepository } from './orders/order.repository';
-import { OrderService } from './orders/order.service';
-import { OrdersHandler } from './orders/orders.handler';
-import { CustomerImportWriter } from './imports/customer-import.writer';
-import { ImportRepository } from './imports/import.repository';
-import { ImportBatchWriter } from './imports/import-batch.writer';
-import { ImportRunner } from './imports/import.runner';
-import { ImportService } from './imports/import.service';
-import { ImportsHandler } from './imports/imports.handler';
-import { PreparePool } from './imports/prepare-pool';
-import { OrderImportWriter } from './imports/order-import.writer';
-import { RetentionRepository } from './retention/retention.repository';
-import { RetentionService } from './retention/retention.service';
-import { ActivityHandler } from './segments/activity.handler';
-import { ActivityRepository } from './segments/activity.repository';
-import { ActivityService } from './segments/activity.service';
-import { SegmentJobs } from './segments/segment.jobs';
-import { SegmentRepository } from './segments/segment.repository';
-import { SegmentService } from './segments/segment.service';
-import { SettingsAdminService } from './settings/settings-admin.service';
-import { SettingsHandler } from './settings/settings.handler';
-import { SettingsRepository } from './settings/settings.repository';
-import { TicketNumberAllocator } from './ticket-numbers/ticket-number.allocator';
+import { OrdersModule } from './orders/orders.module';
+import { RetentionModule } from './retention/retention.module';
+import { SegmentsModule } from './segments/segments.module';
+import { SettingsModule } from './settings/settings.module';
+import { TicketNumbersModule } from './ticket-numbers/ticket-numbers.module';
 
+/**
+ * intake: one Nest module per feature folder, each importing the modules of the folders it uses
+ * (docs/code-roles.md, "Modules"). From the bottom: settings, audit and ticket numbers; segments;
+ * customers; orders and feedback; imports and retention. The NATS edges (@MessagePattern and
+ * @EventPattern methods, decision 0019) are the feature modules' controllers.
+ */
 @Module({})
 export class IntakeModule {
   static register(env: IntakeEnv): DynamicModule {
     return {
       module: IntakeModule,
-      imports: [PlatformModule.forRoot({ service: 'intake', env, ...intakePersistence })],
-      // The NATS edges: @MessagePattern and @EventPattern methods, served by the platform (decision 0019).
-      controllers: [
-        FeedbackHandler,
-        CustomersHandler,
-        AuditHandler,
-        OrdersHandler,
-        ActivityHandler,
-        SettingsHandler,
-        ImportsHandler,
-        FeedbackTicketHandler,
-      ],
-      providers: [
-        // Refuses the development keys in production.
-        { provide: PiiCipher, useValue: piiCipherFromEnv(env) },
-        CustomerMatcher,
-        SettingsRepository,
-        TicketNumberAllocator,
-        FeedbackRepository,
-        FeedbackWriter,
-        FeedbackService,
-        FeedbackReconciliationRepository,
-        FeedbackReconciliationJobs,
-        CustomerRepository,
-        CustomerPresenter,
-        AuditRepository,
-        CustomersService,
-        ContactSearchRepository,
-        ContactSearchGuard,
-        CustomerRegistryService,
-        CustomerMergeRepository,
-        CustomerMergeService,
-        AuditService,
-        OrderRepository,
-        OrderService,
-        SegmentRepository,
-        SegmentService,
-        ActivityRepository,
-        ActivityService,
-        SegmentJobs,
-        SettingsAdminService,
-        ImportRepository,
-        ImportService,
-        CustomerImportWriter,
-        OrderImportWriter,
-        PreparePool,
-        ImportBatchWriter,
-        ImportRunner,
-        RetentionRepository,
-        RetentionService,
+      imports: [
+        PlatformModule.forRoot({ service: 'intake', env, ...intakePersistence }),
+        SettingsModule,
+        AuditModule,
+        TicketNumbersModule,
+        SegmentsModule,
+        CustomersModule,
+        OrdersModule,
+        FeedbackModule,
+        ImportsModule,
+        RetentionModule,
       ],
     };
   }

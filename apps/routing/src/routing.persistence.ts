@@ -17,7 +17,7 @@ import { ImprovementCaseEntity } from './improvement/entities/improvement-case.e
 import { ScheduledRunEntity } from './sla/entities/scheduled-run.entity';
 import { SlaAlertEntity } from './sla/entities/sla-alert.entity';
 import { SlaOutcomeEntity } from './sla/entities/sla-outcome.entity';
-import { TicketHistoryEntity } from './tickets/entities/ticket-history.entity';
+import { TicketHistoryEntity } from './ticket-history/entities/ticket-history.entity';
 import { TicketEntity } from './tickets/entities/ticket.entity';
 import { OrgAgentEntity } from './org/entities/org-agent.entity';
 import { OrgDepartmentEntity } from './org/entities/org-department.entity';

@@ -9,7 +9,7 @@ import { AuthService } from './auth.service';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** Limited per client IP and per account across replicas; failures in a row lock the account (LoginLimiter). */
+  /** Limited per client IP and per account across replicas; failures in a row lock the account (LoginLimiterService). */
   @Post('token')
   @Public()
   @HttpCode(200)

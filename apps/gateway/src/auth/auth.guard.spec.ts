@@ -3,7 +3,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { DomainError } from '@closeloop/contracts';
-import type { CallerDirectory, CallerGrants } from '../org/caller-directory';
+import type { CallerDirectoryRepository, CallerGrants } from '../org/caller-directory.repository';
 import { AuthGuard, type AuthenticatedRequest } from './auth.guard';
 
 const key = createSecretKey(Buffer.from('a-test-secret-of-at-least-32-characters', 'utf8'));
@@ -42,7 +42,7 @@ describe('auth guard: verified tokens are remembered until they expire', () => {
     jest.useFakeTimers({ now: start, doNotFake: ['nextTick', 'setImmediate'] });
     directory = new Map([[userId, grants]]);
     const callers = { resolve: (id: string) => Promise.resolve(directory.get(id) ?? null) };
-    guard = new AuthGuard(new Reflector(), jwt, callers as unknown as CallerDirectory);
+    guard = new AuthGuard(new Reflector(), jwt, callers as unknown as CallerDirectoryRepository);
     verify = jest.spyOn(jwt, 'verifyAsync');
   });
 

@@ -2,9 +2,9 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { isUUID } from 'class-validator';
 import { JwtService } from '@nestjs/jwt';
-import type { FastifyRequest } from 'fastify';
-import { DomainError, ROLES as ALL_ROLES, type Caller, type Role } from '@closeloop/contracts';
-import { CallerDirectory } from '../org/caller-directory';
+import { DomainError, ROLES as ALL_ROLES, type Role } from '@closeloop/contracts';
+import { CallerDirectoryRepository } from '../org/caller-directory.repository';
+import type { AuthenticatedRequest } from '../http/authenticated-request';
 import { IS_PUBLIC, ROLES } from './auth.decorators';
 
 export interface TokenClaims {
@@ -14,7 +14,7 @@ export interface TokenClaims {
   stores: string[];
 }
 
-export type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
+export type { AuthenticatedRequest };
 
 /** Tokens remembered at most; the oldest is forgotten first. */
 const CACHE_SIZE = 10_000;
@@ -55,7 +55,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly jwt: JwtService,
-    private readonly callers: CallerDirectory,
+    private readonly callers: CallerDirectoryRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -6,15 +6,15 @@ import type { GatewayEnv } from '../gateway.env';
 import { UsersService } from '../users/users.service';
 import type { TokenRequestDto, TokenResponseDto } from './auth.dto';
 import type { TokenClaims } from './auth.guard';
-import { LoginLimiter } from './login-limiter';
+import { LoginLimiterService } from './login-limiter.service';
 
-/** Logging in: a bearer token for a user's e-mail and password, within the LoginLimiter's limits. */
+/** Logging in: a bearer token for a user's e-mail and password, within the LoginLimiterService's limits. */
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly jwt: JwtService,
-    private readonly limiter: LoginLimiter,
+    private readonly limiter: LoginLimiterService,
     @Inject(SERVICE_ENV) private readonly env: GatewayEnv,
   ) {}
 

@@ -20,7 +20,7 @@ import {
 } from '@closeloop/contracts';
 import { hashPassword } from '../auth/password-hasher';
 import { UserEntity } from '../users/entities/user.entity';
-import { CallerDirectory } from './caller-directory';
+import { CallerDirectoryRepository } from './caller-directory.repository';
 import { DepartmentEntity } from './entities/department.entity';
 import { SkillEntity } from './entities/skill.entity';
 import { StoreEntity } from './entities/store.entity';
@@ -54,7 +54,7 @@ export class AgentsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
-    private readonly callers: CallerDirectory,
+    private readonly callers: CallerDirectoryRepository,
   ) {}
 
   list(query: AgentListQuery): Promise<Page<UserEntity>> {

@@ -11,7 +11,7 @@ import {
   type UpdateDepartmentDto,
 } from '@closeloop/contracts';
 import { UserEntity } from '../users/entities/user.entity';
-import { CallerDirectory } from './caller-directory';
+import { CallerDirectoryRepository } from './caller-directory.repository';
 import { DepartmentEntity } from './entities/department.entity';
 import { StoreEntity } from './entities/store.entity';
 import { activeWhere, checkIfMatch, definedOnly, DirectoryTable } from './org-records';
@@ -30,7 +30,7 @@ export class DepartmentsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
-    private readonly callers: CallerDirectory,
+    private readonly callers: CallerDirectoryRepository,
   ) {}
 
   list(query: DepartmentListQuery): Promise<Page<DepartmentEntity>> {

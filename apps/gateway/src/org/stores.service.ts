@@ -9,7 +9,7 @@ import {
   type StoreListQuery,
   type UpdateStoreDto,
 } from '@closeloop/contracts';
-import { CallerDirectory } from './caller-directory';
+import { CallerDirectoryRepository } from './caller-directory.repository';
 import { DepartmentEntity } from './entities/department.entity';
 import { StoreEntity } from './entities/store.entity';
 import { activeWhere, checkIfMatch, definedOnly, DirectoryTable } from './org-records';
@@ -23,7 +23,7 @@ export class StoresService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
-    private readonly callers: CallerDirectory,
+    private readonly callers: CallerDirectoryRepository,
   ) {}
 
   list(query: StoreListQuery): Promise<Page<StoreEntity>> {

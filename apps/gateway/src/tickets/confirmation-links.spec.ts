@@ -1,6 +1,6 @@
 import { DomainError } from '@closeloop/contracts';
 import type { GatewayEnv } from '../gateway.env';
-import { ConfirmationLinks } from './confirmation-links';
+import { ConfirmationLinksService } from './confirmation-links.service';
 
 const env = (secret: string, previous: string[] = []) =>
   ({
@@ -8,7 +8,7 @@ const env = (secret: string, previous: string[] = []) =>
     CONFIRM_LINK_PREVIOUS_SECRETS: previous,
     PUBLIC_BASE_URL: 'https://cx.example.com/',
   }) as GatewayEnv;
-const links = new ConfirmationLinks(env('a-test-secret-that-is-long-enough-123'));
+const links = new ConfirmationLinksService(env('a-test-secret-that-is-long-enough-123'));
 const data = {
   ticketNo: '202612010001',
   nonce: 'q1w2e3r4t5y6u7i8o9p0as',
@@ -46,7 +46,7 @@ describe('confirmation links (R6)', () => {
     );
     expect(code(() => links.verify(otherTicket, now))).toBe('TICKET.LINK_INVALID');
     expect(code(() => links.verify(longer, now))).toBe('TICKET.LINK_INVALID'); // the expiry is signed too
-    const foreign = new ConfirmationLinks(env('another-secret-that-is-long-enough-456'));
+    const foreign = new ConfirmationLinksService(env('another-secret-that-is-long-enough-456'));
     expect(code(() => foreign.verify(token, now))).toBe('TICKET.LINK_INVALID');
     expect(code(() => links.verify('nonsense', now))).toBe('TICKET.LINK_INVALID');
     expect(code(() => links.verify(token, new Date(data.expiresAt)))).toBe('TICKET.LINK_EXPIRED');
@@ -55,14 +55,14 @@ describe('confirmation links (R6)', () => {
   it('after a rotation, still reads links the previous secret signed, and signs new ones with the new secret', () => {
     const now = new Date('2026-12-02T00:00:00Z');
     const before = links.link(data).path.slice(3);
-    const rotated = new ConfirmationLinks(
+    const rotated = new ConfirmationLinksService(
       env('the-new-secret-that-is-long-enough-4567', ['a-test-secret-that-is-long-enough-123']),
     );
     expect(code(() => rotated.verify(before, now))).toBe('accepted');
     const after = rotated.link(data).path.slice(3);
     expect(after).not.toBe(before);
     // Once the old secret is dropped, its links no longer verify; the new ones do.
-    const dropped = new ConfirmationLinks(env('the-new-secret-that-is-long-enough-4567'));
+    const dropped = new ConfirmationLinksService(env('the-new-secret-that-is-long-enough-4567'));
     expect(code(() => dropped.verify(before, now))).toBe('TICKET.LINK_INVALID');
     expect(code(() => dropped.verify(after, now))).toBe('accepted');
   });

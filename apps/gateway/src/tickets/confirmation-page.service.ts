@@ -6,7 +6,7 @@ import {
   type CustomerAnswerForm,
   type CustomerLinkView,
 } from '@closeloop/contracts';
-import { ConfirmationLinks } from './confirmation-links';
+import { ConfirmationLinksService } from './confirmation-links.service';
 import { answerPage, donePage, errorPage } from './confirmation-page.html';
 
 /** An HTML answer for the customer's browser: its status and the page. */
@@ -23,7 +23,7 @@ export interface HtmlPage {
 export class ConfirmationPageService {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly links: ConfirmationLinks,
+    private readonly links: ConfirmationLinksService,
   ) {}
 
   /** The resolution and two buttons, or why the link no longer works. */

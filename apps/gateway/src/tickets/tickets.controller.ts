@@ -46,7 +46,7 @@ import { Roles } from '../auth/auth.decorators';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { VersionETag } from '../http/reply.decorators';
 import { IfMatch } from '../http/request.decorators';
-import { ConfirmationLinks } from './confirmation-links';
+import { ConfirmationLinksService } from './confirmation-links.service';
 import { ConfirmationLinkDoc, TicketPageDoc, TicketViewDoc } from './ticket.views';
 
 const STAFF: Role[] = ['admin', 'supervisor', 'agent', 'analyst'];
@@ -80,7 +80,7 @@ function TicketCommandRoute(action: TicketAction, body: Type, summary: string, r
 export class TicketsController {
   constructor(
     private readonly rpc: RpcClient,
-    private readonly links: ConfirmationLinks,
+    private readonly links: ConfirmationLinksService,
   ) {}
 
   /** Lists and search: filters AND together; cursor pagination in a stable order. */

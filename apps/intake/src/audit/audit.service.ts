@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import {
+  decodeCursor,
   DomainError,
+  encodeCursor,
   hasRole,
   PAGE_LIMIT,
   type AuditEntryView,
   type ListAuditRequest,
   type Page,
 } from '@closeloop/contracts';
-import { decodeCursor, encodeCursor } from '../customers/cursor';
 import { AuditRepository } from './audit.repository';
 
 /** X2: the audit log, for admins only. */

@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import { DomainError, hasRole, type Caller } from '@closeloop/contracts';
 import { scrapeGauge, scrapeRead, ServiceMetrics } from '@closeloop/runtime';
 import { AuditRepository } from '../audit/audit.repository';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { ContactSearchRepository } from './contact-search.repository';
 
 /** What a lookup searched by: a contact or a partner system's id. Never its value. */
@@ -25,7 +25,7 @@ export class ContactSearchGuard {
   constructor(
     private readonly dataSource: DataSource,
     private readonly counters: ContactSearchRepository,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
     private readonly audit: AuditRepository,
     metrics: ServiceMetrics,
   ) {

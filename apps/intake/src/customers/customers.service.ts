@@ -4,7 +4,9 @@ import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import {
   CustomerEvents,
+  decodeCursor,
   DomainError,
+  encodeCursor,
   hasRole,
   PAGE_LIMIT,
   type Caller,
@@ -16,13 +18,12 @@ import {
   type SearchCustomersRequest,
 } from '@closeloop/contracts';
 import { AuditRepository } from '../audit/audit.repository';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { maySee, READ_ROLES, requireRole, storeScope, SUPERVISING_ROLES } from './customer-access';
 import { ContactSearchGuard } from './contact-search.guard';
 import { normaliseEmail, normalisePhone, type NormalisedContact } from './contact-normalizer';
 import { CustomerPresenter, personalFields } from './customer.presenter';
 import { CustomerRepository, type StoredCustomer } from './customer.repository';
-import { decodeCursor, encodeCursor } from './cursor';
 import { PiiCipher } from './pii-cipher';
 
 const log = createLogger('customers');
@@ -35,7 +36,7 @@ export class CustomersService {
     private readonly unitOfWork: UnitOfWork,
     private readonly customers: CustomerRepository,
     private readonly audit: AuditRepository,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
     private readonly cipher: PiiCipher,
     private readonly presenter: CustomerPresenter,
     private readonly contactSearch: ContactSearchGuard,

@@ -9,8 +9,8 @@ import {
 } from '@closeloop/contracts';
 import { classify } from '../classification/classifier';
 import { maySee } from '../customers/customer-access';
-import { CustomerMatcher } from '../customers/customer-matcher';
-import { SettingsRepository } from '../settings/settings.repository';
+import { CustomerMatcherService } from '../customers/customer-matcher.service';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { businessDate } from '../ticket-numbers/ticket-number';
 import { FeedbackRepository, type EarlierFeedback } from './feedback.repository';
 import { FeedbackWriter } from './feedback.writer';
@@ -21,8 +21,8 @@ const log = createLogger('feedback');
 export class FeedbackService {
   constructor(
     private readonly feedback: FeedbackRepository,
-    private readonly customers: CustomerMatcher,
-    private readonly settings: SettingsRepository,
+    private readonly customers: CustomerMatcherService,
+    private readonly settings: IntakeSettingsRepository,
     private readonly writer: FeedbackWriter,
   ) {}
 

@@ -12,11 +12,11 @@ import type { Classification } from '../classification/classifier';
 import {
   CONTACT_UNIQUE_INDEX,
   ContactRaceError,
-  CustomerMatcher,
+  CustomerMatcherService,
   type CustomerIdentity,
-} from '../customers/customer-matcher';
+} from '../customers/customer-matcher.service';
 import { formatTicketNo } from '../ticket-numbers/ticket-number';
-import { TicketNumberAllocator } from '../ticket-numbers/ticket-number.allocator';
+import { TicketNumberRepository } from '../ticket-numbers/ticket-number.repository';
 import { FeedbackRepository } from './feedback.repository';
 
 /** Times a submission is run when a concurrent first contact keeps winning the race (I5). */
@@ -63,8 +63,8 @@ export class FeedbackWriter {
   constructor(
     private readonly unitOfWork: GroupedUnitOfWork,
     private readonly feedback: FeedbackRepository,
-    private readonly customers: CustomerMatcher,
-    private readonly allocator: TicketNumberAllocator,
+    private readonly customers: CustomerMatcherService,
+    private readonly allocator: TicketNumberRepository,
   ) {}
 
   async record(draft: FeedbackDraft): Promise<Recorded> {

@@ -17,7 +17,7 @@ import type { ImportJob } from './import.repository';
 import { instantParser, type RawRow, type RowError } from './import-rows';
 import { OrderImportWriter } from './order-import.writer';
 import { prepareOrders } from './order-rows';
-import { PreparePool } from './prepare-pool';
+import { PreparePoolService } from './prepare-pool.service';
 
 const RACE_RETRIES = 3;
 
@@ -54,7 +54,7 @@ type Prepared =
  * OrderImportWriter; X1: rows of customers of other stores are refused), then `record` in the same
  * transaction (the caller's row errors, audit, events and checkpoint).
  *
- * Guarantees: batches are prepared ahead (customers on worker threads, PreparePool) and written by up to
+ * Guarantees: batches are prepared ahead (customers on worker threads, PreparePoolService) and written by up to
  * IMPORT_WRITERS transactions at once (customers; orders one at a time), started in file order, at most the
  * pool's depth waiting, so memory stays bounded (decision 0012). A batch that met a race on a key (live
  * intake, or another batch of this import) or a deadlock is rolled back whole and run again alone, after the
@@ -74,7 +74,7 @@ export class ImportBatchWriter {
     private readonly unitOfWork: UnitOfWork,
     private readonly customers: CustomerImportWriter,
     private readonly orders: OrderImportWriter,
-    private readonly pool: PreparePool,
+    private readonly pool: PreparePoolService,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
     @Inject(SERVICE_ENV) env: IntakeEnv,
   ) {

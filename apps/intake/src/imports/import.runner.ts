@@ -8,7 +8,7 @@ import { CUSTOMER_IMPORTED_MAX_IDS, CustomerEvents, DomainError } from '@closelo
 import { AuditRepository } from '../audit/audit.repository';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { CUSTOMER_COLUMNS } from './customer-rows';
 import { csvBatches } from './csv-batches';
 import { ImportBatchWriter, type ReadBatch, type WrittenBatch } from './import-batch.writer';
@@ -40,7 +40,7 @@ export class ImportRunner {
     private readonly imports: ImportRepository,
     private readonly writer: ImportBatchWriter,
     private readonly audit: AuditRepository,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
     @Inject(PiiCipher) private readonly cipher: PiiCipher,
     @Inject(SERVICE_ENV) env: IntakeEnv,
     private readonly scheduler: JobScheduler,

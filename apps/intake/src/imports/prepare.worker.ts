@@ -8,7 +8,7 @@ import { PiiCipher } from '../customers/pii-cipher';
 import { prepareCustomerBatch } from './customer-batch';
 import { DomainError } from '@closeloop/contracts';
 import { createLogger } from '@closeloop/observability';
-import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './prepare-pool';
+import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './prepare-pool.service';
 
 const data = workerData as PrepareWorkerData;
 const log = createLogger('import-worker');

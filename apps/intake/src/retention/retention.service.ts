@@ -8,7 +8,7 @@ import type { IntakeEnv } from '../intake.env';
 import { CustomerRepository } from '../customers/customer.repository';
 import { CustomersService } from '../customers/customers.service';
 import { nextLocalTime } from '../scheduling/next-local-time';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { RetentionRepository } from './retention.repository';
 
 const log = createLogger('retention');
@@ -28,7 +28,7 @@ export class RetentionService {
     private readonly retention: RetentionRepository,
     private readonly customers: CustomerRepository,
     private readonly eraser: CustomersService,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
   ) {}
 
   @ScheduledJob('retention-purge', {

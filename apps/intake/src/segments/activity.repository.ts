@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DeferredInsert, insertRows, UnnestInsert } from '@closeloop/messaging';
-import type { CustomerActivityEntity } from '../customers/entities/customer-activity.entity';
 
 /** What an interaction adds to a customer's figures (customer_activity). */
 export interface InteractionDelta {
@@ -14,18 +13,22 @@ export interface InteractionDelta {
   satisfaction?: number;
 }
 
-type Activity = Pick<
-  CustomerActivityEntity,
-  | 'customerId'
-  | 'ticketsCount'
-  | 'complaintsCount'
-  | 'objectionsCount'
-  | 'callbacksCount'
-  | 'lastObjectionAt'
-  | 'satisfaction'
-  | 'satisfactionAt'
-  | 'lastInteractionAt'
->;
+/**
+ * The interaction columns of a customer_activity row (CustomerActivityEntity's fields of the same names). Spelt
+ * out rather than picked from the entity: the entity sits in customers/, which imports segments/ (its
+ * SegmentsModule), and folders have no import cycles (apps/feature-cycles.spec.ts).
+ */
+interface Activity {
+  customerId: string;
+  ticketsCount: number;
+  complaintsCount: number;
+  objectionsCount: number;
+  callbacksCount: number;
+  lastObjectionAt: Date | null;
+  satisfaction: number | null;
+  satisfactionAt: Date | null;
+  lastInteractionAt: Date | null;
+}
 
 /**
  * One interaction added to a customer's figures (an upsert: a customer may have no row yet). Only the latest

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { UnitOfWork, type Tx } from '@closeloop/messaging';
 import { createLogger } from '@closeloop/observability';
 import { CustomerEvents, type CustomerSegmentChangedV1 } from '@closeloop/contracts';
-import { SettingsRepository } from '../settings/settings.repository';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { SegmentRepository, type SegmentChange } from './segment.repository';
 
 const log = createLogger('segments');
@@ -21,7 +21,7 @@ export class SegmentService {
     private readonly dataSource: DataSource,
     private readonly unitOfWork: UnitOfWork,
     private readonly segments: SegmentRepository,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
   ) {}
 
   /** Recomputes these customers inside the caller's transaction (their inputs just changed). */

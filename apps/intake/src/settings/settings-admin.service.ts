@@ -15,8 +15,8 @@ import {
   type SettingsView,
 } from '@closeloop/contracts';
 import type { IntakeSettingKey } from './intake-settings';
-import { checkIntakeSettings } from './settings-checks';
-import { SettingsRepository } from './settings.repository';
+import { checkIntakeSettings } from './intake-settings.checks';
+import { IntakeSettingsRepository } from './intake-settings.repository';
 
 const log = createLogger('settings');
 
@@ -47,7 +47,7 @@ export class SettingsAdminService {
   constructor(
     dataSource: DataSource,
     private readonly uow: UnitOfWork,
-    private readonly settings: SettingsRepository,
+    private readonly settings: IntakeSettingsRepository,
   ) {
     this.revisions = new SettingsRevisions(dataSource, 'intake');
   }

@@ -9,7 +9,7 @@ import {
   type ComplianceRequest,
   type ComplianceView,
 } from '@closeloop/contracts';
-import { RoutingSettings } from '../sla/sla-settings.repository';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 import { parseWeek, weekOfDate } from './business-week';
 import { ComplianceRepository, type ComplianceRow } from './compliance.repository';
 
@@ -23,7 +23,7 @@ import { ComplianceRepository, type ComplianceRow } from './compliance.repositor
 export class ComplianceService {
   constructor(
     private readonly repository: ComplianceRepository,
-    private readonly settings: RoutingSettings,
+    private readonly settings: RoutingSettingsRepository,
   ) {}
 
   async weekly(request: ComplianceRequest): Promise<ComplianceView> {

@@ -25,7 +25,7 @@ import { OrgDirectoryRepository } from '../org/org-directory.repository';
 import { OrgDirectoryService } from '../org/org-directory.service';
 import { OrgDepartmentEntity } from '../org/entities/org-department.entity';
 import { AssignmentService } from './assignment.service';
-import { QueueSweeper } from './queue-sweeper';
+import { QueueSweepScheduler } from './queue-sweep.scheduler';
 import {
   OrgFixtures,
   SEEDED_DEPARTMENTS,
@@ -435,14 +435,14 @@ describe('the queue', () => {
       [agentId],
     );
     expect((await tickets([one.ticketNo]))[0].assignee).toBeNull();
-    expect(await routing.app.get(QueueSweeper).sweep()).toBeGreaterThanOrEqual(1);
+    expect(await routing.app.get(QueueSweepScheduler).sweep()).toBeGreaterThanOrEqual(1);
     expect((await tickets([one.ticketNo]))[0].assignee).toBe(agentId);
 
     // Housekeeping: a settled ticket's dispatch row goes (loads and queues stay cheap to read).
     await routing.dataSource.query(`UPDATE routing.tickets SET status = 'closed' WHERE ticket_no = $1`, [
       one.ticketNo,
     ]);
-    await routing.app.get(QueueSweeper).sweep();
+    await routing.app.get(QueueSweepScheduler).sweep();
     expect(
       await db.query(`SELECT 1 FROM routing.ticket_dispatch WHERE ticket_no = $1`, [one.ticketNo]),
     ).toEqual([]);

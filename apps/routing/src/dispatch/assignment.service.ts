@@ -5,9 +5,8 @@ import { createLogger } from '@closeloop/observability';
 import { DomainError, TicketEvents, type FeedbackType, type Level } from '@closeloop/contracts';
 import type { Applied } from '../org/org-directory.repository';
 import type { OrgAgentEntity } from '../org/entities/org-agent.entity';
-import { RoutingSettings } from '../sla/sla-settings.repository';
-import type { TicketEntity } from '../tickets/entities/ticket.entity';
-import { TicketRepository } from '../tickets/ticket.repository';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
+import { deferTicketHistory } from '../ticket-history/ticket-history';
 import { isEligible, rankCandidates, type Candidate } from './assignment-strategy';
 import { AssignmentRepository, type DepartmentConfig, type DispatchTicket } from './assignment.repository';
 import { chooseDepartment, type DispatchDecision, type DispatchInput } from './dispatch-rules';
@@ -79,12 +78,24 @@ interface Choice {
  *
  * Stable entry point for the lifecycle code: `onLoadChanged(tx, agentId)`.
  */
+/** The facts of a ticket a redispatch reads (a `TicketEntity` has them; dispatch sits below tickets). */
+export interface RedispatchedTicket {
+  id: string;
+  ticketNo: string;
+  customerId: string | null;
+  type: FeedbackType;
+  category: string;
+  level: Level;
+  department: string | null;
+  assignee: string | null;
+  dueFirstResponse: Date;
+}
+
 @Injectable()
 export class AssignmentService {
   constructor(
     private readonly repository: AssignmentRepository,
-    private readonly settings: RoutingSettings,
-    private readonly tickets: TicketRepository,
+    private readonly settings: RoutingSettingsRepository,
   ) {}
 
   private states?: { at: number; value: ReadonlyMap<string, boolean> };
@@ -125,10 +136,7 @@ export class AssignmentService {
    */
   async redispatch(
     tx: Tx,
-    ticket: Pick<
-      TicketEntity,
-      'id' | 'ticketNo' | 'customerId' | 'type' | 'category' | 'level' | 'department' | 'assignee'
-    > & { dueFirstResponse: Date },
+    ticket: RedispatchedTicket,
     actor: string | null,
     reason: string,
   ): Promise<string | null> {
@@ -231,7 +239,7 @@ export class AssignmentService {
     let choice: Choice = { agentId: null, anyRoom: false };
     // Nobody on shift: queue without taking the department lock (the common case at night). Looked at once
     // per transaction and department (a consumer batch opens many tickets in one): an agent coming on
-    // shift at this very moment is covered by the sweep (QueueSweeper), as one between two batches is.
+    // shift at this very moment is covered by the sweep (QueueSweepScheduler), as one between two batches is.
     if (await this.anyCandidate(tx, department)) {
       await this.repository.lockDepartments(tx.manager, [department]);
       choice = await this.choose(tx.manager, department, ticket, exclude);
@@ -433,7 +441,7 @@ export class AssignmentService {
         context.bumpVersion,
       );
     }
-    this.tickets.deferHistory(tx, {
+    deferTicketHistory(tx, {
       ticketId: ticket.id,
       at,
       actor: context.actor,

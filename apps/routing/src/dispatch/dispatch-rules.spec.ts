@@ -1,7 +1,7 @@
 import { validateContract, type FeedbackType } from '@closeloop/contracts';
 import { DISPATCH_SEED_V1 } from '../migrations/1796156103567-DispatchRules';
 import { checkDispatchSettings, chooseDepartment, type DirectoryState } from './dispatch-rules';
-import { DispatchSettings } from './dispatch-settings';
+import { DispatchSettings } from '../settings/dispatch-settings';
 
 const seed = validateContract(DispatchSettings, DISPATCH_SEED_V1);
 const allActive = (): DirectoryState => 'active';

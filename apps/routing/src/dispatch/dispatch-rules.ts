@@ -1,5 +1,10 @@
-import type { FeedbackType, FieldError, Level } from '@closeloop/contracts';
-import type { DispatchMatch, DispatchSettings } from './dispatch-settings';
+import type { FeedbackType, Level } from '@closeloop/contracts';
+import type { DirectoryState } from '../settings/dispatch-settings.checks';
+import type { DispatchMatch, DispatchSettings } from '../settings/dispatch-settings';
+
+// The document's checks live with the settings (settings/dispatch-settings.checks.ts); re-exported for
+// the rules' readers and tests.
+export { checkDispatchSettings, type DirectoryState } from '../settings/dispatch-settings.checks';
 
 export interface DispatchInput {
   type: FeedbackType;
@@ -13,9 +18,6 @@ export interface DispatchDecision {
   rule: string | null;
   requiredSkills: string[];
 }
-
-/** What routing knows of a department or skill: active, deactivated, or not (yet) in its read model. */
-export type DirectoryState = 'active' | 'inactive' | 'unknown';
 
 /**
  * R3: the department a ticket goes to. Rules are tried in order; a rule whose department has been
@@ -45,39 +47,4 @@ export function matches(match: DispatchMatch, ticket: DispatchInput): boolean {
 
 function categoryMatches(pattern: string, category: string): boolean {
   return pattern.endsWith('.*') ? category.startsWith(pattern.slice(0, -1)) : pattern === category;
-}
-
-/**
- * A dispatch document against the directory as routing knows it: unique rule ids, every department (rules
- * and fallback) an active department, every required skill an active skill.
- */
-export function checkDispatchSettings(
-  settings: DispatchSettings,
-  departments: (id: string) => DirectoryState,
-  skills: (id: string) => DirectoryState,
-): FieldError[] {
-  const problems: FieldError[] = [];
-  const ids = new Set<string>();
-  const known = (state: DirectoryState, what: string) =>
-    state === 'active'
-      ? null
-      : state === 'inactive'
-        ? `${what} is deactivated`
-        : `${what} is not in the org directory (just created? routing hears of it within moments: retry)`;
-  settings.rules.forEach((rule, i) => {
-    if (ids.has(rule.id)) problems.push({ field: `rules.${i}.id`, message: `duplicate rule id ${rule.id}` });
-    ids.add(rule.id);
-    const department = known(departments(rule.department), `department ${rule.department}`);
-    if (department) problems.push({ field: `rules.${i}.department`, message: department });
-    (rule.requiredSkills ?? []).forEach((skill, j) => {
-      const problem = known(skills(skill), `skill ${skill}`);
-      if (problem) problems.push({ field: `rules.${i}.requiredSkills.${j}`, message: problem });
-    });
-  });
-  const fallback = known(
-    departments(settings.fallbackDepartment),
-    `department ${settings.fallbackDepartment}`,
-  );
-  if (fallback) problems.push({ field: 'fallbackDepartment', message: fallback });
-  return problems;
 }

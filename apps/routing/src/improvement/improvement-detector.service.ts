@@ -7,10 +7,10 @@ import { ScheduledJob } from '@closeloop/scheduling';
 import { ImprovementEvents } from '@closeloop/contracts';
 import { parseWeek, weekBefore, weekOfDate, type BusinessWeek } from '../compliance/business-week';
 import type { RoutingEnv } from '../routing.env';
-import { RoutingSettings } from '../sla/sla-settings.repository';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
 import type { ImprovementCaseEntity } from './entities/improvement-case.entity';
 import { caseEvent, openedEvent, priorityOf, runningHigh } from './improvement-rules';
-import type { ImprovementSettings } from './improvement-settings';
+import type { ImprovementSettings } from '../settings/improvement-settings';
 import { ImprovementRepository } from './improvement.repository';
 
 const log = createLogger('improvement');
@@ -26,14 +26,14 @@ const CATCH_UP_WEEKS = 8;
  * evaluated when it is back, oldest first (at most `CATCH_UP_WEEKS`), so a run of weeks is never missed.
  */
 @Injectable()
-export class ImprovementDetector {
+export class ImprovementDetectorService {
   /** The last week this process saw evaluated: saves a database round trip on every tick. */
   private evaluated: string | undefined;
 
   constructor(
     private readonly uow: UnitOfWork,
     private readonly repository: ImprovementRepository,
-    private readonly settings: RoutingSettings,
+    private readonly settings: RoutingSettingsRepository,
   ) {}
 
   /** Looks every SLA_SWEEP_INTERVAL_MS (0: off; tests call it with their instant) whether a week closed. */

@@ -1,6 +1,6 @@
 import type { ImprovementCaseOpenedV1, ImprovementCaseV1, PriorityBand } from '@closeloop/contracts';
 import type { ImprovementCaseEntity } from './entities/improvement-case.entity';
-import type { ImprovementPriority } from './improvement-settings';
+import type { ImprovementPriority } from '../settings/improvement-settings';
 import type { RunFigures } from './improvement.repository';
 
 /**

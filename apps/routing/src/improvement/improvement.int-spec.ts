@@ -26,7 +26,7 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
-import { ImprovementDetector } from './improvement-detector.service';
+import { ImprovementDetectorService } from './improvement-detector.service';
 
 jest.setTimeout(90_000);
 
@@ -49,7 +49,7 @@ const start = () =>
     prefix,
     env: { SLA_SWEEP_INTERVAL_MS: '0' },
   });
-const detector = (service: InProcessService) => service.app.get(ImprovementDetector);
+const detector = (service: InProcessService) => service.app.get(ImprovementDetectorService);
 
 let sequence = 0;
 async function complaint(

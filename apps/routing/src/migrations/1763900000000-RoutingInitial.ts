@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { messagingTablesUp } from '@closeloop/persistence';
-import { SEEDED_SLA_SETTINGS } from '../sla/sla-settings';
+import { SEEDED_SLA_SETTINGS } from '../settings/sla-settings';
 
 /** Routing's schema: messaging tables, tickets with indexed due times (R2), ticket history (R6), settings (R1). */
 export class RoutingInitial1763900000000 implements MigrationInterface {

@@ -25,7 +25,7 @@ import {
 } from '@closeloop/testing';
 import { RoutingEnv } from '../routing.env';
 import { RoutingModule } from '../routing.module';
-import { CalendarCoverageCheck } from '../sla/calendar-coverage.check';
+import { CalendarCoverageScheduler } from '../sla/calendar-coverage.scheduler';
 
 jest.setTimeout(60_000);
 
@@ -184,7 +184,7 @@ it('refuses a missing or stale If-Match, a non-admin and a broken reference, cha
 });
 
 it('warns while a calendar lacks next year’s holidays, and stops once an admin adds them', async () => {
-  const check = routing.app.get(CalendarCoverageCheck);
+  const check = routing.app.get(CalendarCoverageScheduler);
   // 2026-12-01: the seed covers 2024-2026; the 2027 notice has not been entered.
   const december = new Date('2026-12-01T02:00:00Z');
   const gaps = await check.run(december, true);

@@ -16,22 +16,22 @@ import {
 } from '@closeloop/contracts';
 import type { EntityManager } from 'typeorm';
 import type { ClassConstructor } from 'class-transformer';
-import { ImprovementSettings } from '../improvement/improvement-settings';
+import { ImprovementSettings } from './improvement-settings';
 import {
   isRoutingSettingsKey,
   ROUTING_SETTINGS,
-  RoutingSettings,
+  RoutingSettingsRepository,
   type RoutingSettingsKey,
-} from '../sla/sla-settings.repository';
-import { dispatchSettingsProblems } from '../dispatch/dispatch-settings.checks';
+} from './routing-settings.repository';
+import { dispatchSettingsProblems } from './dispatch-settings.checks';
 import {
   calendarIds,
   checkCalendarReference,
   checkCalendarSettings,
   checkSlaSettings,
   type CalendarReference,
-} from './settings-checks';
-import { SettingsRepository, type StoredSettings } from './settings.repository';
+} from './calendar-settings.checks';
+import { SettingRevisionsRepository, type StoredSettings } from './setting-revisions.repository';
 
 const log = createLogger('settings');
 
@@ -45,8 +45,8 @@ const log = createLogger('settings');
 export class SettingsService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly settings: RoutingSettings,
-    private readonly repository: SettingsRepository,
+    private readonly settings: RoutingSettingsRepository,
+    private readonly repository: SettingRevisionsRepository,
   ) {}
 
   async get(request: GetSettingsRequest): Promise<SettingsView> {

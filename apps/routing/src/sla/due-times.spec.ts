@@ -1,7 +1,7 @@
 import { compileCalendar, defaultChinaCalendar } from '@closeloop/calendar';
 import { validateContract } from '@closeloop/contracts';
 import { SLA_SEED_V1 } from '../migrations/1795419810702-SlaPoliciesAndCalendars';
-import { checkCalendarSettings } from '../settings/settings-checks';
+import { checkCalendarSettings } from '../settings/calendar-settings.checks';
 import {
   checkSlaSettings,
   choosePolicy,
@@ -10,7 +10,7 @@ import {
   type CalendarLookup,
   type TicketFacts,
 } from './due-times';
-import { SlaSettings, type SlaPolicy } from './sla-settings';
+import { SlaSettings, type SlaPolicy } from '../settings/sla-settings';
 
 const china = compileCalendar({ ...defaultChinaCalendar(), id: 'default' });
 const calendars: CalendarLookup = (id) => (id === 'default' ? china : undefined);

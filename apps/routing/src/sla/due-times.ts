@@ -4,8 +4,9 @@ import {
   workingDaysAfter,
   type BusinessCalendar,
 } from '@closeloop/calendar';
-import { LEVELS, type Channel, type FeedbackType, type Level, type SlaState } from '@closeloop/contracts';
-import type { Segment, SlaMetric, SlaPolicy, SlaSettings, SlaTargets } from './sla-settings';
+import type { Channel, FeedbackType, Level, SlaState } from '@closeloop/contracts';
+import type { Segment, SlaMetric, SlaPolicy, SlaSettings, SlaTargets } from '../settings/sla-settings';
+import type { CalendarLookup } from '../settings/routing-settings.repository';
 
 export interface TicketFacts {
   level: Level;
@@ -30,8 +31,11 @@ export interface DueTimes {
   resolution: Date | null;
 }
 
-/** Compiled business calendars by id (settings `calendar`). */
-export type CalendarLookup = (id: string) => BusinessCalendar | undefined;
+// The calendar lookup is the settings store's (settings/routing-settings.repository.ts) and the SLA
+// document's checks live with the settings (settings/sla-settings.checks.ts): re-exported for the rules'
+// readers and tests.
+export type { CalendarLookup } from '../settings/routing-settings.repository';
+export { checkSlaSettings, type SettingsProblem } from '../settings/sla-settings.checks';
 
 /** R1: the first policy whose every given condition holds. A policy listing segments needs a known segment. */
 export function choosePolicy(settings: SlaSettings, facts: TicketFacts): SlaPolicy {
@@ -85,55 +89,4 @@ export function slaState(now: Date, openDueTimes: readonly Date[], dueSoonMinute
   if (earliest <= now.getTime()) return 'breached';
   if (earliest - now.getTime() <= dueSoonMinutes * 60_000) return 'due_soon';
   return 'on_track';
-}
-
-export interface SettingsProblem {
-  field: string;
-  message: string;
-}
-
-const METRICS = ['firstResponse', 'plan', 'progressEvery', 'resolution'] as const;
-
-/**
- * What class-validator cannot say about an SLA document: unique ids, known calendars, targets for every
- * level a policy can match, one amount per metric, and a last policy that matches every ticket.
- */
-export function checkSlaSettings(settings: SlaSettings, calendarIds: ReadonlySet<string>): SettingsProblem[] {
-  const problems: SettingsProblem[] = [];
-  const seen = new Set<string>();
-  settings.policies.forEach((policy, i) => {
-    const at = `policies.${i}`;
-    if (seen.has(policy.id))
-      problems.push({ field: `${at}.id`, message: `duplicate policy id ${policy.id}` });
-    seen.add(policy.id);
-    if (!calendarIds.has(policy.calendar)) {
-      problems.push({ field: `${at}.calendar`, message: `no calendar with id ${policy.calendar}` });
-    }
-    for (const level of policy.match.levels ?? LEVELS) {
-      const targets = policy.targets[level];
-      if (!targets) {
-        problems.push({ field: `${at}.targets.${level}`, message: `required: the policy matches ${level}` });
-        continue;
-      }
-      for (const metric of METRICS) {
-        if (!targets[metric]) continue;
-        const { minutes, workingDays, clock } = targets[metric];
-        const field = `${at}.targets.${level}.${metric}`;
-        if ((minutes === undefined) === (workingDays === undefined)) {
-          problems.push({ field, message: 'give exactly one of minutes and workingDays' });
-        } else if (workingDays !== undefined && clock !== 'business') {
-          problems.push({ field: `${field}.clock`, message: 'workingDays counts on the business clock' });
-        }
-      }
-    }
-  });
-  const last = settings.policies.length - 1;
-  const { levels, types, channels, segments } = settings.policies[last]?.match ?? {};
-  if (last >= 0 && (levels || types || channels || segments)) {
-    problems.push({
-      field: `policies.${last}.match`,
-      message: 'the last policy must match every ticket (no conditions)',
-    });
-  }
-  return problems;
 }

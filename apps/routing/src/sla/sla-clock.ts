@@ -6,7 +6,7 @@ import {
 } from '@closeloop/calendar';
 import type { SlaMetricName, SlaState, TicketStatus } from '@closeloop/contracts';
 import { slaState } from './due-times';
-import type { Clock, SlaTargets } from './sla-settings';
+import type { Clock, SlaTargets } from '../settings/sla-settings';
 
 /** What the SLA clock needs to know of a ticket (a subset of the entity, so the rules stay pure). */
 export interface ClockTicket {

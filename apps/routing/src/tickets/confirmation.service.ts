@@ -9,11 +9,12 @@ import {
   type CustomerLinkRequest,
   type CustomerLinkView,
 } from '@closeloop/contracts';
-import { rulesFor, SlaRulesReader } from '../sla/sla-rules';
+import { rulesFor } from './sla-rules';
+import { SlaRulesService } from './sla-rules.service';
 import type { TicketEntity } from './entities/ticket.entity';
 import { mayAct, maySee } from './ticket-access';
 import { TicketRepository } from './ticket.repository';
-import { TicketWriter } from './ticket-writer';
+import { TicketWriter } from './ticket.writer';
 import { newNonce } from './ticket-lifecycle.service';
 import * as transitions from './transitions';
 
@@ -31,7 +32,7 @@ export class ConfirmationService {
     private readonly uow: UnitOfWork,
     private readonly tickets: TicketRepository,
     private readonly writer: TicketWriter,
-    private readonly rules: SlaRulesReader,
+    private readonly rules: SlaRulesService,
   ) {}
 
   /** For staff: what the link of a resolved ticket names, for the gateway to sign. */

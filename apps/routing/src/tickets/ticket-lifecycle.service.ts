@@ -21,12 +21,13 @@ import {
   type TicketView,
 } from '@closeloop/contracts';
 import { AssignmentService } from '../dispatch/assignment.service';
-import { rulesFor, SlaRulesReader, type SlaRulesSnapshot } from '../sla/sla-rules';
+import { rulesFor, type SlaRulesSnapshot } from './sla-rules';
+import { SlaRulesService } from './sla-rules.service';
 import type { TicketEntity } from './entities/ticket.entity';
 import { lockForChange, requireIfMatch } from './ticket-change-guard';
 import { TicketRepository } from './ticket.repository';
 import { TicketService } from './ticket.service';
-import { TicketWriter } from './ticket-writer';
+import { TicketWriter } from './ticket.writer';
 import * as transitions from './transitions';
 
 const log = createLogger('ticket-lifecycle');
@@ -61,7 +62,7 @@ export class TicketLifecycleService {
     private readonly uow: UnitOfWork,
     private readonly tickets: TicketRepository,
     private readonly writer: TicketWriter,
-    private readonly rules: SlaRulesReader,
+    private readonly rules: SlaRulesService,
     private readonly queries: TicketService,
     private readonly assignment: AssignmentService,
   ) {}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FeedbackReceivedV1 } from '@closeloop/contracts';
 import { dueTimes, type DueTimes } from '../sla/due-times';
 import { nextDue, nextWorkAt, type ClockTicket } from '../sla/sla-clock';
-import type { SlaRulesSnapshot } from '../sla/sla-rules';
+import type { SlaRulesSnapshot } from './sla-rules';
 import type { NewTicketRow } from './ticket.repository';
 
 /** A ticket about to be opened for a received feedback: its row and its due times. */

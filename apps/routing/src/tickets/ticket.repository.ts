@@ -2,19 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
 import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
 import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
-import { TicketHistoryEntity } from './entities/ticket-history.entity';
+import { TicketHistoryEntity } from '../ticket-history/entities/ticket-history.entity';
+import {
+  deferTicketHistory,
+  insertTicketHistory,
+  type TicketHistoryRow,
+} from '../ticket-history/ticket-history';
 import { TicketEntity } from './entities/ticket.entity';
 import type { Visibility } from './ticket-access';
-
-/** A history entry as written (its id is the sequence's). */
-type HistoryRow = Omit<TicketHistoryEntity, 'id'>;
-const HISTORY = new DeferredInsert<HistoryRow>('routing.ticket_history', {
-  ticketId: 'ticket_id',
-  at: 'at',
-  actor: 'actor',
-  action: 'action',
-  data: { column: 'data', json: true },
-});
 
 /** Opening tickets (insertNew): a feedback that has its ticket already is skipped. */
 const INSERT_TICKET = new DeferredInsert<NewTicketRow & Pick<TicketEntity, 'version'>, { id: string }>(
@@ -125,12 +120,12 @@ export class TicketRepository {
    * A history entry written with the transaction's other deferred rows just before its commit (one
    * multi-row insert for a consumer batch): for changes whose transaction does not read the history back.
    */
-  deferHistory(tx: Tx, entry: HistoryRow): void {
-    tx.deferInsert(HISTORY, entry);
+  deferHistory(tx: Tx, entry: TicketHistoryRow): void {
+    deferTicketHistory(tx, entry);
   }
 
-  async addHistory(manager: EntityManager, entry: HistoryRow): Promise<void> {
-    await insertRows(manager, HISTORY, [entry]);
+  async addHistory(manager: EntityManager, entry: TicketHistoryRow): Promise<void> {
+    await insertTicketHistory(manager, entry);
   }
 
   async findByNumber(ticketNo: string): Promise<TicketEntity | null> {

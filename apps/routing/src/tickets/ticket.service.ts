@@ -13,8 +13,8 @@ import {
   type TicketView,
 } from '@closeloop/contracts';
 import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
-import { SlaRulesReader } from '../sla/sla-rules';
-import { RoutingSettings } from '../sla/sla-settings.repository';
+import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
+import { SlaRulesService } from './sla-rules.service';
 import { AssignmentService } from '../dispatch/assignment.service';
 import type { DispatchDecision } from '../dispatch/dispatch-rules';
 import { isStaff, maySee, visibilityOf } from './ticket-access';
@@ -23,7 +23,7 @@ import { newTicket } from './ticket-opening';
 import { TicketOpeningWriter, type TicketOpening } from './ticket-opening.writer';
 import { TicketRepository } from './ticket.repository';
 import type { TicketEntity } from './entities/ticket.entity';
-import { toSummaryView, toView } from './ticket.views';
+import { toSummaryView, toView } from './ticket.presenter';
 
 const log = createLogger('tickets');
 
@@ -44,8 +44,8 @@ export class TicketService {
   constructor(
     private readonly tickets: TicketRepository,
     private readonly outcomes: SlaOutcomeRepository,
-    private readonly settings: RoutingSettings,
-    private readonly rules: SlaRulesReader,
+    private readonly settings: RoutingSettingsRepository,
+    private readonly rules: SlaRulesService,
     private readonly assignment: AssignmentService,
     private readonly openings: TicketOpeningWriter,
   ) {}

@@ -1,6 +1,6 @@
 import { compileCalendar, defaultChinaCalendar } from '@closeloop/calendar';
 import { DomainError } from '@closeloop/contracts';
-import type { SlaSettings, SlaTargets } from '../sla/sla-settings';
+import type { SlaSettings, SlaTargets } from '../settings/sla-settings';
 import type { TicketEntity } from './entities/ticket.entity';
 import * as transitions from './transitions';
 import type { ChangeContext, TicketRules } from './transitions';

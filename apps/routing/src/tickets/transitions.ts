@@ -21,8 +21,8 @@ import {
   type DueColumns,
   type OpenMetric,
 } from '../sla/sla-clock';
-import type { SlaSettings, SlaTargets } from '../sla/sla-settings';
-import type { LifecycleSettings } from './lifecycle-settings';
+import type { SlaSettings, SlaTargets } from '../settings/sla-settings';
+import type { LifecycleSettings } from '../settings/lifecycle-settings';
 import type { TicketEntity } from './entities/ticket.entity';
 import { resolutionEventId } from './resolution-event-id';
 

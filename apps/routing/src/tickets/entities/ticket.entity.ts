@@ -9,7 +9,7 @@ import {
   type ValueTransformer,
 } from 'typeorm';
 import type { Channel, CloseReason, FeedbackType, Level, Segment, TicketStatus } from '@closeloop/contracts';
-import type { SlaTargets } from '../../sla/sla-settings';
+import type { SlaTargets } from '../../settings/sla-settings';
 
 /** bigint columns come back from pg as strings; amounts in fen stay far below 2^53. */
 const bigintAsNumber: ValueTransformer = {

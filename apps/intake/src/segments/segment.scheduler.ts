@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { ScheduledJob } from '@closeloop/scheduling';
+import type { IntakeEnv } from '../intake.env';
+import { nextLocalTime } from '../scheduling/next-local-time';
+import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
+import { SegmentService } from './segment.service';
+
+/** The nightly G1 pass, once across replicas, at the settings' local time in the business time zone. */
+@Injectable()
+export class SegmentScheduler {
+  constructor(
+    private readonly segments: SegmentService,
+    private readonly settings: IntakeSettingsRepository,
+  ) {}
+
+  @ScheduledJob('segments-nightly', {
+    every: (env: IntakeEnv) => env.JOB_POLL_SECONDS * 1000,
+    nextRun: (self: SegmentScheduler, after) => self.nextNightly(after),
+    retryMs: () => 5 * 60_000,
+  })
+  async nightly(): Promise<void> {
+    await this.segments.nightly();
+  }
+
+  /** The settings' nightly time after `after` (read again after every run: a changed time applies next). */
+  async nextNightly(after: Date): Promise<Date> {
+    const { nightly } = await this.settings.get('segments');
+    return nextLocalTime(after, nightly.localTime, nightly.timeZone);
+  }
+}

@@ -137,8 +137,8 @@ type NewCustomerRow = Omit<CustomerRow, 'nameHash' | 'idNumberHash'> & {
   createdAt: Date;
   updatedAt: Date;
 };
-const INSERT_CUSTOMER = new DeferredInsert<NewCustomerRow>('intake.customers', {
-  id: 'id',
+/** The columns of a customer's own fields: one map for the insert and for `update`. */
+const CUSTOMER_COLUMNS: Record<keyof CustomerRow, string> = {
   kind: 'kind',
   nameEnc: 'name_enc',
   nameHash: 'name_hash',
@@ -146,6 +146,10 @@ const INSERT_CUSTOMER = new DeferredInsert<NewCustomerRow>('intake.customers', {
   idNumberHash: 'id_number_hash',
   storeId: 'store_id',
   accountManagerId: 'account_manager_id',
+};
+const INSERT_CUSTOMER = new DeferredInsert<NewCustomerRow>('intake.customers', {
+  id: 'id',
+  ...CUSTOMER_COLUMNS,
   idempotencyKey: 'idempotency_key',
   createdAt: 'created_at',
   updatedAt: 'updated_at',
@@ -373,15 +377,7 @@ export class CustomerRepository {
 
   /** Writes the given columns and moves the version on. */
   async update(manager: EntityManager, id: string, changes: Partial<CustomerRow>, at: Date): Promise<void> {
-    const columns: Record<keyof CustomerRow, string> = {
-      kind: 'kind',
-      nameEnc: 'name_enc',
-      nameHash: 'name_hash',
-      idNumberEnc: 'id_number_enc',
-      idNumberHash: 'id_number_hash',
-      storeId: 'store_id',
-      accountManagerId: 'account_manager_id',
-    };
+    const columns = CUSTOMER_COLUMNS;
     const sets: string[] = [];
     const params: unknown[] = [id, at];
     for (const [key, value] of Object.entries(changes) as [keyof CustomerRow, unknown][]) {

@@ -82,8 +82,26 @@ export async function startPlatform(
   let replicas = 0;
   const pids: RunningPlatform['pids'] = {};
 
-  /** Spawns one process of `service` on `port`, registered under `key`, and waits for its /health. */
-  const spawnService = async (service: ServiceName, key: string, port: number) => {
+  /**
+   * Spawns one process of `service`, registered under `key`, and waits for its /health. A free port found
+   * by `freePort` can be taken by a parallel test before the service binds it: a start that failed with
+   * EADDRINUSE is tried again on a new port (the service keeps it for later restarts).
+   */
+  const spawnService = async (service: ServiceName, key: string, port: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const from = logs.length;
+      try {
+        return await spawnOnce(service, key, port);
+      } catch (error) {
+        const taken = logs.slice(from).some((l) => l.service === service && l.line.includes('EADDRINUSE'));
+        if (!taken || attempt === 3) throw error;
+        port = await freePort();
+        if (key === service) ports[service] = port;
+      }
+    }
+  };
+
+  const spawnOnce = async (service: ServiceName, key: string, port: number) => {
     const child = spawn(process.execPath, [...(options.execArgv?.[service] ?? []), main(service)], {
       cwd: ROOT,
       env: {
@@ -104,6 +122,8 @@ export async function startPlatform(
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // 'close' comes after the process's output is read to its end (its last log lines included).
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     for (const stream of [child.stdout, child.stderr]) {
       let buffer = '';
       stream.setEncoding('utf8');
@@ -123,7 +143,8 @@ export async function startPlatform(
       },
       (status) => status === 200,
       { timeoutMs: 30_000, intervalMs: 100, what: `${service} /health` },
-    ).catch((error: unknown) => {
+    ).catch(async (error: unknown) => {
+      if (child.exitCode !== null) await closed;
       const tail = logs
         .filter((l) => l.service === service)
         .slice(-20)

@@ -46,3 +46,4 @@ export {
   defaultChinaCallWindowsCalendar,
   expandHolidayArrangements,
 } from './china/default-china-calendar';
+export { nextLocalTime } from './next-local-time';

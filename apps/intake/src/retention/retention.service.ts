@@ -7,7 +7,7 @@ import { ScheduledJob } from '@closeloop/scheduling';
 import type { IntakeEnv } from '../intake.env';
 import { CustomerRepository } from '../customers/customer.repository';
 import { CustomersService } from '../customers/customers.service';
-import { nextLocalTime } from '../scheduling/next-local-time';
+import { nextLocalTime } from '@closeloop/calendar';
 import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { RetentionRepository } from './retention.repository';
 

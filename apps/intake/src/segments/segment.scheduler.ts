@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ScheduledJob } from '@closeloop/scheduling';
 import type { IntakeEnv } from '../intake.env';
-import { nextLocalTime } from '../scheduling/next-local-time';
+import { nextLocalTime } from '@closeloop/calendar';
 import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { SegmentService } from './segment.service';
 

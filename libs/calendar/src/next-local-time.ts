@@ -1,5 +1,5 @@
-import { MS_PER_DAY, MS_PER_MINUTE } from '@closeloop/calendar/local-date';
-import { instantToWallMs, wallMsToInstant } from '@closeloop/calendar/time-zone';
+import { MS_PER_DAY, MS_PER_MINUTE } from './local-date';
+import { instantToWallMs, wallMsToInstant } from './time-zone';
 
 /**
  * The first instant after `after` at which the wall clock of `timeZone` shows `hh:mm` (a nightly job's

@@ -5,20 +5,13 @@ import { DomainError } from './errors';
  * pass `nextCursor` back unchanged; anything else is a 400 with a field error on `cursor`.
  */
 export function encodeKeyCursor(key: string): string {
-  return Buffer.from(JSON.stringify({ after: key }), 'utf8').toString('base64url');
+  return encodeCursor({ after: key });
 }
 
 export function decodeKeyCursor(cursor: string): string {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const after = (value as { after?: unknown } | null)?.after;
-    if (typeof after === 'string' && after.length > 0) return after;
-  } catch {
-    // fall through: not one of ours
-  }
-  throw new DomainError('VALIDATION_FAILED', undefined, [
-    { field: 'cursor', message: 'is not a cursor this API gave out' },
-  ]);
+  const { after } = decodeCursor(cursor);
+  if (typeof after === 'string' && after.length > 0) return after;
+  throw notOurCursor();
 }
 
 /**
@@ -34,9 +27,13 @@ export function decodeCursor(cursor: string): Record<string, unknown> {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
-    // fall through
+    // fall through: not one of ours
   }
-  throw new DomainError('VALIDATION_FAILED', undefined, [
+  throw notOurCursor();
+}
+
+function notOurCursor(): DomainError {
+  return new DomainError('VALIDATION_FAILED', undefined, [
     { field: 'cursor', message: 'is not a cursor this API gave out' },
   ]);
 }

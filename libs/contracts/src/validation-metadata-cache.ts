@@ -30,7 +30,8 @@ type Metadata = ReturnType<Lookup>[number];
  *
  * Installed once per process, by importing this module (validation.ts does).
  */
-export function cacheValidationMetadata(storage: Storage = getMetadataStorage()): void {
+function cacheValidationMetadata(): void {
+  const storage = getMetadataStorage();
   const marked = storage as Storage & { [INSTALLED]?: true };
   if (marked[INSTALLED]) return;
   marked[INSTALLED] = true;

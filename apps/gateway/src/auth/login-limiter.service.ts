@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SERVICE_ENV } from '@closeloop/runtime';
+import { ScheduledJob } from '@closeloop/scheduling';
 import { DomainError } from '@closeloop/contracts';
 import type { GatewayEnv } from '../gateway.env';
 
@@ -85,15 +86,25 @@ export class LoginLimiterService {
        WHERE key = ANY($1::text[])`,
       [[ipKeyOf(ip), accountKeyOf(email)], accountKeyOf(email)],
     );
-    await this.dataSource.query(
-      `DELETE FROM gateway.login_limits WHERE key IN (
-         SELECT key FROM gateway.login_limits
-          WHERE window_start < now() - interval '1 day'
-            AND coalesce(locked_until, '-infinity') < now()
-            AND coalesce(last_failure_at, '-infinity') < now() - make_interval(secs => $1::float8)
-          LIMIT 100)`,
+  }
+
+  /**
+   * Forgets keys that no longer limit anything: their window is a day old, they are not locked, and their
+   * last failure is older than the longest lock. A scheduled job (once across replicas), not a step of each
+   * login: the login path stays two statements.
+   */
+  @ScheduledJob('login-limits-prune', {
+    every: (env: GatewayEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
+  })
+  async prune(): Promise<number> {
+    const [, deleted] = await this.dataSource.query<[unknown, number]>(
+      `DELETE FROM gateway.login_limits
+        WHERE window_start < now() - interval '1 day'
+          AND coalesce(locked_until, '-infinity') < now()
+          AND coalesce(last_failure_at, '-infinity') < now() - make_interval(secs => $1::float8)`,
       [this.env.LOGIN_LOCKOUT_MAX_SECONDS],
     );
+    return deleted;
   }
 }
 

@@ -14,6 +14,7 @@ import {
 } from '@closeloop/testing';
 import { startGateway } from '../testing/gateway-fixtures';
 import { configureGatewayRoutes } from '../http/configure';
+import { LoginLimiterService } from './login-limiter.service';
 
 jest.setTimeout(90_000);
 
@@ -199,5 +200,22 @@ describe('stored hashes of older parameters', () => {
       ADMIN.email,
     ]);
     expect((await login(gateway, ADMIN.email, 'anything at all', '203.0.113.51')).status).toBe(401);
+  });
+});
+
+describe('keys that limit nothing any more', () => {
+  it('are forgotten by the login-limits-prune job; a locked or recent one is kept', async () => {
+    const [gateway] = started;
+    await db.query(
+      `INSERT INTO gateway.login_limits (key, window_start, attempts, failures, last_failure_at, locked_until)
+       VALUES ('ip:stale', now() - interval '2 days', 3, 0, NULL, NULL),
+              ('ip:recent', now(), 3, 0, NULL, NULL),
+              ('account:locked', now() - interval '2 days', 1, 5, now(), now() + interval '1 hour')`,
+    );
+    await gateway.app.get(LoginLimiterService).prune();
+    const keys = await db.query<{ key: string }>(
+      `SELECT key FROM gateway.login_limits WHERE key IN ('ip:stale', 'ip:recent', 'account:locked') ORDER BY key`,
+    );
+    expect(keys.map((row) => row.key)).toEqual(['account:locked', 'ip:recent']);
   });
 });

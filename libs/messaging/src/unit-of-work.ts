@@ -192,7 +192,7 @@ const TERMINATE_WAIT_MS = 2_000;
  * (waiting for it to exit), after which the answer is final. Only a backend running this very transaction
  * id is ended.
  */
-export async function transactionOutcome(
+async function transactionOutcome(
   dataSource: DataSource,
   xid: string,
 ): Promise<'committed' | 'aborted' | 'unknown'> {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { republishEvents, type OutboxEvent, type OutboxRelay } from '@closeloop/messaging';
+import type { OutboxEvent, OutboxRelay, OutboxWriter } from '@closeloop/messaging';
 import { currentJobRun } from '@closeloop/scheduling';
 
 /** What one event reconciliation job knows: which rows lost their event, the event rebuilt, the mark. */
@@ -19,8 +19,8 @@ export interface LostEvents<R> {
  */
 export async function republishLostEvents<R>(
   dataSource: DataSource,
+  outbox: OutboxWriter,
   relay: OutboxRelay,
-  schema: string,
   batch: number,
   lost: LostEvents<R>,
 ): Promise<number> {
@@ -29,9 +29,8 @@ export async function republishLostEvents<R>(
   for (;;) {
     const republished = await dataSource.transaction(async (manager) => {
       const rows = await lost.lock(manager, batch);
-      await republishEvents(
+      await outbox.republish(
         manager,
-        schema,
         rows.map((row) => lost.event(row)),
       );
       await lost.markRepublished(manager, rows);

@@ -135,14 +135,13 @@ export class CallerVerifier {
       departments: claims.departments,
       stores: claims.stores,
     };
-    if (typeof claims.exp === 'number') {
-      if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { caller, expiresAtMs: claims.exp * 1000 });
-    }
+    if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { caller, expiresAtMs: claims.exp * 1000 });
     return caller;
   }
 
-  private check(token: string): CallerClaims {
+  /** The token's claims; `exp` is always there, a token without one is refused. */
+  private check(token: string): CallerClaims & { exp: number } {
     const invalid = () => new DomainError('UNAUTHENTICATED', 'the signed caller is invalid or expired');
     let claims: CallerClaims;
     try {
@@ -171,7 +170,7 @@ export class CallerVerifier {
     ) {
       throw invalid();
     }
-    return claims;
+    return { ...claims, exp: claims.exp };
   }
 }
 

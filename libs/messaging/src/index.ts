@@ -8,4 +8,3 @@ export * from './event-consumer';
 export * from './rpc';
 export * from './observer';
 export * from './caller-token';
-export * from './outbox-republish';

@@ -18,8 +18,8 @@ export interface NatsAuth {
  * The inbox prefix of a connection as `user`: each NATS user may read replies only under its own prefix
  * (deploy/nats/accounts.conf), so no service can listen to the answers another one receives.
  */
-export function inboxPrefixFor(user: string | undefined): string | undefined {
-  return user ? `_INBOX_${user}` : undefined;
+function inboxPrefixFor(user: string): string {
+  return `_INBOX_${user}`;
 }
 
 export async function connectNats(url: string, name: string, auth: NatsAuth = {}): Promise<NatsConnection> {

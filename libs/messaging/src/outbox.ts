@@ -7,6 +7,7 @@ import {
   insertRows,
   insertStatements,
   quoteIdent,
+  UnnestInsert,
   type Statement,
 } from '@closeloop/persistence';
 
@@ -30,16 +31,19 @@ interface OutboxRow {
  */
 export class OutboxWriter {
   private readonly rows: DeferredInsert<OutboxRow>;
+  private readonly republished: UnnestInsert<OutboxRow>;
 
   constructor(
     schema: string,
     private readonly source: string,
   ) {
-    this.rows = new DeferredInsert<OutboxRow>(`${quoteIdent(schema)}.outbox`, {
-      id: 'id',
-      type: 'event_type',
-      json: 'envelope',
-    });
+    const table = `${quoteIdent(schema)}.outbox`;
+    this.rows = new DeferredInsert<OutboxRow>(table, { id: 'id', type: 'event_type', json: 'envelope' });
+    this.republished = new UnnestInsert<OutboxRow>(
+      table,
+      { id: ['id', 'uuid'], type: ['event_type', 'text'], json: ['envelope', 'jsonb'] },
+      'ON CONFLICT (id) DO UPDATE SET sent_at = NULL, attempts = 0, last_error = NULL',
+    );
   }
 
   /**
@@ -80,6 +84,17 @@ export class OutboxWriter {
   /** The INSERTs of `insert` (values as parameters), to send with other statements in one round trip. */
   insertStatements(events: readonly OutboxEvent[]): Statement[] {
     return insertStatements(this.rows, this.values(events));
+  }
+
+  /**
+   * Puts events back in the outbox to be published again with their ORIGINAL ids (event reconciliation,
+   * issue 14): JetStream's duplicate window and every consumer's inbox drop them where they did arrive. An
+   * event whose row is still kept (OUTBOX_RETENTION_SECONDS) goes out again as it was first stored; one whose
+   * row was deleted is written again as rebuilt by the caller. Values are bind parameters. The caller kicks
+   * the relay after its commit.
+   */
+  async republish(manager: EntityManager, events: readonly OutboxEvent[]): Promise<void> {
+    await this.republished.run(manager, this.values(events));
   }
 
   private values(events: readonly OutboxEvent[]): OutboxRow[] {

@@ -136,8 +136,9 @@ export class CommitOutcomeUnknownError extends Error {
  *
  * Records on the runner what its `startTransaction()` records (before sending, as it does, so a failed
  * begin is rolled back by `rollbackTransaction`; the adapter libs/persistence/src/typeorm-internals.ts):
- * TypeORM's own writes (`save`, `insert`) then join this transaction instead of opening one. Its transaction events are not broadcast (no subscriber listens to
- * them here; commits are not TypeORM's either, see runInTransaction).
+ * TypeORM's own writes (`save`, `insert`) then join this transaction instead of opening one. Its transaction
+ * events are not broadcast (no subscriber listens to them here; commits are not TypeORM's either, see
+ * runInTransaction).
  */
 export async function beginTransaction(runner: QueryRunner): Promise<string> {
   const client = (await runner.connect()) as PoolClient;
@@ -192,7 +193,7 @@ const TERMINATE_WAIT_MS = 2_000;
  * (waiting for it to exit), after which the answer is final. Only a backend running this very transaction
  * id is ended.
  */
-export async function transactionOutcome(
+async function transactionOutcome(
   dataSource: DataSource,
   xid: string,
 ): Promise<'committed' | 'aborted' | 'unknown'> {

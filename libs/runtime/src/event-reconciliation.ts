@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { republishEvents, type OutboxEvent, type OutboxRelay } from '@closeloop/messaging';
-import { currentJobRun } from '@closeloop/scheduling';
+import type { OutboxEvent, OutboxRelay, OutboxWriter } from '@closeloop/messaging';
+import { inBatches } from '@closeloop/scheduling';
 
 /** What one event reconciliation job knows: which rows lost their event, the event rebuilt, the mark. */
 export interface LostEvents<R> {
@@ -19,27 +19,22 @@ export interface LostEvents<R> {
  */
 export async function republishLostEvents<R>(
   dataSource: DataSource,
+  outbox: OutboxWriter,
   relay: OutboxRelay,
-  schema: string,
   batch: number,
   lost: LostEvents<R>,
 ): Promise<number> {
-  const signal = currentJobRun()?.signal;
-  let total = 0;
-  for (;;) {
-    const republished = await dataSource.transaction(async (manager) => {
+  const total = await inBatches(batch, () =>
+    dataSource.transaction(async (manager) => {
       const rows = await lost.lock(manager, batch);
-      await republishEvents(
+      await outbox.republish(
         manager,
-        schema,
         rows.map((row) => lost.event(row)),
       );
       await lost.markRepublished(manager, rows);
       return rows.length;
-    });
-    total += republished;
-    if (republished < batch || signal?.aborted) break;
-  }
+    }),
+  );
   if (total > 0) relay.kick();
   return total;
 }

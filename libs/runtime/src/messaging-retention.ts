@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createLogger } from '@closeloop/observability';
 import { quoteIdent } from '@closeloop/persistence';
-import { currentJobRun, ScheduledJob } from '@closeloop/scheduling';
+import { inBatches, ScheduledJob } from '@closeloop/scheduling';
 import type { CommonEnv } from './env';
 import { SERVICE_ENV, SERVICE_INFO, type ServiceInfo } from './tokens';
 
@@ -54,22 +54,15 @@ export class MessagingRetention {
     now: Date,
   ): Promise<number> {
     const before = new Date(now.getTime() - days * MS_PER_DAY);
-    const deleted = await this.drain(
-      `DELETE FROM ${this.schema}.${table} WHERE ${key} = ANY(ARRAY(
-         SELECT ${key} FROM ${this.schema}.${table} WHERE ${column} < $1 LIMIT ${BATCH}))`,
-      before,
-    );
+    const deleted = await inBatches(BATCH, async () => {
+      const [, count] = await this.dataSource.query<[unknown, number]>(
+        `DELETE FROM ${this.schema}.${table} WHERE ${key} = ANY(ARRAY(
+           SELECT ${key} FROM ${this.schema}.${table} WHERE ${column} < $1 LIMIT ${BATCH}))`,
+        [before],
+      );
+      return count;
+    });
     if (deleted > 0) log.info({ deleted, before, table }, 'messaging table pruned');
     return deleted;
-  }
-
-  private async drain(sql: string, before: Date): Promise<number> {
-    let total = 0;
-    const signal = currentJobRun()?.signal;
-    for (;;) {
-      const [, count] = await this.dataSource.query<[unknown, number]>(sql, [before]);
-      total += count;
-      if (count < BATCH || signal?.aborted) return total;
-    }
   }
 }

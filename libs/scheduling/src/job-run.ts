@@ -19,3 +19,18 @@ export function runInJob<T>(run: JobRun, fn: () => Promise<T>): Promise<T> {
 export function currentJobRun(): JobRun | undefined {
   return storage.getStore();
 }
+
+/**
+ * Runs `step` (which handles at most `batch` rows, in a transaction of its own, and returns how many) again
+ * and again until a short batch says nothing is left, or the current run is cancelled (shutdown, claim
+ * lost): a job's work in short transactions, no long lock on a busy table. Returns the rows handled.
+ */
+export async function inBatches(batch: number, step: () => Promise<number>): Promise<number> {
+  const signal = currentJobRun()?.signal;
+  let total = 0;
+  for (;;) {
+    const count = await step();
+    total += count;
+    if (count < batch || signal?.aborted) return total;
+  }
+}

@@ -215,7 +215,7 @@ export class JobScheduler implements OnApplicationBootstrap, BeforeApplicationSh
  * only (Postgres puts input values in some messages, e.g. 22P02); any other error by its class and message
  * (job code names ids only). Never a stack.
  */
-export function errorText(error: unknown): string {
+function errorText(error: unknown): string {
   const name = error instanceof Error ? error.name : 'Error';
   const code = pgErrorCode(error);
   if (code) return `${name} ${code}`;

@@ -36,7 +36,7 @@ export class FeedbackReconciliationScheduler {
     every: (env: IntakeEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
   })
   async reconcile(): Promise<number> {
-    const total = await republishLostEvents(this.dataSource, this.relay, 'intake', BATCH, {
+    const total = await republishLostEvents(this.dataSource, this.outbox, this.relay, BATCH, {
       lock: (manager, limit) =>
         this.feedback.lockWithoutTicket(manager, this.env.EVENT_RECONCILE_DELAY_SECONDS, limit),
       event: (row) => this.event(row),

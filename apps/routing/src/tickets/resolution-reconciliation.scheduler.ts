@@ -35,7 +35,7 @@ export class ResolutionReconciliationScheduler {
     every: (env: RoutingEnv) => env.HOUSEKEEPING_INTERVAL_SECONDS * 1000,
   })
   async reconcile(): Promise<number> {
-    const total = await republishLostEvents(this.dataSource, this.relay, 'routing', BATCH, {
+    const total = await republishLostEvents(this.dataSource, this.outbox, this.relay, BATCH, {
       lock: (manager, limit) =>
         this.resolutions.unseen(manager, this.env.EVENT_RECONCILE_DELAY_SECONDS, limit),
       event: (row) => this.event(row),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Channel, Emotion, FeedbackType, Level, Segment } from '@closeloop/contracts';
 
 /** What `feedback.received.v1` is rebuilt from: the stored feedback and its customer's current segment. */
@@ -22,8 +22,6 @@ export interface FeedbackWithoutTicket {
 /** SQL of the feedback-to-ticket reconciliation (issue 14): which feedback has its ticket, which not. */
 @Injectable()
 export class FeedbackReconciliationRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   async markTicketOpened(
     manager: EntityManager,
     opened: readonly { feedbackId: string; openedAt: string }[],
@@ -60,13 +58,5 @@ export class FeedbackReconciliationRepository {
     await manager.query(`UPDATE intake.feedback SET republished_at = now() WHERE id = ANY($1::uuid[])`, [
       ids,
     ]);
-  }
-
-  /** For operators and tests: how many feedback wait for their ticket. */
-  async countWithoutTicket(): Promise<number> {
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM intake.feedback WHERE ticket_opened_at IS NULL`,
-    );
-    return n;
   }
 }

@@ -37,7 +37,7 @@ export class PiiDecryptError extends Error {
 }
 
 /** The associated data of a place: `intake.<table>.<column>:<row id>`. */
-export function associatedData(place: PiiPlace): string {
+function associatedData(place: PiiPlace): string {
   return `intake.${place.column}:${place.rowId}`;
 }
 

@@ -37,7 +37,7 @@ export class PiiDecryptError extends Error {
 }
 
 /** The associated data of a place: `intake.<table>.<column>:<row id>`. */
-export function associatedData(place: PiiPlace): string {
+function associatedData(place: PiiPlace): string {
   return `intake.${place.column}:${place.rowId}`;
 }
 
@@ -130,15 +130,13 @@ export class PiiCipher {
   /** One value, through node:crypto, bound to its place. */
   encrypt(plaintext: string, place: PiiPlace): string {
     const iv = this.nextIvs(1);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv, {
-      authTagLength: TAG_BYTES,
-    });
-    cipher.setAAD(Buffer.from(associatedData(place), 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return (
-      `${this.currentPrefix}:${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:` +
-      ciphertext.toString('base64')
+    const { tag, ciphertext } = gcmSeal(
+      this.keys.get(this.activeKeyId)!,
+      iv,
+      plaintext,
+      associatedData(place),
     );
+    return `${this.currentPrefix}:${iv.toString('base64')}:${tag.toString('base64')}:${ciphertext.toString('base64')}`;
   }
 
   /**
@@ -209,12 +207,9 @@ export class PiiCipher {
   /** Binary form for files (import uploads): `<keyId length><keyId><iv><tag><ciphertext>`. */
   encryptBytes(plain: Buffer): Buffer {
     const iv = this.nextIvs(1);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.activeKeyId)!, iv, {
-      authTagLength: TAG_BYTES,
-    });
-    const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const { tag, ciphertext } = gcmSeal(this.keys.get(this.activeKeyId)!, iv, plain, null);
     const keyId = Buffer.from(this.activeKeyId, 'utf8');
-    return Buffer.concat([Buffer.from([keyId.length]), keyId, iv, cipher.getAuthTag(), ciphertext]);
+    return Buffer.concat([Buffer.from([keyId.length]), keyId, iv, tag, ciphertext]);
   }
 
   decryptBytes(stored: Buffer): Buffer {
@@ -257,6 +252,25 @@ export function piiCipherFromEnv(env: IntakeEnv): PiiCipher {
   return new PiiCipher(env.PII_KEYS, env.PII_ACTIVE_KEY, Buffer.from(env.PII_HMAC_KEY, 'base64'));
 }
 
+/**
+ * AES-256-GCM through node:crypto (OpenSSL), the one reference encryption: single values, file chunks and the
+ * batch encryptor's self-test all use it. `aad` null: no associated data (file chunks).
+ */
+function gcmSeal(
+  key: Buffer,
+  iv: Buffer,
+  plain: string | Buffer,
+  aad: string | null,
+): { tag: Buffer; ciphertext: Buffer } {
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  if (aad !== null) cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const ciphertext = Buffer.concat([
+    typeof plain === 'string' ? cipher.update(plain, 'utf8') : cipher.update(plain),
+    cipher.final(),
+  ]);
+  return { tag: cipher.getAuthTag(), ciphertext };
+}
+
 /** Base64 that round-trips exactly (Buffer.from silently skips bad characters), or null. */
 function strictBase64(text: string): Buffer | null {
   const bytes = Buffer.from(text, 'base64');
@@ -290,10 +304,8 @@ export function batchSelfTest(batch: GcmBatchEncryptor, key: Buffer): string | n
   const { bytes, starts, ends } = batch.encrypt(values, ivs, aads);
   for (let i = 0; i < values.length; i++) {
     const iv = ivs.subarray(i * IV_BYTES, (i + 1) * IV_BYTES);
-    const reference = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
-    reference.setAAD(Buffer.from(aads[i], 'utf8'));
-    const ciphertext = Buffer.concat([reference.update(values[i], 'utf8'), reference.final()]);
-    const expected = Buffer.concat([iv, reference.getAuthTag(), ciphertext]);
+    const reference = gcmSeal(key, iv, values[i], aads[i]);
+    const expected = Buffer.concat([iv, reference.tag, reference.ciphertext]);
     if (!expected.equals(bytes.subarray(starts[i], ends[i]))) {
       return `the batch AES-GCM differs from OpenSSL on self-test value ${i}`;
     }

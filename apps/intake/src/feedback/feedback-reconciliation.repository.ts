@@ -1,29 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { Channel, Emotion, FeedbackType, Level, Segment } from '@closeloop/contracts';
+import type { EntityManager } from 'typeorm';
+import type { ReceivedFields } from './feedback.writer';
 
 /** What `feedback.received.v1` is rebuilt from: the stored feedback and its customer's current segment. */
-export interface FeedbackWithoutTicket {
-  id: string;
-  ticket_no: string;
-  customer_id: string | null;
-  channel: Channel;
-  type: FeedbackType;
-  category: string;
-  level: Level;
-  emotion: Emotion | null;
-  received_at: Date;
-  expected_by: Date | null;
-  store_id: string | null;
-  segment: Segment | null;
-  created_at: Date;
-}
+export type FeedbackWithoutTicket = ReceivedFields & { createdAt: Date };
 
 /** SQL of the feedback-to-ticket reconciliation (issue 14): which feedback has its ticket, which not. */
 @Injectable()
 export class FeedbackReconciliationRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
   async markTicketOpened(
     manager: EntityManager,
     opened: readonly { feedbackId: string; openedAt: string }[],
@@ -46,8 +30,9 @@ export class FeedbackReconciliationRepository {
     limit: number,
   ): Promise<FeedbackWithoutTicket[]> {
     return manager.query(
-      `SELECT f.id, f.ticket_no, f.customer_id, f.channel, f.type, f.category, f.level, f.emotion,
-              f.received_at, f.expected_by, f.store_id, c.segment, f.created_at
+      `SELECT f.id, f.ticket_no AS "ticketNo", f.customer_id AS "customerId", f.channel, f.type, f.category,
+              f.level, f.emotion, f.received_at AS "receivedAt", f.expected_by AS "expectedBy",
+              f.store_id AS "storeId", c.segment, f.created_at AS "createdAt"
        FROM intake.feedback f LEFT JOIN intake.customers c ON c.id = f.customer_id
        WHERE f.ticket_opened_at IS NULL AND f.created_at < now() - make_interval(secs => $1)
          AND (f.republished_at IS NULL OR f.republished_at < now() - make_interval(secs => $1))
@@ -60,13 +45,5 @@ export class FeedbackReconciliationRepository {
     await manager.query(`UPDATE intake.feedback SET republished_at = now() WHERE id = ANY($1::uuid[])`, [
       ids,
     ]);
-  }
-
-  /** For operators and tests: how many feedback wait for their ticket. */
-  async countWithoutTicket(): Promise<number> {
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM intake.feedback WHERE ticket_opened_at IS NULL`,
-    );
-    return n;
   }
 }

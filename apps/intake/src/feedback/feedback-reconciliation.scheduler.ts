@@ -10,6 +10,7 @@ import {
   FeedbackReconciliationRepository,
   type FeedbackWithoutTicket,
 } from './feedback-reconciliation.repository';
+import { feedbackReceived } from './feedback.writer';
 
 const log = createLogger('feedback-reconciliation');
 const BATCH = 500;
@@ -53,23 +54,9 @@ export class FeedbackReconciliationScheduler {
   }
 
   private event(row: FeedbackWithoutTicket) {
-    return this.outbox.event(
-      FeedbackEvents.received,
-      {
-        feedbackId: row.id,
-        ticketNo: row.ticket_no,
-        customerId: row.customer_id,
-        channel: row.channel,
-        type: row.type,
-        category: row.category,
-        level: row.level,
-        emotion: row.emotion ?? undefined,
-        receivedAt: row.received_at.toISOString(),
-        expectedBy: row.expected_by?.toISOString(),
-        storeId: row.store_id ?? undefined,
-        segment: row.segment ?? undefined,
-      },
-      { id: row.id, time: row.created_at },
-    );
+    return this.outbox.event(FeedbackEvents.received, feedbackReceived(row), {
+      id: row.id,
+      time: row.createdAt,
+    });
   }
 }

@@ -4,6 +4,7 @@ import { GroupedUnitOfWork, type Tx } from '@closeloop/messaging';
 import { isUniqueViolation } from '@closeloop/persistence';
 import {
   FeedbackEvents,
+  type FeedbackReceivedV1,
   type Segment,
   type SubmitFeedbackReply,
   type SubmitFeedbackRequest,
@@ -17,6 +18,7 @@ import {
 } from '../customers/customer-matcher.service';
 import { formatTicketNo } from '../ticket-numbers/ticket-number';
 import { TicketNumberRepository } from '../ticket-numbers/ticket-number.repository';
+import type { FeedbackEntity } from './entities/feedback.entity';
 import { FeedbackRepository } from './feedback.repository';
 
 /** Times a submission is run when a concurrent first contact keeps winning the race (I5). */
@@ -114,7 +116,7 @@ export class FeedbackWriter {
       category: classification.category,
       level: classification.level,
     };
-    this.feedback.insertAtCommit(tx, {
+    const row = {
       id,
       ticketNo,
       businessDate: draft.businessDate,
@@ -135,25 +137,52 @@ export class FeedbackWriter {
       classifiedBy: classification.classifiedBy,
       createdBy: request.caller.userId,
       reply,
-    });
+    };
+    this.feedback.insertAtCommit(tx, row);
     await tx.publish(
       FeedbackEvents.received,
+      feedbackReceived({ ...row, segment: customer?.segment ?? null }),
       {
-        feedbackId: id,
-        ticketNo,
-        customerId,
-        channel: input.channel,
-        type: input.type,
-        category: classification.category,
-        level: classification.level,
-        emotion: input.emotion,
-        receivedAt: receivedAt.toISOString(),
-        expectedBy: input.expectedBy ? new Date(input.expectedBy).toISOString() : undefined,
-        storeId: input.storeId,
-        segment: customer?.segment ?? undefined,
+        id,
       },
-      { id },
     );
     return { ...reply, replayed: false };
   }
+}
+
+/** A stored feedback's fields that `feedback.received.v1` carries, and its customer's segment (G1). */
+export type ReceivedFields = Pick<
+  FeedbackEntity,
+  | 'id'
+  | 'ticketNo'
+  | 'customerId'
+  | 'channel'
+  | 'type'
+  | 'category'
+  | 'level'
+  | 'emotion'
+  | 'receivedAt'
+  | 'expectedBy'
+  | 'storeId'
+> & { segment: Segment | null };
+
+/**
+ * `feedback.received.v1` of a feedback: the one mapping for the event published when it is recorded and the
+ * one reconciliation publishes again from the stored row (same id, so the same event).
+ */
+export function feedbackReceived(f: ReceivedFields): FeedbackReceivedV1 {
+  return {
+    feedbackId: f.id,
+    ticketNo: f.ticketNo,
+    customerId: f.customerId,
+    channel: f.channel,
+    type: f.type,
+    category: f.category,
+    level: f.level,
+    emotion: f.emotion ?? undefined,
+    receivedAt: f.receivedAt.toISOString(),
+    expectedBy: f.expectedBy?.toISOString(),
+    storeId: f.storeId ?? undefined,
+    segment: f.segment ?? undefined,
+  };
 }

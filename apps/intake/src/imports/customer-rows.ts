@@ -31,7 +31,8 @@ export const CUSTOMER_COLUMNS = columnsOf({
   consentAt: ['同意时间'],
 });
 
-const CONSENT_COLUMNS: Record<ConsentPurpose, string> = {
+/** The column of each consent purpose. */
+export const CONSENT_COLUMNS: Record<ConsentPurpose, string> = {
   callbacks: 'consentCallbacks',
   marketing: 'consentMarketing',
   partner_sharing: 'consentPartnerSharing',

@@ -5,6 +5,7 @@ import { SERVICE_ENV } from '@closeloop/runtime';
 import { PiiCipher } from '../customers/pii-cipher';
 import type { IntakeEnv } from '../intake.env';
 import type { PreparedCustomerBatch } from './customer-batch';
+import { CONSENT_COLUMNS } from './customer-rows';
 import {
   BatchRaceError,
   CustomerImportWriter,
@@ -220,13 +221,7 @@ function personalColumns(input: BatchInput): string[] {
   );
   return ['name', 'phone', 'email', 'idNumber', 'externalId', 'storeId', 'accountManagerId']
     .filter((column) => present.has(column))
-    .concat(
-      present.has('consentCallbacks') ||
-        present.has('consentMarketing') ||
-        present.has('consentPartnerSharing')
-        ? ['consents']
-        : [],
-    );
+    .concat(Object.values(CONSENT_COLUMNS).some((column) => present.has(column)) ? ['consents'] : []);
 }
 
 /**

@@ -7,7 +7,7 @@ import { ScheduledJob } from '@closeloop/scheduling';
 import type { IntakeEnv } from '../intake.env';
 import { CustomerRepository } from '../customers/customer.repository';
 import { CustomersService } from '../customers/customers.service';
-import { nextLocalTime } from '@closeloop/calendar';
+import { nextNightly } from '../settings/nightly';
 import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { RetentionRepository } from './retention.repository';
 
@@ -33,17 +33,11 @@ export class RetentionService {
 
   @ScheduledJob('retention-purge', {
     every: (env: IntakeEnv) => env.JOB_POLL_SECONDS * 1000,
-    nextRun: (self: RetentionService, after) => self.nextNightly(after),
+    nextRun: (self: RetentionService, after) => nextNightly(self.settings, after),
     retryMs: () => 5 * 60_000,
   })
   async nightly(): Promise<void> {
     await this.purge();
-  }
-
-  /** The nightly window of the `segments` settings after `after`. */
-  async nextNightly(after: Date): Promise<Date> {
-    const { nightly } = await this.settings.get('segments');
-    return nextLocalTime(after, nightly.localTime, nightly.timeZone);
   }
 
   async purge(now = new Date()): Promise<Record<string, number>> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ScheduledJob } from '@closeloop/scheduling';
 import type { IntakeEnv } from '../intake.env';
-import { nextLocalTime } from '@closeloop/calendar';
+import { nextNightly } from '../settings/nightly';
 import { IntakeSettingsRepository } from '../settings/intake-settings.repository';
 import { SegmentService } from './segment.service';
 
@@ -15,16 +15,10 @@ export class SegmentScheduler {
 
   @ScheduledJob('segments-nightly', {
     every: (env: IntakeEnv) => env.JOB_POLL_SECONDS * 1000,
-    nextRun: (self: SegmentScheduler, after) => self.nextNightly(after),
+    nextRun: (self: SegmentScheduler, after) => nextNightly(self.settings, after),
     retryMs: () => 5 * 60_000,
   })
   async nightly(): Promise<void> {
     await this.segments.nightly();
-  }
-
-  /** The settings' nightly time after `after` (read again after every run: a changed time applies next). */
-  async nextNightly(after: Date): Promise<Date> {
-    const { nightly } = await this.settings.get('segments');
-    return nextLocalTime(after, nightly.localTime, nightly.timeZone);
   }
 }

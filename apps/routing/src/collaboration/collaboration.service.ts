@@ -19,6 +19,7 @@ import { OrgDirectoryService } from '../org/org-directory.service';
 import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import { mayAct, maySee } from '../tickets/ticket-access';
 import { TicketRepository } from '../tickets/ticket.repository';
+import { insertTicketHistory } from '../ticket-history/ticket-history';
 import { CollaborationRepository } from './collaboration.repository';
 import type { TicketCollaborationEntity } from './entities/ticket-collaboration.entity';
 
@@ -85,7 +86,7 @@ export class CollaborationService {
         outcome: null,
       };
       await this.repository.insertIfNew(tx.manager, collaboration);
-      await this.tickets.addHistory(tx.manager, {
+      await insertTicketHistory(tx.manager, {
         ticketId: ticket.id,
         at: now,
         actor: caller.userId,
@@ -153,7 +154,7 @@ export class CollaborationService {
       await this.repository.complete(tx.manager, collaboration.id, completion);
       const completed: TicketCollaborationEntity = { ...collaboration, ...completion, status: 'done' };
       const onTime = now <= collaboration.dueAt;
-      await this.tickets.addHistory(tx.manager, {
+      await insertTicketHistory(tx.manager, {
         ticketId: ticket.id,
         at: now,
         actor: caller.userId,

@@ -5,20 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import { RoutingRpc, type Caller } from '@closeloop/contracts';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
   publishTestEvent,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
+import { startRouting } from '../testing/routing-fixtures';
 
 jest.setTimeout(60_000);
 
+let scope: TestScope;
 let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
@@ -26,19 +24,12 @@ let routing: InProcessService;
 const admin: Caller = { userId: randomUUID(), roles: ['admin'], departments: [], stores: [] };
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_customers');
-  prefix = testPrefix();
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-  });
+  scope = await createTestScope('routing_customers');
+  ({ db, prefix } = scope);
+  routing = await startRouting(scope);
 });
 
-afterAll(async () => {
-  await routing?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 it('re-points the merged customer’s tickets to the survivor once, with a history row', async () => {
   const mergedId = randomUUID();

@@ -15,21 +15,19 @@ import {
   type FeedbackReceivedV1,
 } from '@closeloop/contracts';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
   publishTestEvent,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
+import { startRouting } from '../testing/routing-fixtures';
 import { ImprovementDetectorService } from './improvement-detector.service';
 
 jest.setTimeout(90_000);
 
+let scope: TestScope;
 let db: TestDatabase;
 let prefix: string;
 let a: InProcessService;
@@ -43,12 +41,7 @@ const lead: Caller = {
 };
 const analyst: Caller = { userId: randomUUID(), roles: ['analyst'], departments: [], stores: [] };
 
-const start = () =>
-  startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { SLA_SWEEP_INTERVAL_MS: '0' },
-  });
+const start = () => startRouting(scope, { env: { SLA_SWEEP_INTERVAL_MS: '0' } });
 const detector = (service: InProcessService) => service.app.get(ImprovementDetectorService);
 
 let sequence = 0;
@@ -82,8 +75,8 @@ async function complaint(
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_improvement');
-  prefix = testPrefix();
+  scope = await createTestScope('routing_improvement');
+  ({ db, prefix } = scope);
   a = await start();
   b = await start();
   const current = await a.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'improvement' });
@@ -95,12 +88,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 it('opens one case per run of weeks, with departments, customers and money, and extends it while the run goes on', async () => {
   const repeat = randomUUID(); // one customer complains twice

@@ -19,8 +19,7 @@ import {
   type FeedbackType,
   type Level,
 } from '@closeloop/contracts';
-
-const RULE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+import { IsSettingsId } from './settings-id';
 
 /** A category (`product.defect`) or every category of a group (`service.*`). */
 export const CATEGORY_MATCH_PATTERN = /^[a-z][a-z_]*\.([a-z][a-z_]*|\*)$/;
@@ -51,7 +50,7 @@ export class DispatchMatch {
 
 /** R3: tickets that match go to `department`; `requiredSkills` narrow who there may take them. */
 export class DispatchRule {
-  @Matches(RULE_ID, { message: 'id must be lower-case letters, digits and dashes (at most 64)' })
+  @IsSettingsId()
   id!: string;
 
   @IsOptional()

@@ -187,10 +187,10 @@ it('warns while a calendar lacks next year’s holidays, and stops once an admin
   const check = routing.app.get(CalendarCoverageScheduler);
   // 2026-12-01: the seed covers 2024-2026; the 2027 notice has not been entered.
   const december = new Date('2026-12-01T02:00:00Z');
-  const gaps = await check.run(december, true);
+  const gaps = await check.run(december);
   expect(gaps).toContainEqual({ calendar: 'default', years: [2027] });
   // Within the look-ahead only: in mid-September the coming year is still far.
-  await expect(check.run(new Date('2026-09-15T02:00:00Z'), true)).resolves.toEqual([]);
+  await expect(check.run(new Date('2026-09-15T02:00:00Z'))).resolves.toEqual([]);
 
   const current = await routing.rpc.request(RoutingSettingsRpc.get, { caller: admin, key: 'calendar' });
   const value = current.value as { calendars: { id: string; holidays: string[] }[] };
@@ -203,5 +203,5 @@ it('warns while a calendar lacks next year’s holidays, and stops once an admin
     ifMatch: current.etag,
     value: withNewYear,
   });
-  await expect(check.run(december, true)).resolves.toEqual([]);
+  await expect(check.run(december)).resolves.toEqual([]);
 });

@@ -7,7 +7,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
@@ -16,6 +15,7 @@ import {
 } from 'class-validator';
 import { CHANNELS, FEEDBACK_TYPES, LEVELS } from '@closeloop/contracts';
 import type { Channel, FeedbackType, Level } from '@closeloop/contracts';
+import { IsSettingsId } from './settings-id';
 
 /** G1 customer segments (libs/contracts); a ticket may have none (segment not known yet). */
 import { SEGMENTS, type Segment } from '@closeloop/contracts';
@@ -24,8 +24,6 @@ export { SEGMENTS, type Segment };
 /** How a metric's clock runs: elapsed time, or only the open windows of the policy's business calendar. */
 export const CLOCKS = ['calendar', 'business'] as const;
 export type Clock = (typeof CLOCKS)[number];
-
-const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
  * One time limit. Exactly one of `minutes` and `workingDays`: minutes count on the given clock; working days
@@ -119,7 +117,7 @@ export class SlaMatch {
 }
 
 export class SlaPolicy {
-  @Matches(ID_PATTERN, { message: 'id must be lower-case letters, digits and dashes (at most 64)' })
+  @IsSettingsId()
   id!: string;
 
   @IsOptional()

@@ -4,7 +4,8 @@ import { TicketEvents, type TicketSlaAlertV1 } from '@closeloop/contracts';
 import type { TicketEntity } from '../tickets/entities/ticket.entity';
 import type { EscalationTargets } from '../sla/escalation-targets';
 import type { DueAlert } from '../sla/sla-clock';
-import { SlaSweepRepository, type AlertRow, type HistoryRow } from './sla-sweep.repository';
+import { insertPlatformHistory, type PlatformHistoryRow } from '../ticket-history/ticket-history';
+import { SlaSweepRepository, type AlertRow } from './sla-sweep.repository';
 
 /** An alert the SLA clock says is due for a ticket of the batch. */
 export interface TicketAlert {
@@ -67,7 +68,7 @@ export class SlaAlertWriter {
       tx.manager,
       announced.filter(({ alert }) => alert.kind === 'escalation').map(({ ticket }) => ticket.department),
     );
-    const history = new Map<string, HistoryRow>();
+    const history = new Map<string, PlatformHistoryRow>();
     const noted = (ticket: TicketEntity, alert: DueAlert, action: string): Record<string, unknown> => {
       const at = `${ticket.id}|${alert.metric}|${alert.dueAt.getTime()}`;
       const entry = history.get(at) ?? {
@@ -116,7 +117,7 @@ export class SlaAlertWriter {
         fired.escalations += 1;
       }
     }
-    await this.sweeps.addHistory(tx.manager, [...history.values()], now);
+    await insertPlatformHistory(tx.manager, [...history.values()], now);
     return fired;
   }
 }

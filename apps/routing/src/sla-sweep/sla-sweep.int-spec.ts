@@ -16,22 +16,20 @@ import {
   type TicketView,
 } from '@closeloop/contracts';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
   publishTestEvent,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
+import { startRouting } from '../testing/routing-fixtures';
 import { SlaSweepService } from './sla-sweep.service';
 
 jest.setTimeout(90_000);
 
 const MIN = 60_000;
+let scope: TestScope;
 let db: TestDatabase;
 let prefix: string;
 let a: InProcessService;
@@ -41,12 +39,8 @@ const supervisor = randomUUID(); // after-sales
 const head = randomUUID(); // service-center, above after-sales
 const agent: Caller = { userId: randomUUID(), roles: ['agent'], departments: ['after-sales'], stores: [] };
 
-const start = () =>
-  startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-    env: { SLA_SWEEP_INTERVAL_MS: '0' }, // the test drives the sweep with its own clock
-  });
+// The test drives the sweep with its own clock.
+const start = () => startRouting(scope, { env: { SLA_SWEEP_INTERVAL_MS: '0' } });
 const sweeper = (service: InProcessService) => service.app.get(SlaSweepService);
 
 let sequence = 0;
@@ -99,8 +93,8 @@ const summary = (events: Fired[]) =>
   events.map((e) => `${e.metric}:${e.type.replace(/^ticket\.|\.v1$/g, '')}${e.level ?? ''}`).sort();
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_sweep');
-  prefix = testPrefix();
+  scope = await createTestScope('routing_sweep');
+  ({ db, prefix } = scope);
   a = await start();
   b = await start();
   const changedAt = new Date().toISOString();
@@ -151,12 +145,7 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 it('breaches and escalates each due time exactly once while two instances sweep at the same moment', async () => {
   const receivedAt = new Date(Date.now() - 3 * 60 * MIN); // recorded after the fact: 3 h ago

@@ -13,12 +13,6 @@ export interface AlertRow {
   escalationLevel: number;
 }
 
-export interface HistoryRow {
-  ticketId: string;
-  action: string;
-  data: Record<string, unknown>;
-}
-
 /** Alerts recorded once (sla_alerts_once_uq): only the rows that were not there yet come back. */
 const INSERT_ALERTS = new UnnestInsert<
   AlertRow & { firedAt: Date },
@@ -36,15 +30,6 @@ const INSERT_ALERTS = new UnnestInsert<
   `ON CONFLICT (ticket_id, metric, due_at, kind, escalation_level) DO NOTHING
    RETURNING ticket_id, metric, due_at, kind, escalation_level`,
 );
-
-/** The sweep's history entries (no actor: the platform). */
-const INSERT_HISTORY = new UnnestInsert<HistoryRow & { at: Date; actor: null }>('routing.ticket_history', {
-  ticketId: ['ticket_id', 'uuid'],
-  at: ['at', 'timestamptz'],
-  actor: ['actor', 'uuid'],
-  action: ['action', 'varchar'],
-  data: ['data', 'jsonb', 'json'],
-});
 
 /** SQL of the SLA sweep, set-based: a batch of tickets costs a handful of statements, not several per ticket. */
 @Injectable()
@@ -94,13 +79,6 @@ export class SlaSweepRepository {
       `UPDATE routing.tickets t SET next_alert_at = x.a, escalation_level = x.l
          FROM unnest($1::uuid[], $2::timestamptz[], $3::smallint[]) AS x(id, a, l) WHERE t.id = x.id`,
       [rows.map((r) => r.id), rows.map((r) => r.nextAlertAt), rows.map((r) => r.escalationLevel)],
-    );
-  }
-
-  async addHistory(manager: EntityManager, rows: readonly HistoryRow[], at: Date): Promise<void> {
-    await INSERT_HISTORY.run(
-      manager,
-      rows.map((row) => ({ ...row, at, actor: null })),
     );
   }
 }

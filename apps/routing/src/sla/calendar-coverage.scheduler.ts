@@ -19,8 +19,6 @@ const EVERY_MS = 6 * 3_600_000;
  */
 @Injectable()
 export class CalendarCoverageScheduler {
-  private lastRun = 0;
-
   constructor(private readonly settings: RoutingSettingsRepository) {}
 
   @ScheduledJob('calendar-coverage', {
@@ -28,13 +26,11 @@ export class CalendarCoverageScheduler {
     nextRun: (_self: CalendarCoverageScheduler, after) => new Date(after.getTime() + EVERY_MS),
   })
   async check(): Promise<void> {
-    await this.run(new Date(), true);
+    await this.run(new Date());
   }
 
   /** The calendars lacking holiday data within the look-ahead, with the years; logged as warnings. */
-  async run(now: Date, force = false): Promise<{ calendar: string; years: number[] }[]> {
-    if (!force && now.getTime() - this.lastRun < EVERY_MS) return [];
-    this.lastRun = now.getTime();
+  async run(now: Date): Promise<{ calendar: string; years: number[] }[]> {
     const { calendars } = await this.settings.get('calendar');
     const gaps = calendars
       .map((stored) => parseCalendar(stored))

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, insertRows, UnnestInsert, type Tx } from '@closeloop/messaging';
 import type { TicketHistoryEntity } from './entities/ticket-history.entity';
 
 /**
@@ -28,4 +28,29 @@ export function deferTicketHistory(tx: Tx, entry: TicketHistoryRow): void {
 /** A history entry written at once, for changes whose transaction reads the history back. */
 export async function insertTicketHistory(manager: EntityManager, entry: TicketHistoryRow): Promise<void> {
   await insertRows(manager, HISTORY, [entry]);
+}
+
+/** An entry the platform writes (no actor), at the instant of its pass. */
+export type PlatformHistoryRow = Pick<TicketHistoryRow, 'ticketId' | 'action' | 'data'>;
+const PLATFORM_HISTORY = new UnnestInsert<PlatformHistoryRow & Pick<TicketHistoryRow, 'at' | 'actor'>>(
+  'routing.ticket_history',
+  {
+    ticketId: ['ticket_id', 'uuid'],
+    at: ['at', 'timestamptz'],
+    actor: ['actor', 'uuid'],
+    action: ['action', 'varchar'],
+    data: ['data', 'jsonb', 'json'],
+  },
+);
+
+/** A batch's platform entries (the SLA sweep's), one statement whatever its size (nothing for none). */
+export async function insertPlatformHistory(
+  manager: EntityManager,
+  rows: readonly PlatformHistoryRow[],
+  at: Date,
+): Promise<void> {
+  await PLATFORM_HISTORY.run(
+    manager,
+    rows.map((row) => ({ ...row, at, actor: null })),
+  );
 }

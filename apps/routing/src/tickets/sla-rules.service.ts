@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { RoutingSettingsRepository } from '../settings/routing-settings.repository';
-import type { SlaRulesSnapshot } from './sla-rules';
-
-const MINUTE = 60_000;
+import { alertTiming, type SlaRulesSnapshot } from './sla-rules';
 
 /** Reads the settings a ticket change or a sweep needs, together (the rules of them are in sla-rules.ts). */
 @Injectable()
@@ -16,16 +14,6 @@ export class SlaRulesService {
     const escalation = await this.settings.get('escalation', manager);
     const lifecycle = await this.settings.get('lifecycle', manager);
     const calendars = await this.settings.calendars(manager);
-    return {
-      sla,
-      escalation,
-      lifecycle,
-      calendars,
-      timing: {
-        warnBeforeMs: sla.dueSoonMinutes * MINUTE,
-        escalateEveryMs: escalation.upAfterMinutes * MINUTE,
-        maxLevel: escalation.maxLevel,
-      },
-    };
+    return { sla, escalation, lifecycle, calendars, timing: alertTiming(sla, escalation) };
   }
 }

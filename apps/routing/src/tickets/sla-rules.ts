@@ -19,6 +19,15 @@ export interface SlaRulesSnapshot {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+/** R7: the sweep's alert timing from the settings: the warning window, the escalation step and its top. */
+export function alertTiming(sla: SlaSettings, escalation: EscalationSettings): AlertTiming {
+  return {
+    warnBeforeMs: sla.dueSoonMinutes * MINUTE,
+    escalateEveryMs: escalation.upAfterMinutes * MINUTE,
+    maxLevel: escalation.maxLevel,
+  };
+}
+
 function requireCalendar(calendars: CalendarLookup, id: string): BusinessCalendar {
   const calendar = calendars(id);
   if (!calendar) throw new Error(`calendar ${id} is not in the calendar settings`);

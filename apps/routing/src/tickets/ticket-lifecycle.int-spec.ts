@@ -14,20 +14,18 @@ import {
   type TicketView,
 } from '@closeloop/contracts';
 import {
-  createTestDatabase,
-  deleteTestStream,
+  createTestScope,
   pollUntil,
   publishTestEvent,
-  startService,
-  testPrefix,
   type InProcessService,
   type TestDatabase,
+  type TestScope,
 } from '@closeloop/testing';
-import { RoutingEnv } from '../routing.env';
-import { RoutingModule } from '../routing.module';
+import { startRouting } from '../testing/routing-fixtures';
 
 jest.setTimeout(60_000);
 
+let scope: TestScope;
 let db: TestDatabase;
 let prefix: string;
 let routing: InProcessService;
@@ -90,19 +88,12 @@ async function outboxTypes(ticketNo: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('routing_lifecycle');
-  prefix = testPrefix();
-  routing = await startService(RoutingEnv, (env) => RoutingModule.register(env), {
-    databaseUrl: db.url,
-    prefix,
-  });
+  scope = await createTestScope('routing_lifecycle');
+  ({ db, prefix } = scope);
+  routing = await startRouting(scope);
 });
 
-afterAll(async () => {
-  await routing?.close();
-  await db?.drop();
-  await deleteTestStream(prefix);
-});
+afterAll(() => scope?.close());
 
 describe('a ticket through its lifecycle', () => {
   it('respond -> plan -> progress -> pause/resume -> resolve -> objection -> resolve -> confirm -> archive', async () => {

@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type EntityManager } from 'typeorm';
-import { DeferredInsert, insertRows, type Tx } from '@closeloop/messaging';
+import { DeferredInsert, insertRows } from '@closeloop/messaging';
 import type { Level, SlaState, TicketStatus } from '@closeloop/contracts';
 import { TicketHistoryEntity } from '../ticket-history/entities/ticket-history.entity';
-import {
-  deferTicketHistory,
-  insertTicketHistory,
-  type TicketHistoryRow,
-} from '../ticket-history/ticket-history';
 import { TicketEntity } from './entities/ticket.entity';
 import type { Visibility } from './ticket-access';
 
@@ -114,18 +109,6 @@ export class TicketRepository {
       tickets.map((ticket) => ({ ...ticket, version: 1 })),
     );
     return new Set(rows.map((row) => row.id));
-  }
-
-  /**
-   * A history entry written with the transaction's other deferred rows just before its commit (one
-   * multi-row insert for a consumer batch): for changes whose transaction does not read the history back.
-   */
-  deferHistory(tx: Tx, entry: TicketHistoryRow): void {
-    deferTicketHistory(tx, entry);
-  }
-
-  async addHistory(manager: EntityManager, entry: TicketHistoryRow): Promise<void> {
-    await insertTicketHistory(manager, entry);
   }
 
   async findByNumber(ticketNo: string): Promise<TicketEntity | null> {

@@ -22,6 +22,7 @@ import { decodeTicketCursor, encodeTicketCursor } from './ticket-cursor';
 import { newTicket } from './ticket-opening';
 import { TicketOpeningWriter, type TicketOpening } from './ticket-opening.writer';
 import { TicketRepository } from './ticket.repository';
+import { deferTicketHistory } from '../ticket-history/ticket-history';
 import type { TicketEntity } from './entities/ticket.entity';
 import { toSummaryView, toView } from './ticket.presenter';
 
@@ -78,7 +79,7 @@ export class TicketService {
     { feedback, row: ticket, decision, due }: Opening,
     openedAt: Date,
   ): Promise<void> {
-    this.tickets.deferHistory(tx, {
+    deferTicketHistory(tx, {
       ticketId: ticket.id,
       at: openedAt,
       actor: null,

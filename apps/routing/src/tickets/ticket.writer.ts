@@ -6,6 +6,7 @@ import { SlaOutcomeRepository } from '../sla/sla-outcome.repository';
 import { scheduleOf, type SlaRulesSnapshot } from './sla-rules';
 import type { TicketEntity } from './entities/ticket.entity';
 import { TicketRepository, type TicketState } from './ticket.repository';
+import { insertTicketHistory } from '../ticket-history/ticket-history';
 import type { Change } from './transitions';
 
 /**
@@ -80,7 +81,7 @@ export class TicketWriter {
   ): Promise<number> {
     Object.assign(draft, scheduleOf(snapshot, draft, now));
     const version = await this.tickets.saveState(tx.manager, before, stateOf(draft), true);
-    await this.tickets.addHistory(tx.manager, {
+    await insertTicketHistory(tx.manager, {
       ticketId: draft.id,
       at: now,
       actor,
